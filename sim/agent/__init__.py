@@ -1,0 +1,1 @@
+"""The Mesa agent engine (`run.engine=agent`)."""

@@ -1,0 +1,246 @@
+"""Mesa agents: citizens, instructors, teams, associations and centres (MODEL.md §2).
+
+Agents own their behaviour; `HandoverModel.step` orchestrates the weekly order. Every equation
+comes from `sim.rules`, every exposure schedule from `sim.policies`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim import rules
+from sim.policies import Attend
+from sim.states import LapseReason, State
+
+if TYPE_CHECKING:
+    from sim.agent.model import HandoverModel
+
+
+class Centre(mesa.Agent):
+    """A prevention centre: its district's sports teams and its partner team."""
+
+    def __init__(self, model: HandoverModel, index: int, name: str) -> None:
+        super().__init__(model)
+        self.index, self.name = index, name
+        self.teams: list[Team] = []
+        self.partner: Team | None = None
+
+
+class Association(mesa.Agent):
+    """A sports club (patient associations come with their channel, later)."""
+
+    def __init__(self, model: HandoverModel, index: int, name: str) -> None:
+        super().__init__(model)
+        self.index, self.name = index, name
+        self.teams: list[Team] = []
+
+
+class Instructor(mesa.Agent):
+    """Leads one team until they quit; citizens who met them know them by `unique_id`."""
+
+    def __init__(self, model: HandoverModel, team: Team) -> None:
+        super().__init__(model)
+        self.team = team
+
+
+class Team(mesa.Agent):
+    """A club team (listed, or a dormant sister that opens when demand exceeds capacity)."""
+
+    DORMANT, OPEN, CLOSED = 0, 1, 2
+
+    def __init__(self, model: HandoverModel, index: int, centre: Centre, club: Association) -> None:
+        super().__init__(model)
+        city = model.city
+        self.index, self.centre, self.club = index, centre, club
+        self.capacity = int(city.team_capacity[index])
+        self.regulars = int(city.team_regulars[index])
+        self.attract = float(city.team_attract[index])
+        self.quality = float(city.team_quality[index])
+        self.cafe = bool(city.team_cafe[index])
+        self.paid = bool(city.team_paid[index])
+        self.quit_prob = float(city.team_quit_prob[index])
+        self.fill_prob = float(city.team_fill_prob[index])
+        self.partner_club = bool(city.team_partner_club[index])
+        self.status = Team.DORMANT
+        self.instructor: Instructor | None = None
+        self.changed_until = 0
+        self.members: list[Citizen] = []
+        self.balance = 0.0
+        self.low_weeks = 0
+        self.ever_joined = False
+        self.joined_total = 0
+        self.instructor_changes = 0
+        self.closed_week = np.nan
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == Team.OPEN
+
+    @property
+    def size(self) -> int:
+        """Regular members count towards size (capacity, viability, fees)."""
+        return self.regulars + len(self.members)
+
+    def open(self, week: int, new_instructor: bool) -> None:
+        self.status = Team.OPEN
+        if new_instructor:
+            self.hire(week)
+        else:  # a listed team at week 0: staffed, nobody counts it as a change
+            self.instructor = Instructor(self.model, self)
+
+    def hire(self, week: int) -> None:
+        """A new instructor: nobody knows them yet, and the team is `changed` for a while."""
+        self.instructor = Instructor(self.model, self)
+        self.instructor_changes += 1
+        self.changed_until = week + self.model.cfg.instructor.continuity_weeks
+
+    def lose_instructor(self) -> None:
+        self.instructor.remove()
+        self.instructor = None
+
+    def staff(self, rng: np.random.Generator, week: int) -> None:
+        """Step 1: the instructor may quit; a team vacant since last week may be filled (not one
+        that lost its instructor this week)."""
+        if self.instructor is not None:
+            if rng.random() < self.quit_prob:
+                self.lose_instructor()
+        elif rng.random() < self.fill_prob:
+            self.hire(week)
+
+    def add(self, citizen: Citizen) -> None:
+        self.members.append(citizen)
+        self.joined_total += 1
+        self.ever_joined = True
+
+    def settle(self, week: int) -> float:
+        """Step 7: fees, subsidy and wage; returns what the municipality pays this week."""
+        econ = self.model.cfg.economics
+        wage = float(rules.wage_due(self.model.cfg, self.paid, True, self.instructor is not None))
+        self.balance += self.size * econ.fee_week + econ.subsidy_week
+        if not econ.municipality_pays_wages:
+            self.balance -= wage
+        below = self.size < self.model.cfg.team.min_size
+        self.low_weeks = self.low_weeks + 1 if (self.ever_joined and below) else 0
+        return econ.subsidy_week + (wage if econ.municipality_pays_wages else 0.0)
+
+    def must_close(self) -> bool:
+        cfg = self.model.cfg
+        return (self.balance < -cfg.economics.deficit_tolerance
+                or self.low_weeks >= cfg.team.closure_patience_weeks)
+
+    def close(self, week: int) -> None:
+        self.status = Team.CLOSED
+        self.closed_week = week
+        if self.instructor is not None:
+            self.lose_instructor()
+
+
+class Citizen(mesa.Agent):
+    """A citizen referred to a prevention centre, with habit h, bond s, familiarity f."""
+
+    def __init__(self, model: HandoverModel, index: int, centre: Centre, start_week: int,
+                 diagnosis: int, r: float, e: float, policy: int) -> None:
+        super().__init__(model)
+        self.index, self.centre, self.start_week = index, centre, start_week
+        self.diagnosis, self.r, self.e, self.policy = diagnosis, r, e, policy
+        self.state = State.waiting
+        self.h = self.s = self.f = 0.0
+        self.knows_instructor = -1
+        self.completed = False
+        self.window_start = -1
+        self.card_redeemed = False
+        self.team: Team | None = None
+        self.handover_week = np.nan
+        self.lapse_week = np.nan
+        self.lapse_reason = LapseReason.none
+
+    # --- programme (steps 3-4) ------------------------------------------------------------------
+
+    @property
+    def programme_end(self) -> int:
+        return self.start_week + self.model.cfg.programme.weeks
+
+    def programme_week(self, week: int) -> bool:
+        """Step 3: drop out, or attend (habit and bond grow, then the week's exposures).
+
+        Returns True if the citizen attended.
+        """
+        cfg, rng = self.model.cfg, self.model.rng
+        if rng.random() < rules.dropout_prob(cfg, self.r):
+            self.model.set_state(self, State.programme_dropout)
+            return False
+        self.h = rules.grow(self.h, cfg.programme.habit_growth)
+        self.s = rules.grow(self.s, cfg.programme.bond_growth)
+        for event in self.model.exposures(self, week - self.start_week + 1):
+            if event.attend == Attend.TRIAL and rng.random() >= rules.trial_prob(cfg, self.r):
+                continue
+            if event.attend == Attend.PARALLEL:
+                if rng.random() >= rules.parallel_prob(cfg, self.r, self.h):
+                    continue
+                self.model.cost += cfg.vesterbro.price_session
+            self.expose(event.phi)
+        return True
+
+    def expose(self, phi: float) -> None:
+        """An exposure event at the partner club: familiarity grows; meet its current instructor."""
+        self.f = rules.grow(self.f, phi)
+        instructor = self.centre.partner.instructor
+        if instructor is not None:
+            self.knows_instructor = instructor.unique_id
+
+    def complete(self) -> None:
+        """Step 4: start deciding; under Vanløse first the gift card and its free weeks."""
+        model = self.model
+        self.completed = True
+        self.window_start = self.programme_end + model.window_delay[self.policy]
+        model.set_state(self, State.deciding)
+        if model.gift_card[self.policy]:
+            self.card_redeemed = model.rng.random() < rules.redeem_prob(model.cfg, self.r, self.f)
+            if self.card_redeemed:
+                model.cost += model.cfg.vanlose.card_value
+
+    # --- handover (step 5) ----------------------------------------------------------------------
+
+    def choose(self, teams: list[Team], week: int) -> Team | None:
+        """Multinomial logit over `teams` and the outside option (utility 0)."""
+        if not teams:
+            return None
+        cfg = self.model.cfg
+        base = rules.citizen_utility(cfg, self.r, self.h, week - self.window_start)
+        weights = np.exp([
+            rules.team_utility(cfg, base, t.attract, t.quality, self.e, t.partner_club, self.f, self.s,
+                               t.instructor is not None and t.instructor.unique_id == self.knows_instructor)
+            for t in teams
+        ])
+        u = self.model.rng.random() * (1.0 + weights.sum())
+        pick = int(np.searchsorted(np.cumsum(weights), u, side="right"))
+        return teams[pick] if pick < len(teams) else None
+
+    def join(self, team: Team, week: int) -> None:
+        self.s = self.model.cfg.club.bond_carry * self.s if team.partner_club else 0.0
+        self.team, self.handover_week = team, week
+        team.add(self)
+        self.model.set_state(self, State.member)
+
+    # --- club (steps 6-7) -----------------------------------------------------------------------
+
+    def club_week(self, meets: bool, vacant: bool, changed: bool, small: bool) -> bool:
+        """Step 6: grow with the team if it meets; then maybe lapse. Returns True on lapse."""
+        cfg, team = self.model.cfg, self.team
+        if meets:
+            self.h = rules.grow(self.h, cfg.club.habit_growth)
+            self.s = rules.grow(self.s, rules.bond_rate(cfg, team.cafe))
+        p = rules.lapse_prob(cfg, self.s, self.h, self.r, self.e, team.quality, vacant, changed, small)
+        return self.model.rng.random() < p
+
+    def lapse(self, week: int, reason: LapseReason) -> None:
+        self.lapse_week, self.lapse_reason = week, reason
+        self.model.set_state(self, State.lapsed)
+
+    def transfer(self, team: Team) -> None:
+        """Moved to another team of the same club when its own closed: a new group, a new bond."""
+        self.team, self.s = team, 0.0
+        team.add(self)

@@ -1,0 +1,69 @@
+"""Run replications of the Mesa model and hand back the shared raw arrays (sim.results.RawRun)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.agent.model import HandoverModel
+from sim.city import City
+from sim.config import SimConfig
+from sim.population import sample_population
+from sim.results import TEAM_ARRAYS, WEEKLY_COUNTS, RawRun
+from sim.seeding import streams
+
+
+def run_replication(cfg: SimConfig, city: City, replication: int) -> HandoverModel:
+    """One replication, stepped to the horizon."""
+    population_rng, dynamics = streams(cfg.run.seed, replication)
+    model = HandoverModel(cfg, city, sample_population(cfg, city, population_rng), rng=dynamics)
+    for _ in range(cfg.run.horizon_weeks):
+        model.step()
+    return model
+
+
+def _citizen_arrays(model: HandoverModel) -> dict[str, np.ndarray]:
+    cs = model.citizens
+    return {
+        "centre": np.array([c.centre.index for c in cs], dtype=np.int8),
+        "diagnosis": np.array([c.diagnosis for c in cs], dtype=np.int8),
+        "resourcefulness": np.array([c.r for c in cs]),
+        "start_week": np.array([c.start_week for c in cs], dtype=np.int16),
+        "completed": np.array([c.completed for c in cs]),
+        "handover_week": np.array([c.handover_week for c in cs], dtype=float),
+        "team": np.array([-1 if c.team is None else c.team.index for c in cs], dtype=np.int16),
+        "lapse_week": np.array([c.lapse_week for c in cs], dtype=float),
+        "lapse_reason": np.array([int(c.lapse_reason) for c in cs], dtype=np.int8),
+    }
+
+
+def _team_arrays(model: HandoverModel) -> dict[str, np.ndarray]:
+    ts = model.teams
+    values = {
+        "opened": [t.status != t.DORMANT for t in ts],
+        "joined_total": [t.joined_total for t in ts],
+        "members_at_end": [len(t.members) for t in ts],
+        "closed_week": [t.closed_week for t in ts],
+        "instructor_changes": [t.instructor_changes for t in ts],
+        "balance_at_end": [t.balance for t in ts],
+    }
+    return {k: np.asarray(values[k], dtype=float if k in ("closed_week", "balance_at_end") else None)
+            for k in TEAM_ARRAYS}
+
+
+def _weekly_array(model: HandoverModel, city: City) -> np.ndarray:
+    table = model.datacollector.get_table_dataframe("weekly")
+    counts = table[list(WEEKLY_COUNTS)].to_numpy(dtype=np.int32)
+    return counts.reshape(len(table) // city.n_centres, city.n_centres, len(WEEKLY_COUNTS))
+
+
+def run_block(cfg: SimConfig, city: City, replications: np.ndarray) -> RawRun:
+    """Run each replication in `replications` as its own seeded Mesa model."""
+    models = [run_replication(cfg, city, int(r)) for r in replications]
+    stack = lambda arrays: {k: np.stack([a[k] for a in arrays]) for k in arrays[0]}  # noqa: E731
+    return RawRun(
+        replication=np.asarray(replications),
+        citizens=stack([_citizen_arrays(m) for m in models]),
+        weekly=np.stack([_weekly_array(m, city) for m in models]),
+        teams=stack([_team_arrays(m) for m in models]),
+        cost=np.array([m.cost for m in models]),
+    )

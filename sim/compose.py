@@ -1,0 +1,70 @@
+"""Compose the package's own `conf/` with Hydra's compose API (the path users and tests share)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from hydra import compose as hydra_compose
+from hydra import initialize_config_module
+from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import HydraException
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.config import SimConfig, to_schema
+from sim.errors import UserError
+
+CONFIG_MODULE = "conf"
+CONFIG_NAME = "config"
+
+
+def one_line(exc: BaseException) -> str:
+    """Hydra/OmegaConf messages span lines and carry `full_key:` trailers: keep the gist."""
+    text = str(exc) + ("\n" + str(exc.__cause__) if exc.__cause__ else "")
+    missing = re.search(r"Could not find '([^/']+)/([^']+)'", text)
+    if missing:
+        group, option = missing.groups()
+        options = re.findall(r"^\t(\S+)$", text, re.M)
+        allowed = f"; allowed: {', '.join(options)}" if options else ""
+        return f"{group}={option}: unknown {group}{allowed}"
+    key = re.search(r"full_key: (\S+)", text)
+    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+    first = next((ln for ln in lines if not ln.startswith(("Error merging", "Could not override", "To append"))),
+                 lines[0] if lines else type(exc).__name__)
+    if re.search(r"Key '[^']+' (is )?not in", text):
+        name = key.group(1) if key else re.search(r"Key '([^']+)'", text).group(1)
+        return f"unknown config key {name!r} (check the spelling against conf/ or MODEL.md §8)"
+    if key and key.group(1) not in first:
+        return f"{key.group(1)}: {first}"
+    return first
+
+
+def compose_dict(overrides: Sequence[str] = ()) -> DictConfig:
+    """The composed (unvalidated) DictConfig; raises UserError on unknown keys, options or types."""
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3"):
+            return hydra_compose(config_name=CONFIG_NAME, overrides=list(overrides))
+    except (HydraException, OmegaConfBaseException, ValueError) as exc:
+        raise UserError(one_line(exc)) from None
+    finally:
+        GlobalHydra.instance().clear()
+
+
+def compose(overrides: Sequence[str] = ()) -> SimConfig:
+    """Compose `conf/` + overrides (command-line syntax), validate types and ranges.
+
+    Returns the validated dataclass tree; a bad override raises `UserError` naming the key.
+    """
+    return from_dict(compose_dict(overrides))
+
+
+def from_dict(cfg: DictConfig) -> SimConfig:
+    """Validate an already composed DictConfig (e.g. the one `@hydra.main` hands over)."""
+    try:
+        if "hydra" in cfg:
+            cfg = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])
+        return to_schema(cfg)
+    except (OmegaConfBaseException, ValueError) as exc:
+        raise UserError(one_line(exc)) from None

@@ -1,0 +1,63 @@
+"""The handover policies and modifiers as exposure schedules (MODEL.md §4).
+
+A policy says which exposure events reach a citizen in which programme week, with what strength
+φ, and who attends: everyone attending that programme week (`ALWAYS`), those who take up the
+baseline trial session (`TRIAL`), or those who go to Vesterbro's free parallel training
+(`PARALLEL`). The Vanløse gift card comes after the programme and is described by `has_gift_card`
+and `window_delay`. Both engines read these schedules; neither hard-codes a policy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+from sim.config import MODIFIERS, POLICIES, SimConfig
+
+BASELINE, AMAGER, VESTERBRO, VANLOSE = (POLICIES.index(p) for p in POLICIES)
+
+
+class Attend(IntEnum):
+    ALWAYS = 0  # every citizen attending the programme week
+    TRIAL = 1  # baseline trial session, taken up with trial_prob
+    PARALLEL = 2  # Vesterbro free parallel training, taken up with parallel_prob (paid per session)
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """One exposure event at the partner club in a programme week."""
+
+    week: int  # programme week, 1..programme.weeks
+    phi: float  # f <- f + phi (1 - f)
+    attend: Attend
+
+
+def programme_exposures(cfg: SimConfig, policy: int, modifiers: tuple[bool, ...]) -> list[Exposure]:
+    """All exposure events of a programme under `policy` with the centre's modifier switches
+    (`modifiers` in the order of config.MODIFIERS)."""
+    ex, n = cfg.exposure, cfg.programme.weeks
+    events: list[Exposure] = []
+    if policy == BASELINE:
+        events.append(Exposure(cfg.baseline.trial_week, ex.trial, Attend.TRIAL))
+    elif policy == AMAGER:
+        events += [Exposure(w, ex.club_session, Attend.ALWAYS) for w in range(1, n + 1)]
+    elif policy == VESTERBRO:
+        events += [Exposure(w, ex.club_session, Attend.PARALLEL) for w in range(1, n + 1)]
+    on = dict(zip(MODIFIERS, modifiers, strict=True))
+    if on["team_visit"]:
+        events.append(Exposure(cfg.modifiers.visit_week, ex.visit, Attend.ALWAYS))
+    if on["club_presentation"]:
+        events.append(Exposure(cfg.modifiers.presentation_week, ex.presentation, Attend.ALWAYS))
+    if on["monthly_trial"]:
+        events += [Exposure(w, ex.trial, Attend.ALWAYS) for w in (4, 8, 12) if w <= n]
+    return sorted(events, key=lambda e: (e.week, e.attend))
+
+
+def has_gift_card(policy: int) -> bool:
+    """Vanløse: a gift card for free club weeks is offered at completion."""
+    return policy == VANLOSE
+
+
+def window_delay(cfg: SimConfig, policy: int) -> int:
+    """Weeks between programme end and the first week of the decision window."""
+    return cfg.vanlose.free_weeks if has_gift_card(policy) else 0

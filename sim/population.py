@@ -1,0 +1,80 @@
+"""Who the citizens are: centre, cohort, start week, diagnosis, resourcefulness, expectation, policy.
+
+One replication's population is drawn from its own population stream (sim.seeding), by the same
+code for both engines. Citizens are ordered by start week, then centre, then cohort, so the
+citizens that start in one week are contiguous.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.city import City
+from sim.config import DIAGNOSES, POLICIES, PolicyName, SimConfig
+
+
+@dataclass(frozen=True)
+class Population:
+    centre: np.ndarray  # int8
+    cohort: np.ndarray  # cohort number within the centre (0, 1, ...)
+    start_week: np.ndarray  # int16
+    diagnosis: np.ndarray  # int8, index into DIAGNOSES
+    resourcefulness: np.ndarray  # float
+    expectation: np.ndarray  # float
+    policy: np.ndarray  # int8, index into POLICIES: the model this citizen's cohort runs
+
+    def __len__(self) -> int:
+        return len(self.centre)
+
+
+def _logit(p: np.ndarray | float) -> np.ndarray:
+    return np.log(p) - np.log1p(-np.asarray(p))
+
+
+def _beta_mean(rng: np.random.Generator, mean: np.ndarray, concentration: float) -> np.ndarray:
+    """Beta draws with the given means and concentration a + b, kept inside the open unit interval."""
+    x = rng.beta(mean * concentration, (1.0 - mean) * concentration)
+    return np.clip(x, 1e-9, 1.0 - 1e-9)
+
+
+def schedule(cfg: SimConfig, city: City) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(centre, cohort, start_week) of every citizen: deterministic intake waves (MODEL.md §8)."""
+    intake = cfg.intake
+    wave = np.arange(intake.waves)
+    grid = np.stack(np.meshgrid(wave, np.arange(city.n_centres), np.arange(intake.cohorts_per_wave),
+                                indexing="ij"), axis=-1).reshape(-1, 3)
+    grid = np.repeat(grid, intake.cohort_size, axis=0)
+    wave, centre, slot = grid.T
+    return centre, wave * intake.cohorts_per_wave + slot, wave * intake.wave_interval_weeks
+
+
+def citizen_policy(cfg: SimConfig, city: City, centre: np.ndarray, cohort: np.ndarray) -> np.ndarray:
+    """The model each citizen's cohort runs: one policy everywhere, or under `mixed` the centre's
+    own model on its first `trial_cohorts` cohorts and baseline on the rest (MODEL.md §4)."""
+    if cfg.policy.name != PolicyName.mixed:
+        return np.full(len(centre), POLICIES.index(cfg.policy.name.value), dtype=np.int8)
+    own = city.centre_policy[centre]
+    return np.where(cohort < cfg.trial_cohorts, own, POLICIES.index("baseline")).astype(np.int8)
+
+
+def sample_population(cfg: SimConfig, city: City, rng: np.random.Generator) -> Population:
+    """Draw one replication's citizens."""
+    centre, cohort, start = schedule(cfg, city)
+    n = len(centre)
+    cum = np.cumsum(city.centre_mix, axis=1)[centre]
+    diagnosis = (rng.random(n)[:, None] > cum[:, :-1]).sum(axis=1)
+    offset = np.array([cfg.citizen.diagnosis_offset[d] for d in DIAGNOSES])
+    logit_mean = _logit(city.centre_r_mean[centre]) + cfg.citizen.resourcefulness_shift + offset[diagnosis]
+    r = _beta_mean(rng, 1.0 / (1.0 + np.exp(-logit_mean)), cfg.citizen.resourcefulness_concentration)
+    e = _beta_mean(rng, np.full(n, cfg.citizen.expectation_mean), cfg.citizen.expectation_concentration)
+    return Population(
+        centre=centre.astype(np.int8),
+        cohort=cohort.astype(np.int16),
+        start_week=start.astype(np.int16),
+        diagnosis=diagnosis.astype(np.int8),
+        resourcefulness=r,
+        expectation=e,
+        policy=citizen_policy(cfg, city, centre, cohort),
+    )

@@ -1,0 +1,172 @@
+"""The output schema (MODEL.md §5) and the `Results` both engines return.
+
+Each engine hands over a `RawRun` of plain arrays; `assemble` turns it into the tidy tables, so
+column names, dtypes and metric code exist once. `Results.save` writes Parquet tables and the
+resolved config into a folder atomically (a temporary folder renamed at the end).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.city import City
+from sim.config import DIAGNOSES, SimConfig, to_yaml
+from sim.metrics import summarise
+from sim.states import LAPSE_REASON_NAMES
+
+WEEKLY_COUNTS = (
+    "in_programme", "deciding", "members_sport", "members_patient", "lapsed", "teams_open", "instructors_vacant",
+)
+WEEKLY_COLUMNS = ("replication", "week", "centre", *WEEKLY_COUNTS)
+CITIZEN_COLUMNS = (
+    "replication", "citizen", "centre", "diagnosis", "resourcefulness", "start_week", "completed",
+    "handover_week", "team", "association", "lapse_week", "lapse_reason", "member_at_end",
+    "patient_association", "patient_join_week", "patient_lapse_week",
+)
+TEAM_COLUMNS = (
+    "replication", "team", "association", "centre", "joined_total", "members_at_end", "closed_week",
+    "instructor_changes", "balance_at_end",
+)
+CITIZEN_ARRAYS = (
+    "centre", "diagnosis", "resourcefulness", "start_week", "completed", "handover_week", "team",
+    "lapse_week", "lapse_reason",
+)
+TEAM_ARRAYS = ("opened", "joined_total", "members_at_end", "closed_week", "instructor_changes", "balance_at_end")
+
+
+@dataclass
+class RawRun:
+    """What an engine returns for a block of replications (arrays, first axis = replication).
+
+    citizens: CITIZEN_ARRAYS, each (R, N); handover_week/lapse_week NaN when it did not happen,
+    team -1 when none. weekly: (R, weeks, centres, len(WEEKLY_COUNTS)) counts at the end of each
+    week (members_patient stays 0 until that channel is simulated). teams: TEAM_ARRAYS, each (R, T),
+    `opened` false for sister teams that never opened. cost: (R,) municipal cost.
+    """
+
+    replication: np.ndarray
+    citizens: dict[str, np.ndarray]
+    weekly: np.ndarray
+    teams: dict[str, np.ndarray]
+    cost: np.ndarray
+
+
+@dataclass
+class Results:
+    """The tables of one run (MODEL.md §5) and the config that produced them."""
+
+    summary: pd.DataFrame
+    weekly: pd.DataFrame
+    teams: pd.DataFrame
+    citizens: pd.DataFrame | None
+    config: SimConfig
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write Parquet tables + `config.yaml` to `path` (created; replaced only when complete)."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        try:
+            for name in ("summary", "weekly", "teams", "citizens"):
+                table = getattr(self, name)
+                if table is not None:
+                    table.to_parquet(tmp / f"{name}.parquet", index=False)
+            (tmp / "config.yaml").write_text(to_yaml(self.config), encoding="utf-8")
+            if target.exists():
+                shutil.rmtree(target)
+            tmp.rename(target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return target
+
+
+def _summary(raw: RawRun, cfg: SimConfig, city: City) -> pd.DataFrame:
+    summary = summarise(raw.citizens, raw.cost, cfg.programme.weeks, cfg.run.horizon_weeks)
+    closed = ~np.isnan(raw.teams["closed_week"])
+    summary["teams_closed"] = closed.sum(axis=1)
+    summary["sister_teams_opened"] = (raw.teams["opened"] & city.team_is_sister).sum(axis=1)
+    summary.insert(0, "replication", raw.replication)
+    return summary
+
+
+def _weekly(raw: RawRun, city: City) -> pd.DataFrame:
+    r, w, c, k = raw.weekly.shape
+    index = pd.MultiIndex.from_product(
+        [raw.replication, np.arange(w), city.centre_names], names=["replication", "week", "centre"]
+    )
+    table = pd.DataFrame(raw.weekly.reshape(r * w * c, k), index=index, columns=list(WEEKLY_COUNTS))
+    table["members_patient"] = pd.array([pd.NA] * len(table), dtype="Int64")  # channel not simulated yet
+    return table.reset_index()
+
+
+def _teams(raw: RawRun, city: City) -> pd.DataFrame:
+    rep, team = np.nonzero(raw.teams["opened"])
+    table = pd.DataFrame({
+        "replication": raw.replication[rep],
+        "team": np.asarray(city.team_names)[team],
+        "association": np.asarray(city.team_assoc_names)[team],
+        "centre": np.asarray(city.centre_names)[city.team_centre[team]],
+    })
+    for name in TEAM_ARRAYS[1:]:
+        table[name] = raw.teams[name][rep, team]
+    return table
+
+
+def _citizens(raw: RawRun, city: City) -> pd.DataFrame:
+    cz = raw.citizens
+    r, n = cz["centre"].shape
+    team = cz["team"].ravel()
+    has_team = team >= 0
+    names = np.asarray(city.team_names, dtype=object)
+    assoc = np.asarray(city.team_assoc_names, dtype=object)
+    reason = np.full(r * n, None, dtype=object)
+    for code, label in LAPSE_REASON_NAMES.items():
+        reason[cz["lapse_reason"].ravel() == code] = label
+    lapse = cz["lapse_week"].ravel()
+    return pd.DataFrame({
+        "replication": np.repeat(raw.replication, n),
+        "citizen": np.tile(np.arange(n), r),
+        "centre": np.asarray(city.centre_names, dtype=object)[cz["centre"].ravel()],
+        "diagnosis": np.asarray(DIAGNOSES, dtype=object)[cz["diagnosis"].ravel()],
+        "resourcefulness": cz["resourcefulness"].ravel(),
+        "start_week": cz["start_week"].ravel(),
+        "completed": cz["completed"].ravel(),
+        "handover_week": cz["handover_week"].ravel(),
+        "team": np.where(has_team, names[np.maximum(team, 0)], None),
+        "association": np.where(has_team, assoc[np.maximum(team, 0)], None),
+        "lapse_week": lapse,
+        "lapse_reason": reason,
+        "member_at_end": has_team & np.isnan(lapse),
+        "patient_association": None,
+        "patient_join_week": np.nan,
+        "patient_lapse_week": np.nan,
+    })
+
+
+def block_tables(raw: RawRun, cfg: SimConfig, city: City) -> dict[str, pd.DataFrame | None]:
+    """The tables of one engine block; engines call this per block so raw arrays can be freed."""
+    return {
+        "summary": _summary(raw, cfg, city),
+        "weekly": _weekly(raw, city) if cfg.run.weekly_table else None,
+        "teams": _teams(raw, city),
+        "citizens": _citizens(raw, city) if cfg.run.citizens_table else None,
+    }
+
+
+def combine(blocks: list[dict[str, pd.DataFrame | None]], cfg: SimConfig) -> Results:
+    """Concatenate block tables (in replication order) into one `Results`."""
+    def cat(name: str) -> pd.DataFrame | None:
+        parts = [b[name] for b in blocks if b[name] is not None]
+        return pd.concat(parts, ignore_index=True) if parts else None
+
+    return Results(
+        summary=cat("summary"), weekly=cat("weekly"), teams=cat("teams"), citizens=cat("citizens"), config=cfg
+    )

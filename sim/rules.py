@@ -1,0 +1,87 @@
+"""The model's equations (MODEL.md §3-§4), written once for both engines.
+
+Each function is plain numpy arithmetic, so it takes scalars (agent engine) or arrays (vector
+engine) alike. Names and coefficients follow MODEL.md; `r`, `h`, `s`, `e`, `f` are a citizen's
+resourcefulness, habit, bond, expectation and familiarity.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.config import SimConfig
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def grow(x, rate):
+    """x <- x + rate (1 - x): habit, bond and familiarity all approach 1 this way."""
+    return x + rate * (1.0 - x)
+
+
+def dropout_prob(cfg: SimConfig, r):
+    p = cfg.programme
+    return sigmoid(p.dropout_logit + p.dropout_r * (r - 0.5))
+
+
+def trial_prob(cfg: SimConfig, r):
+    b = cfg.baseline
+    return sigmoid(b.trial_logit + b.trial_r * (r - 0.5))
+
+
+def parallel_prob(cfg: SimConfig, r, h):
+    v = cfg.vesterbro
+    return sigmoid(v.parallel_logit + v.parallel_r * (r - 0.5) + v.parallel_h * h)
+
+
+def redeem_prob(cfg: SimConfig, r, f):
+    v = cfg.vanlose
+    return sigmoid(v.redeem_logit + v.redeem_r * (r - 0.5) + v.redeem_f * f)
+
+
+def citizen_utility(cfg: SimConfig, r, h, w):
+    """The part of every team's utility that depends on the citizen only."""
+    ho = cfg.handover
+    return ho.intercept + ho.resourcefulness * (r - 0.5) + ho.habit * h - ho.decay * w
+
+
+def team_utility(cfg: SimConfig, base, attract, quality, e, partner_club, f, s, knows):
+    """U_j = base + a_j + familiarity·f_j + knows_instructor·k_j + bond·s·[partner] - facility_gap·gap.
+
+    `partner_club` and `knows` are 0/1; f and s count only for teams of the partner club.
+    """
+    ho = cfg.handover
+    return (
+        base
+        + attract
+        + partner_club * (ho.familiarity * f + ho.bond * s)
+        + ho.knows_instructor * knows
+        - ho.facility_gap * np.maximum(0.0, e - quality)
+    )
+
+
+def bond_rate(cfg: SimConfig, cafe):
+    """Weekly bond growth on a club team; a café strengthens the bonds (MODEL.md §3.6)."""
+    return cfg.club.bond_growth * (1.0 + cfg.club.cafe_bond_boost * cafe)
+
+
+def lapse_prob(cfg: SimConfig, s, h, r, e, quality, vacant, changed, small):
+    """Weekly lapse probability 1 - exp(-λ) of a club member (MODEL.md §3.6)."""
+    c = cfg.club
+    lam = c.lapse_base * np.exp(
+        -c.bond * s
+        - c.habit * h
+        - c.resourcefulness * (r - 0.5)
+        + c.facility_gap * np.maximum(0.0, e - quality)
+        + c.vacancy * vacant
+        + c.change * changed
+        + c.small * small
+    )
+    return -np.expm1(-lam)
+
+
+def wage_due(cfg: SimConfig, paid, meets, has_instructor):
+    """A paid instructor's wage is due in weeks the team meets with its instructor."""
+    return cfg.economics.wage_week * (paid & meets & has_instructor)
