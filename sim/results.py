@@ -69,22 +69,24 @@ class Results:
     config: SimConfig
 
     def save(self, path: str | os.PathLike) -> Path:
-        """Write Parquet tables + `config.yaml` to `path` (created; replaced only when complete)."""
+        """Write Parquet tables + `config.yaml` into the folder `path` (created if needed).
+
+        Files are written to a temporary folder first and moved in only when all are complete,
+        so a failure never leaves a half-written table; other files in `path` are kept.
+        """
         target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        target.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=target))
         try:
             for name in ("summary", "weekly", "teams", "citizens"):
                 table = getattr(self, name)
                 if table is not None:
                     table.to_parquet(tmp / f"{name}.parquet", index=False)
             (tmp / "config.yaml").write_text(to_yaml(self.config), encoding="utf-8")
-            if target.exists():
-                shutil.rmtree(target)
-            tmp.rename(target)
-        except BaseException:
+            for file in tmp.iterdir():
+                os.replace(file, target / file.name)
+        finally:
             shutil.rmtree(tmp, ignore_errors=True)
-            raise
         return target
 
 
