@@ -12,10 +12,15 @@ from sim.results import TEAM_ARRAYS, WEEKLY_COUNTS, RawRun
 from sim.seeding import streams
 
 
+def build_model(cfg: SimConfig, city: City, replication: int) -> HandoverModel:
+    """Replication `replication` at week 0, seeded from `run.seed`."""
+    population_rng, dynamics = streams(cfg.run.seed, replication)
+    return HandoverModel(cfg, city, sample_population(cfg, city, population_rng), rng=dynamics)
+
+
 def run_replication(cfg: SimConfig, city: City, replication: int) -> HandoverModel:
     """One replication, stepped to the horizon."""
-    population_rng, dynamics = streams(cfg.run.seed, replication)
-    model = HandoverModel(cfg, city, sample_population(cfg, city, population_rng), rng=dynamics)
+    model = build_model(cfg, city, replication)
     for _ in range(cfg.run.horizon_weeks):
         model.step()
     return model

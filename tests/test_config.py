@@ -1,0 +1,90 @@
+"""Bad input gets a clear error naming the key; good input composes to the documented defaults."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import sim
+from sim.config import PolicyName
+
+
+def test_defaults_match_model_md():
+    cfg = sim.compose([])
+    assert cfg.policy.name == PolicyName.mixed
+    assert cfg.programme.weeks == 12 and cfg.handover.intercept == -4.6
+    assert cfg.instructor.turnover_annual == 0.25 and cfg.instructor.pool == 18
+    assert cfg.run.horizon_weeks == 136 and cfg.trial_cohorts == 6
+    assert cfg.club.cafe is None
+
+
+@pytest.mark.parametrize("policy", ["baseline", "amager", "vesterbro", "vanlose", "mixed"])
+def test_policy_group(policy):
+    assert sim.compose([f"policy={policy}"]).policy.name.value == policy
+
+
+@pytest.mark.parametrize(
+    ("override", "needle"),
+    [
+        ("policy=amagr", "policy=amagr: unknown policy; allowed: amager, baseline"),
+        ("city=paris", "city=paris: unknown city"),
+        ("instructor.turnover=0.4", "unknown config key 'instructor.turnover'"),
+        ("+instructor.turnover=0.4", "unknown config key 'instructor.turnover'"),
+        ("nonsense=1", "unknown config key 'nonsense'"),
+        ("club.cafe=maybe", "club.cafe"),
+        ("team.capacity=abc", "team.capacity"),
+        ("run.engine=gpu", "run.engine"),
+        ("instructor.turnover_annual=1.5", "instructor.turnover_annual=1.5 is out of range: expected a probability"),
+        ("team.transfer_prob=-0.1", "team.transfer_prob=-0.1 is out of range"),
+        ("team.capacity=-3", "team.capacity=-3 is out of range: expected a whole number >= 0"),
+        ("run.replications=0", "run.replications=0 is out of range"),
+        ("handover.intercept=nan", "handover.intercept=nan is out of range: expected a finite number"),
+        ("club.lapse_base=inf", "club.lapse_base=inf is out of range"),
+        ("baseline.trial_week=13", "baseline.trial_week=13 is out of range: a programme week in 1..12"),
+        ("citizen.diagnosis_mix.copd=0.5", "citizen.diagnosis_mix: shares must sum to 1"),
+        ("citizen.expectation_mean=1", "citizen.expectation_mean=1.0 is out of range"),
+        ("city.centres.0.partner_team=nowhere", "city.centres.0.partner_team='nowhere' must name a sports team"),
+        ("city.teams.0.centre=malmo", "city.teams.0.centre='malmo'"),
+        ("city.centres.2.policy=mixed", "city.centres.2.policy=mixed"),
+        ("city.associations.5.facility_quality=1.3", "city.associations.5.facility_quality=1.3 is out of range"),
+    ],
+)
+def test_bad_override_names_the_key(override, needle):
+    with pytest.raises(sim.UserError) as err:
+        sim.compose([override])
+    message = str(err.value)
+    assert needle in message
+    assert "\n" not in message
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HYDRA_FULL_ERROR": ""}
+    return subprocess.run([sys.executable, "-m", "sim.run", *args], cwd=cwd, capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+@pytest.mark.parametrize(
+    "override",
+    ["policy=amagr", "instructor.turnover=0.4", "instructor.turnover_annual=2", "club.cafe=maybe",
+     "team.capacity=-1", "run.engine=gpu"],
+)
+def test_cli_user_error_exits_2_without_traceback(tmp_path, override):
+    proc = _cli(override, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "results").exists()  # nothing half-written
+
+
+def test_cli_runs_and_writes_tables(tmp_path):
+    proc = _cli("intake.waves=1", "run.horizon_weeks=30", "run.replications=2", "run.progress=false", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "handover_rate" in proc.stdout and "95% interval" in proc.stdout
+    (run,) = (tmp_path / "results" / "runs").iterdir()
+    names = {p.name for p in run.iterdir()}
+    assert {"summary.parquet", "weekly.parquet", "teams.parquet", "citizens.parquet", "config.yaml"} <= names
+    assert not [n for n in names if n.startswith(".partial")]
