@@ -1,7 +1,9 @@
-"""The city resolved into flat arrays: centres and sports teams (listed teams, then dormant sisters).
+"""The city resolved into flat arrays: centres, sports teams (listed teams, then dormant sisters)
+and patient-association offerings.
 
 Both engines build their world from one `City`, so per-entity defaults, the `club.cafe` override,
-partner clubs and sister-team layout are decided once, here. No Mesa, no randomness.
+partner clubs, sister-team layout and patient eligibility are decided once, here. No Mesa, no
+randomness.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class City:
     team_paid: np.ndarray  # bool
     team_quit_prob: np.ndarray  # weekly probability that the instructor quits
     team_fill_prob: np.ndarray  # weekly probability that a vacancy is filled
+    offers: Offerings
 
     @property
     def n_centres(self) -> int:
@@ -51,58 +54,108 @@ class City:
         return len(self.team_names)
 
 
+@dataclass(frozen=True)
+class Offerings:
+    """Patient-association offerings (MODEL.md §4b), one per association and centre."""
+
+    names: list[str]
+    assoc_names: list[str]
+    centre: np.ndarray
+    capacity: np.ndarray
+    staff_run: np.ndarray  # bool: association staff lead it, never vacant
+    interval: np.ndarray  # meeting interval in weeks (1 weekly, 4 monthly)
+    training: np.ndarray  # bool: physical training (counts towards active_52w)
+    course_weeks: np.ndarray  # 0 = a standing offer, else members leave after this many weeks
+    quit_prob: np.ndarray  # weekly volunteer quit probability (0 when staff-run)
+    fill_prob: np.ndarray
+    of: np.ndarray  # (centres, diagnoses): the offering a citizen is eligible for, -1 if none
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+def _fill_prob(cfg: SimConfig, assoc, paid: bool) -> float:
+    """Weekly probability that a vacancy is filled: 1/R (MODEL.md §3.1)."""
+    weeks = cfg.instructor.replacement_weeks_paid if paid else cfg.instructor.replacement_weeks
+    if assoc.replacement_weeks is not None:
+        weeks = assoc.replacement_weeks
+    if assoc.has_admin_staff:
+        weeks *= cfg.instructor.admin_staff_factor
+    return min(1.0, 1.0 / weeks)
+
+
+def build_offerings(cfg: SimConfig) -> Offerings:
+    """One offering per patient association and centre it serves, in city order."""
+    city = cfg.city
+    centres = {name: i for i, name in enumerate(city.centres)}
+    offers = [(name, a, c) for name, a in city.associations.items() if a.kind == "patient" for c in a.centres]
+    of = np.full((len(centres), len(DIAGNOSES)), -1)
+    for i, (_, a, c) in enumerate(offers):
+        for d in a.diagnoses:
+            of[centres[c], DIAGNOSES.index(d)] = i
+    quit_week = weekly_quit_prob(cfg.patient.volunteer_turnover_annual)
+    staff = [c in a.staff_run_at for _, a, c in offers]
+    return Offerings(
+        names=[f"{name}@{c}" for name, _, c in offers],
+        assoc_names=[name for name, _, _ in offers],
+        centre=np.array([centres[c] for _, _, c in offers], dtype=int),
+        capacity=np.array([cfg.team.capacity if a.capacity is None else a.capacity for _, a, _ in offers], dtype=int),
+        staff_run=np.array(staff, dtype=bool),
+        interval=np.array([a.meeting_interval_weeks for _, a, _ in offers], dtype=int),
+        training=np.array([a.has_training for _, a, _ in offers], dtype=bool),
+        course_weeks=np.array([a.course_weeks or 0 for _, a, _ in offers], dtype=int),
+        quit_prob=np.array([0.0 if st else quit_week for st in staff]),
+        fill_prob=np.array([_fill_prob(cfg, a, False) for _, a, _ in offers]),
+        of=of,
+    )
+
+
 def weekly_quit_prob(turnover_annual: float) -> float:
     """Weekly quit probability from an annual turnover T: 1 - (1 - T)^(1/52) (MODEL.md §3.1)."""
     return 1.0 - (1.0 - turnover_annual) ** (1.0 / 52.0)
 
 
 def build_city(cfg: SimConfig) -> City:
-    """Resolve city data + global defaults into a `City` (sports teams only)."""
+    """Resolve city data + global defaults into a `City`."""
     city, team_cfg = cfg.city, cfg.team
-    centres = {c.name: i for i, c in enumerate(city.centres)}
-    clubs = [a for a in city.associations if a.kind == "sport"]
-    club_index = {a.name: i for i, a in enumerate(clubs)}
-    listed = [t for t in city.teams if t.association in club_index]
-    listed_index = {t.name: i for i, t in enumerate(listed)}
+    centres = {name: i for i, name in enumerate(city.centres)}
+    club_names = [name for name, a in city.associations.items() if a.kind == "sport"]
+    club_index = {name: i for i, name in enumerate(club_names)}
+    listed_names = list(city.teams)
+    listed = [city.teams[n] for n in listed_names]
+    listed_index = {name: i for i, name in enumerate(listed_names)}
     n_listed, extra = len(listed), team_cfg.max_extra
 
     # Sisters copy everything from their listed team: build per listed team, then tile.
-    owner = np.concatenate([np.arange(n_listed), np.repeat(np.arange(n_listed), extra)])
+    owner = np.concatenate([np.arange(n_listed), np.repeat(np.arange(n_listed), extra)]).astype(int)
 
     def per_team(values: list) -> np.ndarray:
         return np.asarray(values)[owner]
 
-    club_of = [clubs[club_index[t.association]] for t in listed]
+    club_of = [city.associations[t.association] for t in listed]
     cafe = [a.has_cafe if cfg.club.cafe is None else cfg.club.cafe for a in club_of]
     quality = [cfg.club.facility_quality if a.facility_quality is None else a.facility_quality for a in club_of]
-    turnover = [
-        cfg.instructor.turnover_annual if a.turnover_annual is None else a.turnover_annual for a in club_of
-    ]
-    fill = []
-    for t, a in zip(listed, club_of, strict=True):
-        weeks = cfg.instructor.replacement_weeks_paid if t.paid_instructor else cfg.instructor.replacement_weeks
-        if a.replacement_weeks is not None:
-            weeks = a.replacement_weeks
-        if a.has_admin_staff:
-            weeks *= cfg.instructor.admin_staff_factor
-        fill.append(min(1.0, 1.0 / weeks))
+    turnover = [cfg.instructor.turnover_annual if a.turnover_annual is None else a.turnover_annual for a in club_of]
+    fill = [_fill_prob(cfg, a, t.paid_instructor) for t, a in zip(listed, club_of, strict=True)]
 
-    partner_club = np.array([club_index[listed[listed_index[c.partner_team]].association] for c in city.centres])
+    centre_cfgs = list(city.centres.values())
+    partner = [listed_index[c.partner_team] for c in centre_cfgs]
+    partner_club = np.array([club_index[listed[p].association] for p in partner])
     team_centre = per_team([centres[t.centre] for t in listed])
     team_assoc = per_team([club_index[t.association] for t in listed])
-    names = [t.name for t in listed] + [f"{t.name}#{k + 1}" for t in listed for k in range(extra)]
-    mods = np.array([[getattr(cfg.modifiers, m) or m in c.modifiers for m in MODIFIERS] for c in city.centres])
-    mix = np.array([[(c.diagnosis_mix or cfg.citizen.diagnosis_mix)[d] for d in DIAGNOSES] for c in city.centres])
+    names = listed_names + [f"{n}#{k + 1}" for n in listed_names for k in range(extra)]
+    mods = [[getattr(cfg.modifiers, m) or m in c.modifiers for m in MODIFIERS] for c in centre_cfgs]
+    mix = [[(c.diagnosis_mix or cfg.citizen.diagnosis_mix)[d] for d in DIAGNOSES] for c in centre_cfgs]
     return City(
-        centre_names=[c.name for c in city.centres],
-        centre_labels=[c.label or c.name for c in city.centres],
-        centre_policy=np.array([POLICIES.index(c.policy.value) for c in city.centres], dtype=np.int8),
-        centre_partner=np.array([listed_index[c.partner_team] for c in city.centres]),
-        centre_r_mean=np.array([c.resourcefulness_mean for c in city.centres]),
-        centre_mix=mix,
-        centre_modifiers=mods.reshape(len(city.centres), len(MODIFIERS)),
+        centre_names=list(city.centres),
+        centre_labels=[c.label or name for name, c in city.centres.items()],
+        centre_policy=np.array([POLICIES.index(c.policy.value) for c in centre_cfgs], dtype=np.int8),
+        centre_partner=np.array(partner, dtype=int),
+        centre_r_mean=np.array([c.resourcefulness_mean for c in centre_cfgs]),
+        centre_mix=np.array(mix, dtype=float),
+        centre_modifiers=np.array(mods, dtype=bool).reshape(len(centre_cfgs), len(MODIFIERS)),
         team_names=names,
-        team_assoc_names=[clubs[i].name for i in team_assoc],
+        team_assoc_names=[club_names[i] for i in team_assoc],
         n_listed=n_listed,
         team_listed=owner,
         team_is_sister=np.arange(len(owner)) >= n_listed,
@@ -119,4 +172,5 @@ def build_city(cfg: SimConfig) -> City:
         team_paid=per_team([t.paid_instructor for t in listed]).astype(bool),
         team_quit_prob=per_team([weekly_quit_prob(x) for x in turnover]),
         team_fill_prob=per_team(fill),
+        offers=build_offerings(cfg),
     )

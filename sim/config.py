@@ -275,7 +275,6 @@ class PolicyCfg:
 
 @dataclass
 class CentreCfg:
-    name: str = ""
     label: str = ""
     policy: PolicyName = PolicyName.baseline
     partner_team: str = ""
@@ -287,7 +286,6 @@ class CentreCfg:
 
 @dataclass
 class AssociationCfg:
-    name: str = ""
     kind: str = field(default="sport", metadata={"range": "kind"})
     federation: str = ""
     has_cafe: bool = False
@@ -295,8 +293,12 @@ class AssociationCfg:
     facility_quality: float | None = f_prob(None)
     turnover_annual: float | None = f_prob(None)
     replacement_weeks: float | None = f_positive(None)
-    # Patient associations only: which diagnoses it serves, its rhythm, whether it trains.
+    # Patient associations only: which diagnoses it serves at which centres, who runs it, its
+    # rhythm, whether it trains.
     diagnoses: list[str] = field(default_factory=list, metadata={"range": "diagnoses"})
+    centres: list[str] = field(default_factory=list)
+    staff_run_at: list[str] = field(default_factory=list)
+    capacity: int | None = f_count(None)
     meeting_interval_weeks: int = f_weeks(1)
     has_training: bool = True
     course_weeks: int | None = f_weeks(None)
@@ -305,7 +307,6 @@ class AssociationCfg:
 
 @dataclass
 class TeamSpec:
-    name: str = ""
     association: str = ""
     centre: str = ""
     district: str = ""
@@ -313,7 +314,6 @@ class TeamSpec:
     capacity: int | None = f_count(None)
     attractiveness: float | None = f_coef(None)
     paid_instructor: bool = False
-    staff_run: bool = False
     regulars: int | None = f_count(None)
     # The report's table: its row and the number handed over in that row (calibration target).
     report_row: int | None = f_count(None)
@@ -323,10 +323,13 @@ class TeamSpec:
 
 @dataclass
 class CityCfg:
+    """City data keyed by name (`city.teams.kom_i_gang.capacity=30`); the order of `teams` is the
+    city order that sister teams follow (MODEL.md §3.5b)."""
+
     name: str = ""
-    centres: list[CentreCfg] = field(default_factory=list)
-    associations: list[AssociationCfg] = field(default_factory=list)
-    teams: list[TeamSpec] = field(default_factory=list)
+    centres: dict[str, CentreCfg] = field(default_factory=dict)
+    associations: dict[str, AssociationCfg] = field(default_factory=dict)
+    teams: dict[str, TeamSpec] = field(default_factory=dict)
 
 
 @dataclass
@@ -398,9 +401,9 @@ def _walk(obj: Any, path: str) -> None:
         sub = f"{path}.{f.name}" if path else f.name
         if is_dataclass(value):
             _walk(value, sub)
-        elif isinstance(value, list) and value and is_dataclass(value[0]):
-            for i, item in enumerate(value):
-                _walk(item, f"{sub}.{i}")
+        elif isinstance(value, dict) and value and is_dataclass(next(iter(value.values()))):
+            for key, item in value.items():
+                _walk(item, f"{sub}.{key}")
         elif "range" in f.metadata:
             _check_value(sub, f.metadata["range"], value)
 
@@ -409,25 +412,25 @@ def _check_city(cfg: SimConfig) -> None:
     city = cfg.city
     if not city.centres:
         raise UserError("city.centres is empty: a city needs at least one centre")
-    assoc = {a.name: a for a in city.associations}
-    centres = {c.name for c in city.centres}
-    teams = {}
-    for i, t in enumerate(city.teams):
-        if t.association not in assoc:
-            raise UserError(f"city.teams.{i}.association={t.association!r} is not a listed association")
-        if t.centre not in centres:
-            raise UserError(f"city.teams.{i}.centre={t.centre!r}; allowed: {', '.join(sorted(centres))}")
-        if t.name in teams:
-            raise UserError(f"city.teams.{i}.name={t.name!r} is used twice")
-        teams[t.name] = t
-    for i, c in enumerate(city.centres):
+    centres = ", ".join(city.centres)
+    for name, a in city.associations.items():
+        for key in ("centres", "staff_run_at"):
+            bad = [c for c in getattr(a, key) if c not in city.centres]
+            if bad:
+                raise UserError(f"city.associations.{name}.{key}: unknown centre {bad[0]!r}; allowed: {centres}")
+    for name, t in city.teams.items():
+        a = city.associations.get(t.association)
+        if a is None or a.kind != "sport":
+            clubs = ", ".join(k for k, v in city.associations.items() if v.kind == "sport")
+            raise UserError(f"city.teams.{name}.association={t.association!r} is not a sports club; allowed: {clubs}")
+        if t.centre not in city.centres:
+            raise UserError(f"city.teams.{name}.centre={t.centre!r}; allowed: {centres}")
+    for name, c in city.centres.items():
         if c.policy == PolicyName.mixed:
-            raise UserError(f"city.centres.{i}.policy=mixed: a centre runs one of {', '.join(POLICIES)}")
-        t = teams.get(c.partner_team)
-        if t is None or assoc[t.association].kind != "sport" or t.centre != c.name:
-            raise UserError(
-                f"city.centres.{i}.partner_team={c.partner_team!r} must name a sports team at centre {c.name!r}"
-            )
+            raise UserError(f"city.centres.{name}.policy=mixed: a centre runs one of {', '.join(POLICIES)}")
+        t = city.teams.get(c.partner_team)
+        if t is None or t.centre != name:
+            raise UserError(f"city.centres.{name}.partner_team={c.partner_team!r} must name a team at centre {name!r}")
 
 
 def _check_weeks(cfg: SimConfig) -> None:

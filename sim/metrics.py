@@ -2,7 +2,8 @@
 
 Inputs are arrays shaped (replications, citizens); NaN marks a week that never happened (no
 handover, no lapse). A citizen is a member at week m if it joined at or before m and has not
-lapsed at or before m. Shares are of programme starters unless named otherwise.
+lapsed (or left) at or before m; the same holds for patient-association activities. Shares are
+of programme starters unless named otherwise.
 """
 
 from __future__ import annotations
@@ -34,40 +35,47 @@ def member_at(handover_week: np.ndarray, lapse_week: np.ndarray, week: np.ndarra
     return (handover_week <= week) & ~(lapse_week <= week)
 
 
-def retained(
-    start_week: np.ndarray, handover_week: np.ndarray, lapse_week: np.ndarray,
-    programme_weeks: int, horizon: int, after: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(members `after` weeks past their own programme end, citizens the horizon reaches), per replication."""
+def _at(start_week: np.ndarray, programme_weeks: int, horizon: int, after: int) -> tuple[np.ndarray, np.ndarray]:
+    """(the week `after` weeks past each citizen's own programme end, whether the horizon reaches it)."""
     at = start_week + programme_weeks + after
-    reached = at <= horizon - 1
-    kept = member_at(handover_week, lapse_week, at) & reached
-    return kept.sum(axis=1), reached.sum(axis=1)
+    return at, at <= horizon - 1
 
 
 def summarise(
-    citizens: dict[str, np.ndarray], cost: np.ndarray, programme_weeks: int, horizon: int
+    citizens: dict[str, np.ndarray], cost: np.ndarray, programme_weeks: int, horizon: int,
+    eligible: np.ndarray, training: np.ndarray,
 ) -> pd.DataFrame:
-    """One row per replication: counts and the headline metrics."""
+    """One row per replication: counts and the headline metrics.
+
+    `eligible`: the citizen has a patient-association offering for its diagnosis at its centre;
+    `training`: that offering includes physical training (counts towards `active_52w`).
+    """
     start, hw, lw = citizens["start_week"], citizens["handover_week"], citizens["lapse_week"]
+    pjw, plw = citizens["patient_join_week"], citizens["patient_lapse_week"]
+    completed = citizens["completed"]
     started = (start < horizon).sum(axis=1)
-    completed = citizens["completed"].sum(axis=1)
+    n_completed = completed.sum(axis=1)
     handed_over = (~np.isnan(hw)).sum(axis=1)
     out = {
         "started": started,
-        "completed": completed,
+        "completed": n_completed,
         "handed_over": handed_over,
-        "completion_rate": _share(completed, started),
-        "handover_rate": _share(handed_over, completed),
+        "completion_rate": _share(n_completed, started),
+        "handover_rate": _share(handed_over, n_completed),
     }
     for weeks in RETENTION_WEEKS:
-        kept, reached = retained(start, hw, lw, programme_weeks, horizon, weeks)
-        out[f"retention_{weeks}w"] = _share(kept, reached)
+        at, reached = _at(start, programme_weeks, horizon, weeks)
+        kept = (member_at(hw, lw, at) & reached).sum(axis=1)
+        out[f"retention_{weeks}w"] = _share(kept, reached.sum(axis=1))
         out[f"retained_{weeks}w"] = kept
-    # The patient-association channel is not simulated yet: its metrics are missing, not zero.
-    out["patient_uptake"] = np.full(len(cost), np.nan)
-    out["patient_retention_52w"] = np.full(len(cost), np.nan)
-    out["active_52w"] = np.full(len(cost), np.nan)
+    eligible_done = eligible & completed
+    out["patient_uptake"] = _share((eligible_done & ~np.isnan(pjw)).sum(axis=1), eligible_done.sum(axis=1))
+    at, reached = _at(start, programme_weeks, horizon, 52)
+    in_patient = member_at(pjw, plw, at)
+    base = eligible_done & reached
+    out["patient_retention_52w"] = _share((in_patient & base).sum(axis=1), base.sum(axis=1))
+    active = (member_at(hw, lw, at) | (in_patient & training)) & reached
+    out["active_52w"] = _share(active.sum(axis=1), reached.sum(axis=1))
     out["cost_municipality"] = cost
     out["cost_per_retained_52w"] = _share(cost, out["retained_52w"].astype(float))
     return pd.DataFrame(out)

@@ -28,7 +28,7 @@ WEEKLY_COLUMNS = ("replication", "week", "centre", *WEEKLY_COUNTS)
 CITIZEN_COLUMNS = (
     "replication", "citizen", "centre", "diagnosis", "resourcefulness", "start_week", "completed",
     "handover_week", "team", "association", "lapse_week", "lapse_reason", "member_at_end",
-    "patient_association", "patient_join_week", "patient_lapse_week",
+    "patient_association", "patient_join_week", "patient_lapse_week", "patient_lapse_reason",
 )
 TEAM_COLUMNS = (
     "replication", "team", "association", "centre", "joined_total", "members_at_end", "closed_week",
@@ -36,7 +36,7 @@ TEAM_COLUMNS = (
 )
 CITIZEN_ARRAYS = (
     "centre", "diagnosis", "resourcefulness", "start_week", "completed", "handover_week", "team",
-    "lapse_week", "lapse_reason",
+    "lapse_week", "lapse_reason", "patient_join_week", "patient_lapse_week", "patient_reason",
 )
 TEAM_ARRAYS = ("opened", "joined_total", "members_at_end", "closed_week", "instructor_changes", "balance_at_end")
 
@@ -45,9 +45,10 @@ TEAM_ARRAYS = ("opened", "joined_total", "members_at_end", "closed_week", "instr
 class RawRun:
     """What an engine returns for a block of replications (arrays, first axis = replication).
 
-    citizens: CITIZEN_ARRAYS, each (R, N); handover_week/lapse_week NaN when it did not happen,
-    team -1 when none. weekly: (R, weeks, centres, len(WEEKLY_COUNTS)) counts at the end of each
-    week (members_patient stays 0 until that channel is simulated). teams: TEAM_ARRAYS, each (R, T),
+    citizens: CITIZEN_ARRAYS, each (R, N); *_week NaN when it did not happen, team -1 when none,
+    *reason a LapseReason code (the patient offering joined is the one the citizen is eligible
+    for: City.offers.of[centre, diagnosis]). weekly: (R, weeks, centres, len(WEEKLY_COUNTS))
+    counts at the end of each week. teams: TEAM_ARRAYS, each (R, T),
     `opened` false for sister teams that never opened. cost: (R,) municipal cost.
     """
 
@@ -90,8 +91,16 @@ class Results:
         return target
 
 
+def _offer(raw: RawRun, city: City) -> np.ndarray:
+    """The patient offering each citizen is eligible for (-1: none)."""
+    return city.offers.of[raw.citizens["centre"], raw.citizens["diagnosis"]]
+
+
 def _summary(raw: RawRun, cfg: SimConfig, city: City) -> pd.DataFrame:
-    summary = summarise(raw.citizens, raw.cost, cfg.programme.weeks, cfg.run.horizon_weeks)
+    offer = _offer(raw, city)
+    training = np.append(city.offers.training, False)[offer]  # offer -1 picks the appended False
+    summary = summarise(raw.citizens, raw.cost, cfg.programme.weeks, cfg.run.horizon_weeks,
+                        eligible=offer >= 0, training=training)
     closed = ~np.isnan(raw.teams["closed_week"])
     summary["teams_closed"] = closed.sum(axis=1)
     summary["sister_teams_opened"] = (raw.teams["opened"] & city.team_is_sister).sum(axis=1)
@@ -105,7 +114,6 @@ def _weekly(raw: RawRun, city: City) -> pd.DataFrame:
         [raw.replication, np.arange(w), city.centre_names], names=["replication", "week", "centre"]
     )
     table = pd.DataFrame(raw.weekly.reshape(r * w * c, k), index=index, columns=list(WEEKLY_COUNTS))
-    table["members_patient"] = pd.array([pd.NA] * len(table), dtype="Int64")  # channel not simulated yet
     return table.reset_index()
 
 
@@ -129,10 +137,9 @@ def _citizens(raw: RawRun, city: City) -> pd.DataFrame:
     has_team = team >= 0
     names = np.asarray(city.team_names, dtype=object)
     assoc = np.asarray(city.team_assoc_names, dtype=object)
-    reason = np.full(r * n, None, dtype=object)
-    for code, label in LAPSE_REASON_NAMES.items():
-        reason[cz["lapse_reason"].ravel() == code] = label
     lapse = cz["lapse_week"].ravel()
+    joined_patient = ~np.isnan(cz["patient_join_week"].ravel())
+    offer_names = np.asarray(city.offers.assoc_names + [None], dtype=object)
     return pd.DataFrame({
         "replication": np.repeat(raw.replication, n),
         "citizen": np.tile(np.arange(n), r),
@@ -145,16 +152,30 @@ def _citizens(raw: RawRun, city: City) -> pd.DataFrame:
         "team": np.where(has_team, names[np.maximum(team, 0)], None),
         "association": np.where(has_team, assoc[np.maximum(team, 0)], None),
         "lapse_week": lapse,
-        "lapse_reason": reason,
+        "lapse_reason": _reason_names(cz["lapse_reason"].ravel()),
         "member_at_end": has_team & np.isnan(lapse),
-        "patient_association": None,
-        "patient_join_week": np.nan,
-        "patient_lapse_week": np.nan,
+        "patient_association": np.where(joined_patient, offer_names[_offer(raw, city).ravel()], None),
+        "patient_join_week": cz["patient_join_week"].ravel(),
+        "patient_lapse_week": cz["patient_lapse_week"].ravel(),
+        "patient_lapse_reason": _reason_names(cz["patient_reason"].ravel()),
     })
+
+
+def _reason_names(codes: np.ndarray) -> np.ndarray:
+    names = np.full(len(codes), None, dtype=object)
+    for code, label in LAPSE_REASON_NAMES.items():
+        names[codes == code] = label
+    return names
 
 
 def block_tables(raw: RawRun, cfg: SimConfig, city: City) -> dict[str, pd.DataFrame | None]:
     """The tables of one engine block; engines call this per block so raw arrays can be freed."""
+    # TRANSITIONAL (removed once the vector engine simulates the patient channel): no patient arrays
+    # means no patient-association memberships.
+    shape = raw.citizens["centre"].shape
+    for name in ("patient_join_week", "patient_lapse_week"):
+        raw.citizens.setdefault(name, np.full(shape, np.nan))
+    raw.citizens.setdefault("patient_reason", np.zeros(shape, dtype=np.int8))
     return {
         "summary": _summary(raw, cfg, city),
         "weekly": _weekly(raw, city) if cfg.run.weekly_table else None,

@@ -85,3 +85,21 @@ def lapse_prob(cfg: SimConfig, s, h, r, e, quality, vacant, changed, small):
 def wage_due(cfg: SimConfig, paid, meets, has_instructor):
     """A paid instructor's wage is due in weeks the team meets with its instructor."""
     return cfg.economics.wage_week * (paid & meets & has_instructor)
+
+
+def patient_join_prob(cfg: SimConfig, r, s, presented, volunteer_run, w):
+    """Binary logit of joining the patient-association offering one is eligible for (MODEL.md §4b).
+
+    `s` is the bond at programme end (the group the citizen comes from), so the two channels stay
+    independent: joining a club team this week does not change the patient decision.
+    """
+    p = cfg.patient
+    u = (p.intercept + p.resourcefulness * (r - 0.5) + p.bond * s + p.knows * presented
+         + p.volunteer_run * volunteer_run - cfg.handover.decay * w)
+    return sigmoid(u)
+
+
+def patient_lapse_prob(cfg: SimConfig, s, vacant):
+    """Lapse probability in a meeting week of a patient-association offering (MODEL.md §4b)."""
+    lam = cfg.patient.lapse_base * np.exp(-cfg.patient.bond * s + cfg.club.vacancy * vacant)
+    return -np.expm1(-lam)

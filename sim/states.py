@@ -14,9 +14,12 @@ class State(IntEnum):
 
 
 class LapseReason(IntEnum):
+    """Why a membership ended (sports or patient channel); course_completed is not a lapse."""
+
     none = 0
     lapse = 1
     team_closed = 2
+    course_completed = 3
 
 
-LAPSE_REASON_NAMES = {LapseReason.lapse: "lapse", LapseReason.team_closed: "team_closed"}
+LAPSE_REASON_NAMES = {r: r.name for r in LapseReason if r != LapseReason.none}

@@ -28,7 +28,8 @@ def familiarity(model) -> np.ndarray:
 
 
 def test_amager_one_exposure_per_attended_week():
-    model = model_at(12, "policy=amager", "instructor.turnover_annual=0", "city.associations.5.turnover_annual=0")
+    odk = "city.associations.gymnastikforeningen_odk.turnover_annual=0"
+    model = model_at(12, "policy=amager", "instructor.turnover_annual=0", odk)
     assert np.allclose(familiarity(model), 1 - 0.85**12)
     assert all(c.knows_instructor == c.centre.partner.instructor.unique_id for c in model.citizens)
 
@@ -84,7 +85,7 @@ def test_modifiers_reach_every_attending_citizen(modifier, expected):
 
 
 def test_centre_modifier_switch_only_at_that_centre():
-    model = model_at(12, "policy=baseline", "baseline.trial_logit=-40", "city.centres.2.modifiers=[team_visit]")
+    model = model_at(12, "policy=baseline", "baseline.trial_logit=-40", "city.centres.amager.modifiers=[team_visit]")
     f = {c.centre.name: c.f for c in model.citizens}
     assert f["amager"] == pytest.approx(0.2) and f["osterbro"] == 0
 
@@ -123,7 +124,7 @@ def test_closure_disbands_members():
 
 
 def test_paid_instructor_wages_drain_the_balance():
-    cfg = small("city.teams.1.paid_instructor=true", "economics.deficit_tolerance=2000", "policy=baseline")
+    cfg = small("city.teams.kom_i_gang.paid_instructor=true", "economics.deficit_tolerance=2000", "policy=baseline")
     model = run_replication(cfg, build_city(cfg), 0)
     assert model.teams[1].status == model.teams[1].CLOSED  # 500/week wage vs a few members' fees
     assert model.teams[1].balance < -2000

@@ -11,7 +11,7 @@ from tests.conftest import small
 
 def test_report_table_is_kept_as_data():
     cfg = sim.compose([])
-    rows = {t.report_row: t.observed_handed_over for t in cfg.city.teams if t.report_row is not None}
+    rows = {t.report_row: t.observed_handed_over for t in cfg.city.teams.values() if t.report_row is not None}
     assert len(rows) == 15 and sum(rows.values()) == 303  # the report's table sums to 303
 
 
@@ -41,8 +41,9 @@ def test_weekly_quit_prob_compounds_to_annual():
 
 
 def test_patient_offerings_are_city_data():
-    cfg = sim.compose([])
-    lung = {t.centre for t in cfg.city.teams if t.association == "lung_association"}
-    assert lung == {"osterbro", "norrebro", "amager", "vanlose"}  # none at Vesterbro
-    heart_staff = {t.centre for t in cfg.city.teams if t.association == "heart_association" and t.staff_run}
-    assert heart_staff == {"vanlose", "vesterbro"}
+    offers = build_city(sim.compose([])).offers
+    lung = {n for n in offers.names if n.startswith("lung_association@")}
+    assert lung == {"lung_association@" + c for c in ("osterbro", "norrebro", "amager", "vanlose")}
+    staff = {n for n, s in zip(offers.names, offers.staff_run, strict=True) if s}
+    assert staff == {"heart_association@vanlose", "heart_association@vesterbro"}
+    assert (offers.quit_prob[offers.staff_run] == 0).all()

@@ -47,10 +47,13 @@ def test_policy_group(policy):
         ("baseline.trial_week=13", "baseline.trial_week=13 is out of range: a programme week in 1..12"),
         ("citizen.diagnosis_mix.copd=0.5", "citizen.diagnosis_mix: shares must sum to 1"),
         ("citizen.expectation_mean=1", "citizen.expectation_mean=1.0 is out of range"),
-        ("city.centres.0.partner_team=nowhere", "city.centres.0.partner_team='nowhere' must name a sports team"),
-        ("city.teams.0.centre=malmo", "city.teams.0.centre='malmo'"),
-        ("city.centres.2.policy=mixed", "city.centres.2.policy=mixed"),
-        ("city.associations.5.facility_quality=1.3", "city.associations.5.facility_quality=1.3 is out of range"),
+        ("city.centres.osterbro.partner_team=nowhere", "city.centres.osterbro.partner_team='nowhere' must name a team"),
+        ("city.teams.kom_i_gang.centre=malmo", "city.teams.kom_i_gang.centre='malmo'"),
+        ("city.teams.kom_i_gang.association=lung_association", "is not a sports club"),
+        ("city.associations.lung_association.centres=[amager,malmo]", "unknown centre 'malmo'"),
+        ("city.teams.kom_i_gang.capacty=3", "unknown config key 'city.teams.kom_i_gang.capacty'"),
+        ("city.centres.amager.policy=mixed", "city.centres.amager.policy=mixed"),
+        ("city.associations.bk_skjold.facility_quality=1.3", "city.associations.bk_skjold.facility_quality=1.3 is out"),
     ],
 )
 def test_bad_override_names_the_key(override, needle):

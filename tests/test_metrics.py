@@ -17,7 +17,17 @@ def _citizens():
         "completed": np.array([[True, True, False, True]]),
         "handover_week": np.array([[12.0, 13.0, NAN, 62.0]]),
         "lapse_week": np.array([[30.0, NAN, NAN, NAN]]),
+        "patient_join_week": np.array([[12.0, NAN, NAN, 63.0]]),
+        "patient_lapse_week": np.array([[NAN, NAN, NAN, 70.0]]),
     }
+
+
+ELIGIBLE = np.array([[True, True, True, False]])
+TRAINING = np.array([[True, True, True, False]])
+
+
+def _summary(horizon: int, cost: float):
+    return summarise(_citizens(), np.array([cost]), 12, horizon, eligible=ELIGIBLE, training=TRAINING).iloc[0]
 
 
 def test_member_at_uses_join_and_lapse_weeks():
@@ -27,18 +37,21 @@ def test_member_at_uses_join_and_lapse_weeks():
 
 
 def test_summary_shares_and_horizon():
-    s = summarise(_citizens(), cost=np.array([300.0]), programme_weeks=12, horizon=100).iloc[0]
+    s = _summary(horizon=100, cost=300.0)
     assert s.completion_rate == 3 / 4 and s.handover_rate == 3 / 3
     # 26 weeks after programme end (38; 88 for citizen 3): citizens 1 and 3 (0 lapsed at 30)
     assert s.retention_26w == 2 / 4
     # 52 weeks after (week 64 / 114): citizen 3 is beyond the horizon, so 3 reached, 1 kept
     assert s.retention_52w == 1 / 3 and s.retained_52w == 1
     assert s.cost_per_retained_52w == 300.0
-    assert np.isnan(s.patient_uptake)  # not simulated: missing, not zero
+    # patient channel: of the eligible completers (citizens 0 and 1), citizen 0 joined and stays
+    assert s.patient_uptake == 1 / 2 and s.patient_retention_52w == 1 / 2
+    # active at 52 weeks: citizen 0 (patient, training), citizen 1 (sports); 3 reached
+    assert s.active_52w == 2 / 3
 
 
 def test_retention_nan_when_horizon_reaches_nobody():
-    s = summarise(_citizens(), cost=np.array([0.0]), programme_weeks=12, horizon=40).iloc[0]
+    s = _summary(horizon=40, cost=0.0)
     assert np.isnan(s.retention_52w) and np.isnan(s.cost_per_retained_52w)
 
 

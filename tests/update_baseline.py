@@ -10,7 +10,7 @@ import sim
 HERE = Path(__file__).parent / "baseline"
 # Small, but every mechanism active: mixed policies, sisters (tight capacity), closures, wages.
 OVERRIDES = ["intake.waves=3", "run.horizon_weeks=90", "run.replications=4", "run.seed=2012",
-             "run.progress=false", "team.capacity=12", "city.teams.0.paid_instructor=true"]
+             "run.progress=false", "team.capacity=12", "city.teams.b1908_football.paid_instructor=true"]
 
 
 def baseline_summary(engine: str):

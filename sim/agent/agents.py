@@ -46,50 +46,19 @@ class Instructor(mesa.Agent):
         self.team = team
 
 
-class Team(mesa.Agent):
-    """A club team (listed, or a dormant sister that opens when demand exceeds capacity)."""
+class Group(mesa.Agent):
+    """What club teams and patient-association offerings share: an instructor (or volunteer key
+    person) who quits and is replaced, and members."""
 
-    DORMANT, OPEN, CLOSED = 0, 1, 2
-
-    def __init__(self, model: HandoverModel, index: int, centre: Centre, club: Association) -> None:
+    def __init__(self, model: HandoverModel, index: int, centre: Centre, quit_prob: float,
+                 fill_prob: float) -> None:
         super().__init__(model)
-        city = model.city
-        self.index, self.centre, self.club = index, centre, club
-        self.capacity = int(city.team_capacity[index])
-        self.regulars = int(city.team_regulars[index])
-        self.attract = float(city.team_attract[index])
-        self.quality = float(city.team_quality[index])
-        self.cafe = bool(city.team_cafe[index])
-        self.paid = bool(city.team_paid[index])
-        self.quit_prob = float(city.team_quit_prob[index])
-        self.fill_prob = float(city.team_fill_prob[index])
-        self.partner_club = bool(city.team_partner_club[index])
-        self.status = Team.DORMANT
+        self.index, self.centre = index, centre
+        self.quit_prob, self.fill_prob = quit_prob, fill_prob
         self.instructor: Instructor | None = None
         self.changed_until = 0
         self.members: list[Citizen] = []
-        self.balance = 0.0
-        self.low_weeks = 0
-        self.ever_joined = False
-        self.joined_total = 0
         self.instructor_changes = 0
-        self.closed_week = np.nan
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == Team.OPEN
-
-    @property
-    def size(self) -> int:
-        """Regular members count towards size (capacity, viability, fees)."""
-        return self.regulars + len(self.members)
-
-    def open(self, week: int, new_instructor: bool) -> None:
-        self.status = Team.OPEN
-        if new_instructor:
-            self.hire(week)
-        else:  # a listed team at week 0: staffed, nobody counts it as a change
-            self.instructor = Instructor(self.model, self)
 
     def hire(self, week: int) -> None:
         """A new instructor: nobody knows them yet, and the team is `changed` for a while."""
@@ -109,6 +78,62 @@ class Team(mesa.Agent):
                 self.lose_instructor()
         elif rng.random() < self.fill_prob:
             self.hire(week)
+
+
+class Offering(Group):
+    """A patient association's offering at a centre (MODEL.md §4b): never closes, no fees."""
+
+    def __init__(self, model: HandoverModel, index: int, centre: Centre) -> None:
+        offers = model.city.offers
+        super().__init__(model, index, centre, float(offers.quit_prob[index]), float(offers.fill_prob[index]))
+        self.capacity = int(offers.capacity[index])
+        self.volunteer_run = not bool(offers.staff_run[index])
+        self.interval = int(offers.interval[index])
+        self.course_weeks = int(offers.course_weeks[index])
+        self.instructor = Instructor(model, self)
+
+    def meets(self, week: int) -> bool:
+        return week % self.interval == 0
+
+
+class Team(Group):
+    """A club team (listed, or a dormant sister that opens when demand exceeds capacity)."""
+
+    DORMANT, OPEN, CLOSED = 0, 1, 2
+
+    def __init__(self, model: HandoverModel, index: int, centre: Centre, club: Association) -> None:
+        city = model.city
+        super().__init__(model, index, centre, float(city.team_quit_prob[index]), float(city.team_fill_prob[index]))
+        self.club = club
+        self.capacity = int(city.team_capacity[index])
+        self.regulars = int(city.team_regulars[index])
+        self.attract = float(city.team_attract[index])
+        self.quality = float(city.team_quality[index])
+        self.cafe = bool(city.team_cafe[index])
+        self.paid = bool(city.team_paid[index])
+        self.partner_club = bool(city.team_partner_club[index])
+        self.status = Team.DORMANT
+        self.balance = 0.0
+        self.low_weeks = 0
+        self.ever_joined = False
+        self.joined_total = 0
+        self.closed_week = np.nan
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == Team.OPEN
+
+    @property
+    def size(self) -> int:
+        """Regular members count towards size (capacity, viability, fees)."""
+        return self.regulars + len(self.members)
+
+    def open(self, week: int, new_instructor: bool) -> None:
+        self.status = Team.OPEN
+        if new_instructor:
+            self.hire(week)
+        else:  # a listed team at week 0: staffed, nobody counts it as a change
+            self.instructor = Instructor(self.model, self)
 
     def add(self, citizen: Citizen) -> None:
         self.members.append(citizen)
@@ -156,6 +181,14 @@ class Citizen(mesa.Agent):
         self.handover_week = np.nan
         self.lapse_week = np.nan
         self.lapse_reason = LapseReason.none
+        # The patient-association channel (MODEL.md §4b), decided independently of the sports one.
+        self.offering: Offering | None = None  # the offering this citizen is eligible for
+        self.presented = False
+        self.s_end = 0.0  # bond at programme end
+        self.patient: Offering | None = None
+        self.patient_join_week = np.nan
+        self.patient_lapse_week = np.nan
+        self.patient_reason = LapseReason.none
 
     # --- programme (steps 3-4) ------------------------------------------------------------------
 
@@ -182,6 +215,8 @@ class Citizen(mesa.Agent):
                     continue
                 self.model.cost += cfg.vesterbro.price_session
             self.expose(event.phi)
+        if self.offering is not None and week - self.start_week + 1 == cfg.patient.presentation_week:
+            self.presented = True  # the associations present themselves at the centre
         return True
 
     def expose(self, phi: float) -> None:
@@ -195,6 +230,7 @@ class Citizen(mesa.Agent):
         """Step 4: start deciding; under Vanløse first the gift card and its free weeks."""
         model = self.model
         self.completed = True
+        self.s_end = self.s
         self.window_start = self.programme_end + model.window_delay[self.policy]
         model.set_state(self, State.deciding)
         if model.gift_card[self.policy]:
@@ -224,6 +260,34 @@ class Citizen(mesa.Agent):
         self.team, self.handover_week = team, week
         team.add(self)
         self.model.set_state(self, State.member)
+
+    def join_patient(self, offering: Offering, week: int) -> None:
+        self.patient, self.patient_join_week = offering, week
+        offering.members.append(self)
+
+    def wants_patient(self, week: int) -> bool:
+        """Binary logit: take part in the offering this citizen is eligible for?"""
+        p = rules.patient_join_prob(self.model.cfg, self.r, self.s_end, self.presented,
+                                    self.offering.volunteer_run, week - self.window_start)
+        return self.model.rng.random() < p
+
+    def patient_week(self, week: int) -> bool:
+        """Step 6, patient channel: a course ends, or in a meeting week the citizen may lapse.
+
+        Returns True if the citizen left the offering."""
+        offering = self.patient
+        if offering.course_weeks and week - self.patient_join_week >= offering.course_weeks:
+            self.leave_patient(week, LapseReason.course_completed)
+            return True
+        if offering.meets(week):
+            p = rules.patient_lapse_prob(self.model.cfg, self.s_end, offering.instructor is None)
+            if self.model.rng.random() < p:
+                self.leave_patient(week, LapseReason.lapse)
+                return True
+        return False
+
+    def leave_patient(self, week: int, reason: LapseReason) -> None:
+        self.patient_lapse_week, self.patient_reason = week, reason
 
     # --- club (steps 6-7) -----------------------------------------------------------------------
 

@@ -38,6 +38,9 @@ def _citizen_arrays(model: HandoverModel) -> dict[str, np.ndarray]:
         "team": np.array([-1 if c.team is None else c.team.index for c in cs], dtype=np.int16),
         "lapse_week": np.array([c.lapse_week for c in cs], dtype=float),
         "lapse_reason": np.array([int(c.lapse_reason) for c in cs], dtype=np.int8),
+        "patient_join_week": np.array([c.patient_join_week for c in cs], dtype=float),
+        "patient_lapse_week": np.array([c.patient_lapse_week for c in cs], dtype=float),
+        "patient_reason": np.array([int(c.patient_reason) for c in cs], dtype=np.int8),
     }
 
 

@@ -12,7 +12,7 @@ import mesa
 import numpy as np
 
 from sim import policies
-from sim.agent.agents import Association, Centre, Citizen, Team
+from sim.agent.agents import Association, Centre, Citizen, Offering, Team
 from sim.city import City
 from sim.config import POLICIES, SimConfig
 from sim.population import Population
@@ -60,6 +60,7 @@ class HandoverModel(mesa.Model):
         self.dormant_sisters = defaultdict(list)
         for team in self.teams[city.n_listed:]:
             self.dormant_sisters[int(city.team_listed[team.index])].append(team)
+        self.offerings = [Offering(self, i, self.centres[c]) for i, c in enumerate(city.offers.centre)]
 
     def _build_citizens(self, pop: Population) -> None:
         self.citizens = [
@@ -70,9 +71,12 @@ class HandoverModel(mesa.Model):
         self.intake: dict[int, list[Citizen]] = defaultdict(list)
         for c in self.citizens:
             self.intake[c.start_week].append(c)
+            offer = self.city.offers.of[c.centre.index, c.diagnosis]
+            c.offering = self.offerings[offer] if offer >= 0 else None
         self.in_programme: list[Citizen] = []
         self.completing: list[Citizen] = []
         self.deciding: list[Citizen] = []
+        self.patient_deciding: list[Citizen] = []
 
     # --- bookkeeping ----------------------------------------------------------------------------
 
@@ -104,16 +108,18 @@ class HandoverModel(mesa.Model):
         self.admit_intake()  # 2
         self.run_programme_week()  # 3
         self.complete_programmes()  # 4
-        turned_away = self.decide_handover()  # 5
+        turned_away = self.decide_handover()  # 5, sports channel
+        self.decide_patient_association()  # 5, patient channel
         self.open_sister_teams(turned_away)  # 5b
         self.run_club_week()  # 6
+        self.run_patient_meetings()  # 6, patient channel
         self.settle_team_accounts()  # 7
         self.record()  # 8
         self.week += 1
 
     def staff_teams(self) -> None:
-        for team in self.open_teams:
-            team.staff(self.rng, self.week)
+        for group in self.open_teams + self.offerings:
+            group.staff(self.rng, self.week)
 
     def admit_intake(self) -> None:
         for citizen in self.intake.pop(self.week, []):
@@ -139,6 +145,7 @@ class HandoverModel(mesa.Model):
         for citizen in self.completing:
             citizen.complete()
         self.deciding += self.completing
+        self.patient_deciding += [c for c in self.completing if c.offering is not None]
 
     def decide_handover(self) -> dict[int, int]:
         """Step 5: choices, admission up to free capacity, window closing. Returns the number of
@@ -166,6 +173,24 @@ class HandoverModel(mesa.Model):
         self.deciding = [c for c in self.deciding if c.state == State.deciding]
         return turned_away
 
+    def decide_patient_association(self) -> None:
+        """Step 5, patient channel: eligible citizens in their window decide by binary logit;
+        an oversubscribed offering admits a random subset, the rest try again next week."""
+        free = {o: o.capacity - len(o.members) for o in self.offerings}
+        choosers: dict[Offering, list[Citizen]] = defaultdict(list)
+        open_now = [c for c in self.patient_deciding if c.window_start <= self.week]
+        for citizen in open_now:
+            if free[citizen.offering] > 0 and citizen.wants_patient(self.week):
+                choosers[citizen.offering].append(citizen)
+        for offering, group in choosers.items():
+            if len(group) > free[offering]:
+                group = [group[i] for i in self.rng.permutation(len(group))[: free[offering]]]
+            for citizen in group:
+                citizen.join_patient(offering, self.week)
+        last = self.cfg.handover.window_weeks - 1
+        self.patient_deciding = [c for c in self.patient_deciding
+                                 if c.patient is None and self.week - c.window_start < last]
+
     def open_sister_teams(self, turned_away: dict[int, int]) -> None:
         """Step 5b: in city order, a listed team that turned away enough choosers gets a sister."""
         for listed in sorted(turned_away):
@@ -187,6 +212,10 @@ class HandoverModel(mesa.Model):
                 else:
                     stay.append(citizen)
             team.members = stay
+
+    def run_patient_meetings(self) -> None:
+        for offering in self.offerings:
+            offering.members = [c for c in offering.members if not c.patient_week(self.week)]
 
     def settle_team_accounts(self) -> None:
         closing = []
@@ -213,6 +242,8 @@ class HandoverModel(mesa.Model):
 
     def record(self) -> None:
         open_teams = self.open_teams
+        patients = np.bincount([o.centre.index for o in self.offerings for _ in o.members],
+                               minlength=len(self.centres))
         for centre in self.centres:
             n = self.counts[centre.index]
             teams = [t for t in open_teams if t.centre is centre]
@@ -222,7 +253,7 @@ class HandoverModel(mesa.Model):
                 "in_programme": n[State.in_programme],
                 "deciding": n[State.deciding],
                 "members_sport": n[State.member],
-                "members_patient": 0,
+                "members_patient": patients[centre.index],
                 "lapsed": n[State.lapsed],
                 "teams_open": len(teams),
                 "instructors_vacant": sum(t.instructor is None for t in teams),
