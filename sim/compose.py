@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Sequence
 
@@ -9,7 +10,7 @@ from hydra import compose as hydra_compose
 from hydra import initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import HydraException
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, open_dict, read_write
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.config import SimConfig, to_schema
@@ -22,7 +23,7 @@ CONFIG_NAME = "config"
 def one_line(exc: BaseException) -> str:
     """Hydra/OmegaConf messages span lines and carry `full_key:` trailers: keep the gist."""
     text = str(exc) + ("\n" + str(exc.__cause__) if exc.__cause__ else "")
-    missing = re.search(r"Could not find '([^/']+)/([^']+)'", text)
+    missing = re.search(r"Could not find '(.+)/([^/']+)'", text)
     if missing:
         group, option = missing.groups()
         options = re.findall(r"^\t(\S+)$", text, re.M)
@@ -63,8 +64,10 @@ def compose(overrides: Sequence[str] = ()) -> SimConfig:
 def from_dict(cfg: DictConfig) -> SimConfig:
     """Validate an already composed DictConfig (e.g. the one `@hydra.main` hands over)."""
     try:
-        if "hydra" in cfg:
-            cfg = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])
+        if "hydra" in cfg:  # composed with the Hydra node (e.g. by @hydra.main): not part of the model
+            cfg = copy.deepcopy(cfg)
+            with read_write(cfg), open_dict(cfg):
+                del cfg["hydra"]
         return to_schema(cfg)
     except (OmegaConfBaseException, ValueError) as exc:
         raise UserError(one_line(exc)) from None

@@ -76,6 +76,11 @@ def f_weeks(d: int) -> Any:
     return _f(d, "weeks")
 
 
+def f_one_up(d: int) -> Any:
+    """A whole number >= 1 (replications, processes)."""
+    return _f(d, "one_up")
+
+
 def f_unit_open(d: float) -> Any:
     """A mean strictly inside (0, 1) (Beta means)."""
     return _f(d, "unit_open")
@@ -88,6 +93,7 @@ RANGES = {
     "positive": ("a finite number > 0", lambda v: math.isfinite(v) and v > 0),
     "count": ("a whole number >= 0", lambda v: v >= 0),
     "weeks": ("a whole number of weeks >= 1", lambda v: v >= 1),
+    "one_up": ("a whole number >= 1", lambda v: v >= 1),
     "unit_open": ("a number strictly between 0 and 1", lambda v: 0.0 < v < 1.0),
 }
 
@@ -98,7 +104,7 @@ RANGES = {
 @dataclass
 class ProgrammeCfg:
     weeks: int = f_weeks(12)
-    sessions_per_week: int = f_weeks(2)
+    sessions_per_week: int = f_one_up(2)
     dropout_logit: float = f_coef(-3.8)
     dropout_r: float = f_coef(-2.0)
     habit_growth: float = f_prob(0.08)
@@ -197,7 +203,7 @@ class TeamCfg:
     transfer_prob: float = f_prob(0.3)
     regulars: int = f_count(3)
     max_extra: int = f_count(2)
-    open_threshold: int = f_weeks(4)
+    open_threshold: int = f_one_up(4)
     # Default attractiveness a of a team that sets none (calibrated; 0 = neutral).
     attractiveness: float = f_coef(0.0)
 
@@ -253,15 +259,15 @@ class IntakeCfg:
 @dataclass
 class RunCfg:
     engine: Engine = Engine.agent
-    replications: int = f_weeks(100)
+    replications: int = f_one_up(100)
     seed: int = f_count(0)
-    n_jobs: int = f_weeks(1)
+    n_jobs: int = f_one_up(1)
     horizon_weeks: int = f_weeks(136)
     citizens_table: bool = True
     # The weekly table has replications x weeks x centres rows: switch off for huge runs.
     weekly_table: bool = True
     # Replications stepped together by the vector engine (memory bound; results do not depend on it).
-    chunk_size: int = f_weeks(500)
+    chunk_size: int = f_one_up(500)
     progress: bool = True
 
 

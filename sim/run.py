@@ -1,33 +1,44 @@
-"""Command line: `python -m sim.run [OVERRIDES...]` runs one configuration and saves its tables.
+"""Command line: `python -m sim.run [OVERRIDES...]` runs one configuration and saves its tables;
+`python -m sim.run -m [SWEEP OVERRIDES...]` runs a sweep (Hydra multirun, see sim/sweep.py).
 
-Overrides use Hydra's syntax (`policy=amager run.replications=200 club.cafe=true`). User errors
-(unknown key or policy, wrong type, value out of range) exit with status 2 and one line on stderr;
-internal errors exit 1. A failed run leaves no folder behind.
+Overrides use Hydra's syntax (`policy=amager run.replications=200 club.cafe=true`; a sweep gives
+several values: `policy=amager,vesterbro`). User errors (unknown key or policy, wrong type, value out
+of range, an output folder that cannot be written) exit with status 2 and one line on stderr, before
+anything is written; every job of a sweep is checked before the first one runs. Internal errors exit
+1. A failed run leaves no folder behind; a sweep with failed jobs keeps the others, lists the failed
+ones and exits 1.
 """
 
 from __future__ import annotations
 
+import logging
 import shutil
 import sys
+from importlib.resources import files
 from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig, OmegaConf
 
+from sim import sweep
+from sim.cli import check_writable, fail
 from sim.compose import compose, from_dict
 from sim.errors import UserError
 from sim.report import summary_table
-from sim.simulate import simulate
 
+# Hydra flags that print something instead of running; Hydra refuses the first three with -m.
+_PRINT_FLAGS = {"--cfg", "-c", "--info", "-i", "--shell-completion", "-sc"}
+_HELP_FLAGS = {"--help", "-h", "--hydra-help"}
 # Hydra flags that take a value: their value is not an override.
 _VALUE_FLAGS = {"--config-path", "-cp", "--config-name", "-cn", "--config-dir", "-cd", "--cfg", "-c",
                 "--package", "-p", "--info", "-i", "--experimental-rerun"}
 
 
-def _overrides(argv: list[str]) -> tuple[list[str], bool]:
-    """(model overrides on the command line, whether it is a multirun)."""
-    out, skip, multirun = [], False, False
+def _overrides(argv: list[str]) -> tuple[list[str], list[str], bool]:
+    """(model overrides, Hydra's own overrides (`hydra.*`, `hydra/...`), whether it is a multirun)."""
+    model, own, skip, multirun = [], [], False, False
     for arg in argv:
         if skip:
             skip = False
@@ -35,22 +46,39 @@ def _overrides(argv: list[str]) -> tuple[list[str], bool]:
             multirun = True
         elif arg in _VALUE_FLAGS:
             skip = True
-        elif not arg.startswith("-") and not arg.lstrip("+~").startswith("hydra"):
-            out.append(arg)
-    return out, multirun
+        elif arg.lstrip("+~").startswith("hydra"):
+            own.append(arg)
+        elif not arg.startswith("-"):
+            model.append(arg)
+    return model, own, multirun
+
+
+def _output_root(hydra_overrides: list[str], multirun: bool) -> Path:
+    """The fixed part of the run or sweep folder (before any `${...}`), from the command line or conf/."""
+    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+    given = [a.split("=", 1)[1] for a in hydra_overrides if a.lstrip("+").startswith(f"{key}=")]
+    if given:
+        pattern = given[-1]
+    else:
+        config = OmegaConf.create(files("conf").joinpath("config.yaml").read_text(encoding="utf-8"))
+        pattern = OmegaConf.to_container(config.hydra, resolve=False)["sweep" if multirun else "run"]["dir"]
+    return Path(pattern.split("${")[0] or ".")
 
 
 @hydra.main(version_base="1.3", config_path="pkg://conf", config_name="config")
 def _job(dc: DictConfig) -> None:
-    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every model step at INFO
+    hc = HydraConfig.get()
+    out_dir = Path(hc.runtime.output_dir)
+    if hc.mode == RunMode.MULTIRUN:
+        sweep.run_job(dc, out_dir, f"job {hc.job.num} ({' '.join(hc.overrides.task)})")
+        return
     try:
         cfg = from_dict(dc)
-        results = simulate(cfg)
-        results.save(out_dir)
+        results = sweep.execute(cfg, out_dir)
     except UserError as exc:
         shutil.rmtree(out_dir, ignore_errors=True)
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(2)
+        fail(exc)
     except BaseException:
         shutil.rmtree(out_dir, ignore_errors=True)  # nothing half-written stays behind
         raise
@@ -59,14 +87,31 @@ def _job(dc: DictConfig) -> None:
 
 
 def main() -> None:
-    overrides, multirun = _overrides(sys.argv[1:])
-    if not multirun:
-        try:
+    overrides, hydra_overrides, multirun = _overrides(sys.argv[1:])
+    flags = set(sys.argv[1:])
+    if multirun and flags & _PRINT_FLAGS:
+        fail(f"-m (a sweep) cannot be combined with {sorted(flags & _PRINT_FLAGS)[0]}")
+    try:
+        if multirun:
+            sweep.plan(overrides, hydra_overrides)  # every job, before Hydra makes a folder
+        else:
             compose(overrides)  # the same validation as the API, before Hydra makes a folder
-        except UserError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            sys.exit(2)
+        if not flags & (_PRINT_FLAGS | _HELP_FLAGS):
+            check_writable(_output_root(hydra_overrides, multirun))
+    except UserError as exc:
+        fail(exc)
     _job()
+    if not multirun or flags & _HELP_FLAGS:
+        return
+    outcome = sweep.last_outcome()
+    if outcome is None:
+        print("error: the sweep was not aggregated (see the warning above); "
+              "retry with: python -m sim.sweep SWEEP_DIR", file=sys.stderr)
+        sys.exit(1)
+    if len(outcome.failed):
+        print(f"error: {len(outcome.failed)} of {outcome.jobs} jobs failed; the others' results are kept",
+              file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,75 @@
+"""Comparisons of runs, for `sim.compare` and notebooks: retention curves and paired differences.
+
+Every interval is a 95% confidence interval of the mean over replications (`sim.metrics.interval`).
+Scenarios run with the same `run.seed` share their citizens replication by replication (common
+random numbers, sim/seeding.py), so a difference is taken per replication first and its interval
+is that of the paired differences: narrower than two separate intervals wherever the scenarios'
+replications stay correlated (identical scenarios differ by exactly 0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import UserError
+from sim.metrics import HEADLINE, interval, member_at
+from sim.results import Results
+
+CURVE_WEEKS = 52
+
+
+def retention_by_replication(results: Results, weeks: int = CURVE_WEEKS) -> np.ndarray:
+    """(replications, weeks + 1): share of starters in a sports team k weeks after their own
+    programme end, k = 0..weeks, among those the horizon reaches (NaN if none); as `retention_Xw`."""
+    citizens = results.citizens
+    if citizens is None:
+        raise UserError("retention curves need the per-citizen table: run with run.citizens_table=true")
+    citizens = citizens.sort_values(["replication", "citizen"])
+    n_reps = citizens["replication"].nunique()
+
+    def column(name: str) -> np.ndarray:
+        return citizens[name].to_numpy(dtype=float).reshape(n_reps, -1)
+
+    start, handover, lapse = column("start_week"), column("handover_week"), column("lapse_week")
+    programme_end = start + results.config.programme.weeks
+    curve = np.full((n_reps, weeks + 1), np.nan)
+    for k in range(weeks + 1):
+        at = programme_end + k
+        reached = at <= results.config.run.horizon_weeks - 1
+        kept = (member_at(handover, lapse, at) & reached).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            curve[:, k] = np.where(reached.sum(axis=1) > 0, kept / reached.sum(axis=1), np.nan)
+    return curve
+
+
+def retention_curve(results: Results, weeks: int = CURVE_WEEKS) -> pd.DataFrame:
+    """Mean retention curve with its 95% interval: columns week (since programme end), mean, ci_low, ci_high."""
+    curve = retention_by_replication(results, weeks)
+    rows = [(k, *interval(curve[:, k])) for k in range(weeks + 1)]
+    return pd.DataFrame(rows, columns=["week", "mean", "ci_low", "ci_high"])
+
+
+def paired_difference(summary: pd.DataFrame, reference: pd.DataFrame, metric: str) -> tuple[float, float, float]:
+    """Mean and 95% interval of `metric` minus the reference's, replication by replication."""
+    a = summary.set_index("replication")[metric]
+    b = reference.set_index("replication")[metric]
+    return interval((a - b).dropna())
+
+
+def comparison(
+    summaries: Mapping[str, pd.DataFrame], reference: str, metrics: Sequence[str] = HEADLINE
+) -> pd.DataFrame:
+    """One row per metric and scenario: mean and 95% interval, and the paired difference to the
+    reference scenario (NaN for the reference itself). Metrics missing in every scenario are left out."""
+    rows = []
+    for metric in metrics:
+        if all(metric not in s or s[metric].isna().all() for s in summaries.values()):
+            continue
+        for name, summary in summaries.items():
+            diff = (np.nan,) * 3 if name == reference else paired_difference(summary, summaries[reference], metric)
+            rows.append((metric, name, *interval(summary[metric]), *diff))
+    columns = ["metric", "scenario", "mean", "ci_low", "ci_high", "diff_mean", "diff_low", "diff_high"]
+    return pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,47 @@
+"""What the command lines (`sim.run`, `sim.compare`, `sim.sweep`) share: one-line user errors,
+output folders that are checked before any work starts, and files written atomically."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import NoReturn
+
+from sim.errors import UserError
+
+# The folder-name format Hydra's run and sweep folders use (conf/config.yaml).
+TIME_FORMAT = "%Y-%m-%d_%H-%M-%S"
+
+
+def fail(message: object) -> NoReturn:
+    """A user error: one line on stderr, exit status 2, no traceback."""
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def timestamp() -> str:
+    return datetime.now().strftime(TIME_FORMAT)
+
+
+def check_writable(folder: str | os.PathLike) -> None:
+    """Create `folder` if needed and check that a file can be written in it; else raise `UserError`.
+
+    Called before a long computation, so a typo or a read-only place fails at once."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        reason = "a file is in the way" if isinstance(exc, (FileExistsError, NotADirectoryError)) else exc.strerror
+        raise UserError(f"cannot write to {folder}: {reason or exc}") from None
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a text file under a temporary name, then rename it: readers never see half a file."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
