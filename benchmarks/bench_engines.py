@@ -1,0 +1,53 @@
+"""Engine throughput in citizen-weeks per second on the default Copenhagen scenario.
+
+Run with `pytest benchmarks --benchmark-only` (the normal test run skips benchmarks). Citizen-weeks
+= citizens x horizon x replications; the citizens and weekly tables are switched off, as for huge
+runs. The agent engine runs a few replications, the vector engine a few hundred; the ratio of the
+two figures is reported in the agent benchmark's `extra_info`. Peak memory of a 100,000-replication
+run is measured by `benchmarks/memory_100k.py` (its own process).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+import sim
+from sim.city import build_city
+from sim.population import schedule
+
+LEAN = ["run.citizens_table=false", "run.weekly_table=false", "run.progress=false", "run.n_jobs=1"]
+VECTOR_REPLICATIONS = 200
+AGENT_REPLICATIONS = 2
+_measured: dict[str, float] = {}
+
+
+def _citizen_weeks(cfg: sim.SimConfig) -> int:
+    n = len(schedule(cfg, build_city(cfg))[0])
+    return n * cfg.run.horizon_weeks * cfg.run.replications
+
+
+def _throughput(benchmark, engine: str, replications: int, rounds: int) -> float:
+    cfg = sim.compose([*LEAN, f"run.engine={engine}", f"run.replications={replications}",
+                       f"run.chunk_size={replications}"])
+    benchmark.pedantic(sim.simulate, args=(cfg,), rounds=rounds, iterations=1, warmup_rounds=0)
+    rate = _citizen_weeks(cfg) / benchmark.stats.stats.mean
+    benchmark.extra_info.update(engine=engine, replications=replications, citizen_weeks_per_s=rate)
+    _measured[engine] = rate
+    return rate
+
+
+def test_vector_engine(benchmark):
+    rate = _throughput(benchmark, "vector", VECTOR_REPLICATIONS, rounds=3)
+    print(f"\nvector engine: {rate / 1e6:.1f} M citizen-weeks/s")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("sim.agent.engine") is None, reason="no agent engine")
+def test_agent_engine(benchmark):
+    rate = _throughput(benchmark, "agent", AGENT_REPLICATIONS, rounds=1)
+    print(f"\nagent engine: {rate / 1e3:.0f} k citizen-weeks/s")
+    if "vector" in _measured:
+        ratio = _measured["vector"] / rate
+        benchmark.extra_info["vector_over_agent"] = ratio
+        print(f"vector / agent: {ratio:.0f}x")

@@ -1,0 +1,142 @@
+"""What every replication of a run shares: the intake schedule, each citizen's policy, decision
+window and exposure plan, and which citizens can be in which stage in a given week.
+
+The schedule and the policy of each cohort are deterministic (sim.population); only who the
+citizens are (diagnosis, r, e) is random. Citizens are sorted by start week, so those who can be in
+the programme, in the Vanløse free weeks or deciding in week t are contiguous slices of the citizen
+axis, the same in every replication: the engine touches only those slices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim import policies
+from sim.city import City
+from sim.config import POLICIES, SimConfig
+from sim.population import citizen_policy, schedule
+
+NO_EVENT = -1  # event_attend of an empty event slot
+
+
+@dataclass(frozen=True)
+class Week:
+    """The citizen slices that matter in one week (start-week ranges turned into index ranges)."""
+
+    programme: slice  # can be in programme week 1..W (start in [t-W+1, t])
+    programme_columns: int  # uniforms per attending citizen this week (dropout, take-ups, gift card)
+    event_slots: int  # exposure slots to visit this week
+    free_weeks: slice  # can be in the Vanløse free weeks
+    deciding: slice  # can be deciding with an open window
+    recorded: slice  # can be in programme or deciding (the weekly table)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Per-citizen constants (N,) and per-week slices, built once per run."""
+
+    start_week: np.ndarray
+    centre: np.ndarray
+    policy: np.ndarray
+    partner: np.ndarray  # team index of the citizen's centre's partner team
+    programme_end: np.ndarray  # start_week + programme.weeks
+    window_start: np.ndarray  # programme_end + window delay (Vanløse free weeks)
+    gift_card: np.ndarray  # bool: offered a gift card at completion
+    # Exposure plan by (citizen, programme week - 1, slot): φ, who attends (policies.Attend or
+    # NO_EVENT), and the column of the week's uniforms deciding take-up (0 = not drawn).
+    event_phi: np.ndarray
+    event_attend: np.ndarray
+    event_column: np.ndarray
+    redeem_column: np.ndarray  # (N,) column of the gift-card draw in the last programme week
+    columns: np.ndarray  # (N, W) uniforms an attending citizen uses in each programme week
+    weeks: list[Week]
+
+    def __len__(self) -> int:
+        return len(self.start_week)
+
+
+def _plans(cfg: SimConfig, city: City) -> dict[tuple[int, int], list[list[policies.Exposure]]]:
+    """Exposure events by programme week for each (policy, centre) pair."""
+    plans = {}
+    for policy in range(len(POLICIES)):
+        for centre in range(city.n_centres):
+            mods = tuple(bool(m) for m in city.centre_modifiers[centre])
+            by_week: list[list[policies.Exposure]] = [[] for _ in range(cfg.programme.weeks)]
+            for event in policies.programme_exposures(cfg, policy, mods):
+                by_week[event.week - 1].append(event)
+            plans[policy, centre] = by_week
+    return plans
+
+
+def _exposure_tables(cfg: SimConfig, city: City, centre: np.ndarray, policy: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-citizen exposure plan and draw columns. Column 0 of a programme week's uniforms is the
+    dropout draw; each trial or parallel take-up gets the next column; the gift card the last."""
+    weeks, plans = cfg.programme.weeks, _plans(cfg, city)
+    slots = max(1, max(len(events) for plan in plans.values() for events in plan))
+    shape = (len(POLICIES), city.n_centres, weeks, slots)
+    phi, attend, column = np.zeros(shape, np.float32), np.full(shape, NO_EVENT, np.int8), np.zeros(shape, np.int8)
+    columns = np.ones(shape[:3], np.int8)
+    redeem = np.full(shape[:2], -1, np.int8)
+    for (p, c), plan in plans.items():
+        for w, events in enumerate(plan):
+            for k, event in enumerate(events):
+                phi[p, c, w, k], attend[p, c, w, k] = event.phi, event.attend
+                if event.attend != policies.Attend.ALWAYS:
+                    column[p, c, w, k] = columns[p, c, w]
+                    columns[p, c, w] += 1
+        if policies.has_gift_card(p):
+            redeem[p, c] = columns[p, c, weeks - 1]
+            columns[p, c, weeks - 1] += 1
+    return {
+        "event_phi": phi[policy, centre], "event_attend": attend[policy, centre],
+        "event_column": column[policy, centre], "columns": columns[policy, centre],
+        "redeem_column": redeem[policy, centre],
+    }
+
+
+def _weeks(cfg: SimConfig, start: np.ndarray, tables: dict[str, np.ndarray], delay: int) -> list[Week]:
+    weeks, window = cfg.programme.weeks, cfg.handover.window_weeks
+
+    def starting(first: int, last: int) -> slice:
+        return slice(int(np.searchsorted(start, first, "left")), int(np.searchsorted(start, last, "right")))
+
+    out = []
+    for t in range(cfg.run.horizon_weeks):
+        programme = starting(t - weeks + 1, t)
+        citizens = np.arange(programme.start, programme.stop)
+        week = t - start[citizens]
+        columns = tables["columns"][citizens, week]
+        attend = tables["event_attend"][citizens, week]
+        used = np.flatnonzero((attend != NO_EVENT).any(axis=0))
+        out.append(Week(
+            programme=programme,
+            programme_columns=int(columns.max(initial=1)),
+            event_slots=int(used.max(initial=-1)) + 1,
+            free_weeks=starting(t - weeks - delay + 1, t - weeks),
+            deciding=starting(t - weeks - delay - window + 1, t - weeks),
+            recorded=starting(t - weeks - delay - window + 1, t),
+        ))
+    return out
+
+
+def build_layout(cfg: SimConfig, city: City) -> Layout:
+    """The run's shared schedule and plans (same for every replication)."""
+    centre, cohort, start = schedule(cfg, city)
+    policy = citizen_policy(cfg, city, centre, cohort).astype(np.intp)
+    gift = np.array([policies.has_gift_card(p) for p in range(len(POLICIES))])
+    delays = np.array([policies.window_delay(cfg, p) for p in range(len(POLICIES))])
+    programme_end = start + cfg.programme.weeks
+    tables = _exposure_tables(cfg, city, centre, policy)
+    return Layout(
+        start_week=start,
+        centre=centre,
+        policy=policy,
+        partner=city.centre_partner[centre],
+        programme_end=programme_end,
+        window_start=programme_end + delays[policy],
+        gift_card=gift[policy],
+        weeks=_weeks(cfg, start, tables, int(delays[policy].max(initial=0))),
+        **tables,
+    )

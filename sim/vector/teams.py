@@ -1,0 +1,130 @@
+"""Team state of a block of replications as (replications × teams) arrays.
+
+Teams are indexed as in sim.city (listed teams, then the dormant sisters). Instructors are not
+entities here: a team has one or none, and the instructor's identity is the team's count of
+instructor changes at the time of hiring, which is all a citizen needs to know whether it has met
+the team's current instructor.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import rules
+from sim.city import City
+from sim.config import SimConfig
+
+DORMANT, OPEN, CLOSED = 0, 1, 2
+
+
+class Teams:
+    """Status, instructor, membership and accounts of every team in every replication."""
+
+    def __init__(self, cfg: SimConfig, city: City, replications: int) -> None:
+        self.cfg, self.city = cfg, city
+        shape = (replications, city.n_teams)
+        self.status = np.where(city.team_is_sister, DORMANT, OPEN).astype(np.int8)[None].repeat(replications, 0)
+        self.instructor = self.status == OPEN  # every listed team starts staffed, not `changed`
+        self.changes = np.zeros(shape, np.int16)  # instructor changes = identity of the current one
+        self.changed_until = np.zeros(shape, np.int16)  # `changed` in weeks < changed_until
+        self.members = np.zeros(shape, np.int16)  # simulated members (regulars not included)
+        self.balance = np.zeros(shape)
+        self.low_weeks = np.zeros(shape, np.int16)
+        self.ever_joined = np.zeros(shape, bool)
+        self.joined_total = np.zeros(shape, np.int32)
+        self.closed_week = np.full(shape, -1, np.int16)
+        self.sisters_opened = np.zeros((replications, city.n_listed), np.int16)
+        self.pool = np.full(replications, cfg.instructor.pool, np.int32)
+
+    @property
+    def open(self) -> np.ndarray:
+        return self.status == OPEN
+
+    @property
+    def size(self) -> np.ndarray:
+        """Regulars count towards size (capacity, viability, fees)."""
+        return self.city.team_regulars + self.members
+
+    def free_capacity(self) -> np.ndarray:
+        """Free places of open teams (0 for the others)."""
+        return np.where(self.open, self.city.team_capacity - self.size, 0)
+
+    def hire(self, replication: np.ndarray, team: np.ndarray, week: int) -> None:
+        """A new instructor: nobody knows them yet, and the team is `changed` for a while."""
+        self.instructor[replication, team] = True
+        self.changes[replication, team] += 1
+        self.changed_until[replication, team] = week + self.cfg.instructor.continuity_weeks
+
+    def staff(self, week: int, u: np.ndarray) -> None:
+        """Step 1: instructors quit; teams vacant at the start of the week may be filled. One
+        uniform per team (R, T) serves both, as a team either has an instructor or not."""
+        city, open_ = self.city, self.open
+        vacant = open_ & ~self.instructor
+        quit_ = open_ & self.instructor & (u < city.team_quit_prob)
+        self.instructor &= ~quit_
+        self.hire(*np.nonzero(vacant & (u < city.team_fill_prob)), week)
+
+    def add_members(self, flat_team: np.ndarray) -> None:
+        """Joins or transfers into teams given as flat (replication * T + team) indices."""
+        added = np.bincount(flat_team, minlength=self.members.size).reshape(self.members.shape)
+        self.members += added.astype(np.int16)
+        self.joined_total += added.astype(np.int32)
+        self.ever_joined |= added > 0
+
+    def remove_members(self, flat_team: np.ndarray) -> None:
+        removed = np.bincount(flat_team, minlength=self.members.size).reshape(self.members.shape)
+        self.members -= removed.astype(np.int16)
+
+    def move_member(self, replication: int, team: int, target: int) -> None:
+        """A transfer on closure: the move counts in the receiving team's joined_total."""
+        self.members[replication, team] -= 1
+        self.members[replication, target] += 1
+        self.joined_total[replication, target] += 1
+        self.ever_joined[replication, target] = True
+
+    def open_sisters(self, week: int, turned_away: np.ndarray) -> None:
+        """Step 5b: in city order, a listed team that turned away enough choosers this week gets its
+        next dormant sister, with a new instructor from the pool (one per listed team per week)."""
+        cfg, listed = self.cfg, self.city.n_listed
+        want = (turned_away >= cfg.team.open_threshold) & (self.sisters_opened < cfg.team.max_extra)
+        for team in np.flatnonzero(want.any(axis=0)):  # ascending = city order: the pool runs out in order
+            rep = np.flatnonzero(want[:, team] & (self.pool > 0))
+            sister = listed + team * cfg.team.max_extra + self.sisters_opened[rep, team]
+            self.sisters_opened[rep, team] += 1
+            self.pool[rep] -= 1
+            self.status[rep, sister] = OPEN
+            self.hire(rep, sister, week)
+
+    def settle(self) -> tuple[np.ndarray, np.ndarray]:
+        """Step 7: fees, subsidy and wages of open teams. Returns (municipal cost per replication,
+        teams that close now)."""
+        cfg, city, open_ = self.cfg, self.city, self.open
+        econ = cfg.economics
+        size = self.size
+        wage = rules.wage_due(cfg, city.team_paid, True, self.instructor)
+        club_pays = 0.0 if econ.municipality_pays_wages else wage
+        self.balance += np.where(open_, size * econ.fee_week + econ.subsidy_week - club_pays, 0.0)
+        municipal = econ.subsidy_week + (wage if econ.municipality_pays_wages else 0.0)
+        cost = np.where(open_, municipal, 0.0).sum(axis=1)
+        low = open_ & self.ever_joined & (size < cfg.team.min_size)
+        self.low_weeks = np.where(low, self.low_weeks + 1, 0).astype(np.int16)
+        closing = open_ & (
+            (self.balance < -econ.deficit_tolerance) | (self.low_weeks >= cfg.team.closure_patience_weeks)
+        )
+        return cost, closing
+
+    def close(self, closing: np.ndarray, week: int) -> None:
+        self.status[closing] = CLOSED
+        self.closed_week[closing] = week
+        self.instructor[closing] = False
+
+    def outputs(self) -> dict[str, np.ndarray]:
+        """TEAM_ARRAYS of sim.results."""
+        return {
+            "opened": self.status != DORMANT,
+            "joined_total": self.joined_total.astype(np.int64),
+            "members_at_end": self.members.astype(np.int64),
+            "closed_week": np.where(self.closed_week >= 0, self.closed_week, np.nan),
+            "instructor_changes": self.changes.astype(np.int64),
+            "balance_at_end": self.balance.copy(),
+        }
