@@ -73,3 +73,35 @@ def comparison(
             rows.append((metric, name, *interval(summary[metric]), *diff))
     columns = ["metric", "scenario", "mean", "ci_low", "ci_high", "diff_mean", "diff_low", "diff_high"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def rates_by(results: Results, by: str, quantiles: int = 5) -> pd.DataFrame:
+    """Handover and 52-week retention of programme completers, per group of citizens.
+
+    `by` is a column of the citizens table (`diagnosis`, `centre`) or `resourcefulness_quintile`
+    (quantile groups of resourcefulness among all completers, 1 = least resourceful). Both rates are
+    shares of completers (retention: of completers the horizon reaches), computed per replication;
+    columns: group, metric, mean, ci_low, ci_high (95% interval over replications).
+    """
+    citizens = results.citizens
+    if citizens is None:
+        raise UserError("rates by group need the per-citizen table: run with run.citizens_table=true")
+    done = citizens[citizens["completed"]].copy()
+    if by == "resourcefulness_quintile":
+        done[by] = pd.qcut(done["resourcefulness"], quantiles, labels=range(1, quantiles + 1)).astype(int)
+    elif by not in done:
+        raise UserError(f"cannot group by {by!r}; allowed: resourcefulness_quintile, diagnosis, centre")
+    at = done["start_week"] + results.config.programme.weeks + 52
+    done["handover_rate"] = done["handover_week"].notna()
+    done["reached"] = at <= results.config.run.horizon_weeks - 1
+    done["retention_52w"] = member_at(done["handover_week"], done["lapse_week"], at)
+    per_rep = done.groupby([by, "replication"]).agg(
+        handed=("handover_rate", "mean"), kept=("retention_52w", "sum"), reached=("reached", "sum")
+    )
+    per_rep["retention_52w"] = per_rep["kept"] / per_rep["reached"].where(per_rep["reached"] > 0)
+    rows = [
+        (group, metric, *interval(values[col]))
+        for group, values in per_rep.groupby(level=0)
+        for metric, col in (("handover_rate", "handed"), ("retention_52w", "retention_52w"))
+    ]
+    return pd.DataFrame(rows, columns=["group", "metric", "mean", "ci_low", "ci_high"])

@@ -99,3 +99,54 @@ def handover_retention_figure(table: pd.DataFrame) -> Figure:
 def cost_figure(table: pd.DataFrame) -> Figure:
     """Municipal cost per citizen retained at 52 weeks per scenario, with 95% intervals."""
     return interval_figure(table, ["cost_per_retained_52w"], "Municipal cost per retained citizen", bars=True)
+
+
+def group_rates_figure(tables: Mapping[str, pd.DataFrame], title: str) -> Figure:
+    """Handover and 52-week retention per group of citizens, one bar per run, with 95% intervals
+    (`tables`: run name -> `sim.analysis.rates_by` table)."""
+    metrics = ("handover_rate", "retention_52w")
+    fig = Figure(figsize=(11, 4.5), layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
+    groups = list(dict.fromkeys(g for t in tables.values() for g in t["group"]))
+    x, width = np.arange(len(groups)), 0.8 / max(len(tables), 1)
+    for ax, metric in zip(axes, metrics, strict=True):
+        for i, (name, table) in enumerate(tables.items()):
+            rows = table[table["metric"] == metric].set_index("group").reindex(groups)
+            err = np.vstack([rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]])
+            ax.bar(x + (i - (len(tables) - 1) / 2) * width, rows["mean"], width, yerr=err, capsize=3,
+                   color=f"C{i}", alpha=0.85, label=name)
+        ax.set_xticks(x, [str(g) for g in groups], fontsize=FONT_SIZE)
+        ax.set_title(textwrap.fill(LABELS[metric].replace("% of starters", "% of completers"), 45),
+                     fontsize=FONT_SIZE)
+        _style(ax, percent=True)
+    axes[0].legend(frameon=False, fontsize=FONT_SIZE)
+    fig.suptitle(f"{title} (mean, 95% interval over replications)", fontsize=FONT_SIZE + 1)
+    return fig
+
+
+def heatmap_figure(table: pd.DataFrame, x: str, y: str, value: str, panels: str | None = None) -> Figure:
+    """Small multiples of heatmaps of a sweep table (one row per job × replication, the swept keys
+    as columns): the mean of `value` per (`x`, `y`) cell, one panel per value of `panels`."""
+    keys = [None] if panels is None else sorted(table[panels].unique())
+    fig = Figure(figsize=(4.2 * len(keys) + 1.2, 3.8), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(keys), sharey=True, squeeze=False)[0])
+    means = table.groupby([*([panels] if panels else []), y, x])[value].mean()
+    vmin, vmax = means.min(), means.max()
+    for ax, key in zip(axes, keys, strict=True):
+        grid = (means if key is None else means.loc[key]).unstack(x)
+        image = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", vmin=vmin, vmax=vmax, cmap="viridis")
+        ax.set_xticks(range(grid.shape[1]), [f"{v:g}" if isinstance(v, float) else str(v) for v in grid.columns])
+        ax.set_yticks(range(grid.shape[0]), [f"{v:g}" if isinstance(v, float) else str(v) for v in grid.index])
+        ax.set_xlabel(x, fontsize=FONT_SIZE)
+        for (i, j), v in np.ndenumerate(grid.to_numpy()):
+            text = f"{100 * v:.1f}%" if value in PERCENT else f"{v:,.0f}"
+            ax.text(j, i, text, ha="center", va="center", fontsize=FONT_SIZE - 2,
+                    color="white" if v < (vmin + vmax) / 2 else "black")
+        if key is not None:
+            ax.set_title(f"{panels} = {key}", fontsize=FONT_SIZE)
+    axes[0].set_ylabel(y, fontsize=FONT_SIZE)
+    bar = fig.colorbar(image, ax=list(axes), label=textwrap.fill(LABELS.get(value, value), 30))
+    bar.formatter = PercentFormatter(1.0, decimals=0) if value in PERCENT else DKK
+    bar.update_ticks()
+    fig.suptitle(f"{LABELS.get(value, value)}: mean over replications", fontsize=FONT_SIZE + 1)
+    return fig
