@@ -25,9 +25,10 @@ SEEDS = {"agent": 11, "vector": 22}  # independent samples: the SE of the differ
 TOLERANCE = 4.0  # standard errors
 
 METRICS = ("completion_rate", "handover_rate", "retention_26w", "retention_52w", "cost_municipality",
-           "teams_closed", "sister_teams_opened")
+           "teams_closed", "sister_teams_opened", "patient_uptake", "patient_retention_52w", "active_52w")
 CURVES = {  # weekly count summed over centres, at these weeks
     "members_sport": (16, 20, 30, 45, 60, 79),
+    "members_patient": (16, 20, 30, 45, 60, 79),
     "deciding": (13, 19, 25),
     "lapsed": (40, 79),
     "teams_open": (30, 79),
@@ -55,6 +56,12 @@ CONFIGS = {
                          "economics.deficit_tolerance=12000", "team.transfer_prob=1"],
     "municipal_wages": ["policy=amager", "city.teams.kom_i_gang.paid_instructor=true",
                         "city.teams.floorball.paid_instructor=true", "economics.municipality_pays_wages=true"],
+    # Patient channel: volunteer posts emptied every week (no heart café staff-run) ...
+    "patient_turnover": ["policy=amager", "patient.volunteer_turnover_annual=1",
+                         "city.associations.heart_association.staff_run_at=[]"],
+    # ... and small diabetes groups that keen citizens oversubscribe, within delayed windows.
+    "patient_oversubscribed": ["policy=vanlose", "patient.intercept=1",
+                               "city.associations.diabetes_association.capacity=3"],
 }
 
 
@@ -94,3 +101,10 @@ def test_the_check_detects_a_different_model():
     agent = _outcomes("agent", tuple(CONFIGS["amager"]))
     vector = _outcomes("vector", ("policy=amager", "handover.familiarity=1.8"))
     assert any(d.startswith("handover_rate") for d in _disagreements(agent, vector))
+
+
+def test_the_check_detects_a_different_patient_rule():
+    """... and a change of 0.1 in a patient-channel logit (the presentation's effect on taking part)."""
+    agent = _outcomes("agent", tuple(CONFIGS["amager"]))
+    vector = _outcomes("vector", ("policy=amager", "patient.knows=0.7"))
+    assert any(d.startswith("patient_uptake") for d in _disagreements(agent, vector))

@@ -1,4 +1,5 @@
-"""The vector engine: determinism, chunking and process invariance, invariants, mechanisms."""
+"""The vector engine: determinism, chunking and process invariance, invariants, mechanisms (both
+channels)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,18 @@ from hypothesis import strategies as st
 
 import sim
 from sim.city import build_city
+from sim.config import DIAGNOSES
 from sim.states import LapseReason, State
-from sim.vector.engine import Block, run_block
+from sim.vector.engine import ELIGIBLE, LEFT, TAKING_PART, UNSERVED, Block, run_block
 from sim.vector.layout import build_layout
 from sim.vector.teams import CLOSED
 from tests.conftest import small
 
 VECTOR = "run.engine=vector"
+# Everybody wants to take part in its patient association (every mechanism of the channel runs);
+# the diabetes offerings are small, so they are oversubscribed.
+EAGER = ["patient.intercept=5", "city.associations.diabetes_association.capacity=3"]
+PATIENT_COLUMNS = ["patient_association", "patient_join_week", "patient_lapse_week", "patient_lapse_reason"]
 
 
 def _tables(res: sim.Results) -> dict[str, pd.DataFrame]:
@@ -46,19 +52,24 @@ def test_other_seed_other_tables():
     assert not a.equals(b)
 
 
-@pytest.mark.parametrize("policy", ["mixed", "amager", "vanlose"])
-def test_chunk_size_does_not_change_results(policy):
+@pytest.mark.parametrize("overrides", [["policy=mixed"], ["policy=amager"], ["policy=vanlose"],
+                                       ["policy=amager", *EAGER, "patient.volunteer_turnover_annual=0.9"]])
+def test_chunk_size_does_not_change_results(overrides):
     # a subsidy that is not a round number shows any summation that depends on the block
-    overrides = [VECTOR, f"policy={policy}", "run.replications=10", "economics.subsidy_week=7.3"]
+    overrides = [VECTOR, *overrides, "run.replications=10", "economics.subsidy_week=7.3"]
     runs = [sim.simulate(small(*overrides, f"run.chunk_size={c}")) for c in (3, 7, 10)]
     _assert_same(runs[0], runs[1])
     _assert_same(runs[0], runs[2])
+    cz = runs[0].citizens  # the patient columns are compared too, and are not empty
+    assert cz.patient_join_week.notna().sum() > 0 and cz.patient_lapse_week.notna().sum() > 0
+    assert (runs[0].weekly.members_patient > 0).any()
 
 
 def test_n_jobs_does_not_change_results():
-    one = sim.simulate(small(VECTOR, "run.replications=4", "run.chunk_size=2", "run.n_jobs=1"))
-    two = sim.simulate(small(VECTOR, "run.replications=4", "run.chunk_size=2", "run.n_jobs=2"))
+    one = sim.simulate(small(VECTOR, *EAGER, "run.replications=4", "run.chunk_size=2", "run.n_jobs=1"))
+    two = sim.simulate(small(VECTOR, *EAGER, "run.replications=4", "run.chunk_size=2", "run.n_jobs=2"))
     _assert_same(one, two)
+    assert one.citizens.patient_join_week.notna().any()
 
 
 def test_tables_switched_off_leave_the_summary_unchanged():
@@ -88,6 +99,10 @@ configs = st.fixed_dictionaries({
     "modifiers.team_visit": st.booleans(),
     "modifiers.monthly_trial": st.booleans(),
     "vanlose.free_weeks": st.integers(1, 3),
+    "patient.intercept": st.sampled_from([-2.0, 1.0, 5.0]),
+    "patient.volunteer_turnover_annual": st.sampled_from([0.0, 0.3, 1.0]),
+    "city.associations.diabetes_association.capacity": st.integers(0, 4),
+    "city.associations.heart_association.staff_run_at": st.sampled_from(["[]", "[vanlose,vesterbro]"]),
     "handover.window_weeks": st.integers(1, 5),
     "intake.waves": st.integers(1, 3),
     "run.horizon_weeks": st.integers(1, 60),
@@ -111,6 +126,14 @@ def _check_week(block: Block, cfg: sim.SimConfig) -> None:
     assert (teams.pool >= 0).all()
     assert (teams.pool + teams.sisters_opened.sum(axis=1) == cfg.instructor.pool).all()
     assert (teams.sisters_opened <= cfg.team.max_extra).all()
+    # patient channel: offering bookkeeping agrees with the citizens; capacity; staff never leave
+    offers, offerings = city.offers, block.offerings
+    taking_part = block.patient_state == TAKING_PART
+    rep = np.nonzero(taking_part)[0]
+    counted = np.bincount(rep * len(offers) + block.offering[taking_part], minlength=offerings.members.size)
+    assert (counted.reshape(offerings.members.shape) == offerings.members).all()
+    assert (offerings.members <= offers.capacity).all(), "offering capacity exceeded"
+    assert offerings.instructor[:, offers.staff_run].all(), "a staff-run offering is vacant"
 
 
 def _check_citizens(block: Block, cfg: sim.SimConfig) -> None:
@@ -128,6 +151,18 @@ def _check_citizens(block: Block, cfg: sim.SimConfig) -> None:
     assert ((block.lapse_reason != LapseReason.none) == lapsed).all()
     started = np.broadcast_to(lay.start_week, state.shape) < cfg.run.horizon_weeks
     assert ((state != State.waiting) == started).all()
+    # patient channel: only eligible completers, within their window; leaving after joining
+    patient, join, left = block.patient_state, block.patient_join_week, block.patient_lapse_week
+    assert ((patient == UNSERVED) == (block.offering < 0)).all()
+    took_part = join >= 0
+    assert (took_part == np.isin(patient, (TAKING_PART, LEFT))).all()
+    assert (block.offering[took_part] >= 0).all() and (state[took_part] >= State.deciding).all()
+    assert (join[took_part] >= window_start[took_part]).all()
+    assert (join[took_part] < window_start[took_part] + cfg.handover.window_weeks).all()
+    assert ((left >= 0) == (patient == LEFT)).all() and (left[left >= 0] >= join[left >= 0]).all()
+    assert ((block.patient_reason != LapseReason.none) == (patient == LEFT)).all()
+    assert (block.presented <= (patient != UNSERVED)).all()
+    assert not np.isin(patient, (ELIGIBLE, UNSERVED))[took_part].any()
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -141,7 +176,8 @@ def test_invariants_hold_every_week(params):
         _check_week(block, cfg)
     _check_citizens(block, cfg)
     res = sim.simulate(cfg)
-    for metric in ("completion_rate", "handover_rate", "retention_26w", "retention_52w"):
+    for metric in ("completion_rate", "handover_rate", "retention_26w", "retention_52w", "patient_uptake",
+                   "patient_retention_52w", "active_52w"):
         values = res.summary[metric].dropna()
         assert ((values >= 0) & (values <= 1)).all()
     weekly = res.weekly.groupby(["replication", "week"])[["in_programme", "deciding", "members_sport"]].sum()
@@ -180,8 +216,10 @@ def test_closures_lapse_members_with_reason_team_closed():
 
 
 def test_transfers_count_in_joined_total():
-    res = sim.simulate(small(VECTOR, "policy=amager", "handover.intercept=0", "team.min_size=12",
-                             "team.closure_patience_weeks=2", "team.transfer_prob=1", "team.capacity=40"))
+    # small teams and a large pool: many sister teams, so a closing team's members have somewhere to go
+    res = sim.simulate(small(VECTOR, "policy=amager", "handover.intercept=0", "team.capacity=10", "team.regulars=0",
+                             "team.min_size=6", "team.open_threshold=1", "instructor.pool=30",
+                             "team.closure_patience_weeks=2", "team.transfer_prob=1"))
     assert res.teams.joined_total.sum() > res.citizens.handover_week.notna().sum()
 
 
@@ -234,3 +272,131 @@ def test_run_block_returns_the_documented_shapes():
     assert all(a.shape == (2, city.n_teams) for a in raw.teams.values())
     assert raw.teams["opened"][:, : city.n_listed].all()
     assert raw.cost.shape == (2,)
+
+
+# --- patient-association channel (MODEL.md §4b) -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def eager() -> sim.Results:
+    """Everybody wants to take part; Vanløse delays every window by its free weeks."""
+    return sim.simulate(small(VECTOR, *EAGER, "policy=vanlose", "run.replications=3"))
+
+
+def test_only_eligible_completers_join_in_their_window(eager):
+    cfg, cz = eager.config, eager.citizens
+    city = build_city(cfg)
+    joined = cz[cz.patient_join_week.notna()]
+    assert len(joined) > 0
+    assert joined.completed.all()
+    centre = joined.centre.map({n: i for i, n in enumerate(city.centre_names)})
+    diagnosis = joined.diagnosis.map({d: i for i, d in enumerate(DIAGNOSES)})
+    offer = city.offers.of[centre, diagnosis]
+    assert (offer >= 0).all() and (joined.patient_association == np.asarray(city.offers.assoc_names)[offer]).all()
+    window_start = joined.start_week + cfg.programme.weeks + cfg.vanlose.free_weeks
+    assert (joined.patient_join_week >= window_start).all()
+    assert (joined.patient_join_week < window_start + cfg.handover.window_weeks).all()
+    assert (joined.patient_join_week == window_start).any()
+    assert cz[cz.diagnosis == "at_risk"].patient_join_week.isna().all()
+
+
+def test_patient_decisions_are_independent_of_the_sports_ones(eager):
+    """Both memberships at once, or a patient membership without a sports one."""
+    cz = eager.citizens
+    both = cz.patient_join_week.notna() & cz.handover_week.notna()
+    assert both.any() and (cz.patient_join_week.notna() & cz.handover_week.isna() & cz.completed).any()
+
+
+def _members_during_decisions(cz: pd.DataFrame, horizon: int) -> pd.DataFrame:
+    """Members of each offering in each week right after the week's joins (leavers of the week
+    still count): joined at or before the week and not left before it."""
+    joined = cz[cz.patient_join_week.notna()]
+    weeks = np.arange(horizon)
+    member = (joined.patient_join_week.to_numpy()[:, None] <= weeks) & ~(
+        joined.patient_lapse_week.to_numpy()[:, None] < weeks)
+    frame = pd.DataFrame(member, columns=weeks)
+    frame["replication"], frame["offer"] = joined.replication.to_numpy(), (joined.patient_association + "@"
+                                                                          + joined.centre).to_numpy()
+    return frame.groupby(["replication", "offer"]).sum()
+
+
+def test_offering_capacity_is_never_exceeded(eager):
+    cfg = eager.config
+    members = _members_during_decisions(eager.citizens, cfg.run.horizon_weeks)
+    city = build_city(cfg)
+    capacity = pd.Series(city.offers.capacity, index=city.offers.names)
+    cap = capacity.reindex(members.index.get_level_values("offer")).to_numpy()[:, None]
+    assert (members.to_numpy() <= cap).all()
+    diabetes = members.index.get_level_values("offer").str.startswith("diabetes")
+    assert (members[diabetes].max(axis=1) == 3).all()  # oversubscribed: every small offering fills up
+
+
+def test_oversubscribed_offerings_admit_later_in_the_window(eager):
+    cz = eager.citizens
+    diabetes = cz[(cz.patient_association == "diabetes_association")]
+    window_start = diabetes.start_week + 12 + eager.config.vanlose.free_weeks
+    assert (diabetes.patient_join_week > window_start).any()
+    # most eligible diabetics find no seat
+    eligible = cz[(cz.diagnosis == "diabetes") & cz.completed]
+    assert eligible.patient_join_week.isna().mean() > 0.3
+
+
+def test_weekly_members_patient_counts_members_at_the_end_of_the_week(eager):
+    cz, weekly = eager.citizens, eager.weekly
+    joined = cz[cz.patient_join_week.notna()]
+    for week in (20, 35, 50, 79):
+        member = (joined.patient_join_week <= week) & ~(joined.patient_lapse_week <= week)
+        counted = member.groupby([joined.replication, joined.centre]).sum()
+        recorded = weekly[weekly.week == week].set_index(["replication", "centre"]).members_patient
+        assert (counted.reindex(recorded.index, fill_value=0) == recorded).all()
+    assert weekly.members_patient.max() > 0
+
+
+def test_course_members_leave_exactly_at_its_end(eager):
+    cz = eager.citizens
+    cancer = cz[cz.patient_association == "cancer_association"]
+    done = cancer.patient_lapse_reason == "course_completed"
+    assert done.any()
+    assert (cancer.patient_lapse_week[done] == cancer.patient_join_week[done] + 12).all()
+    lapsed = cancer[cancer.patient_lapse_reason == "lapse"]
+    assert (lapsed.patient_lapse_week < lapsed.patient_join_week + 12).all()
+    others = cz[cz.patient_association.notna() & (cz.patient_association != "cancer_association")]
+    assert not (others.patient_lapse_reason == "course_completed").any()
+    assert cz.patient_lapse_reason.isin([None, "lapse", "course_completed"]).all()
+
+
+def test_monthly_cafes_lapse_only_in_meeting_weeks(eager):
+    cz = eager.citizens
+    heart = cz[(cz.patient_association == "heart_association") & (cz.patient_lapse_reason == "lapse")]
+    assert len(heart) > 0 and (heart.patient_lapse_week % 4 == 0).all()
+    weekly = cz[(cz.patient_association == "diabetes_association") & (cz.patient_lapse_reason == "lapse")]
+    assert (weekly.patient_lapse_week % 4 != 0).any()
+
+
+def test_staff_run_offerings_are_never_vacant():
+    cfg = small(VECTOR, "patient.volunteer_turnover_annual=1")
+    city = build_city(cfg)
+    block = Block(cfg, city, build_layout(cfg, city), np.arange(3))
+    staff = city.offers.staff_run
+    assert staff.any() and (~staff).any()
+    vacant = np.zeros(len(city.offers), bool)
+    for t in range(cfg.run.horizon_weeks):
+        block.step(t)
+        assert block.offerings.instructor[:, staff].all()
+        vacant |= ~block.offerings.instructor.any(axis=0)
+    assert vacant[~staff].all()  # with turnover 1 every volunteer post is vacant now and then
+
+
+def test_no_lung_network_at_vesterbro(eager):
+    cz = eager.citizens
+    copd = cz.diagnosis == "copd"
+    assert cz[copd & (cz.centre == "vesterbro")].patient_join_week.isna().all()
+    assert cz[copd & (cz.centre != "vesterbro")].patient_join_week.notna().any()
+
+
+def test_presentation_raises_uptake():
+    """Attending eligible citizens see the presentation (programme week 9): uptake rises with
+    `patient.knows`."""
+    base = sim.simulate(small(VECTOR, "run.replications=6", "patient.knows=0")).summary.patient_uptake
+    more = sim.simulate(small(VECTOR, "run.replications=6", "patient.knows=3")).summary.patient_uptake
+    assert more.mean() > base.mean() + 0.1

@@ -21,10 +21,14 @@ from sim.results import CITIZEN_ARRAYS, WEEKLY_COUNTS, RawRun
 from sim.states import LapseReason, State
 from sim.vector.draws import Streams
 from sim.vector.layout import Layout, Week, build_layout
-from sim.vector.teams import OPEN, Teams
+from sim.vector.teams import OPEN, Offerings, Teams
 
 WAITING, IN_PROGRAMME, DROPOUT, DECIDING, MEMBER, NOT_HANDED_OVER, LAPSED = (np.int8(s) for s in State)
 COMPLETED = (DECIDING, MEMBER, NOT_HANDED_OVER, LAPSED)
+assert tuple(range(DECIDING, LAPSED + 1)) == COMPLETED  # so completed = state >= DECIDING
+# The patient channel's own states (MODEL.md §4b): no offering for the citizen's diagnosis at its
+# centre; eligible, not taking part (yet); taking part; left (lapsed or course completed).
+UNSERVED, ELIGIBLE, TAKING_PART, LEFT = (np.int8(s) for s in range(4))
 
 
 def _flat(mask: np.ndarray, columns: slice, n: int) -> np.ndarray:
@@ -37,6 +41,16 @@ def _flat(mask: np.ndarray, columns: slice, n: int) -> np.ndarray:
 def _one_hot(index: np.ndarray, n: int) -> np.ndarray:
     """(len(index), n) float32 indicator: counting by matrix product is exact below 2**24."""
     return (index[:, None] == np.arange(n)).astype(np.float32)
+
+
+def _admitted(group: np.ndarray, priority: np.ndarray, room: np.ndarray) -> np.ndarray:
+    """Per group (a team or offering of a replication, as a flat index into `room`), a uniformly
+    random subset of its applicants up to its room: rank them by a uniform key within each group."""
+    order = np.lexsort((priority, group))
+    ranked = group[order]
+    admitted = np.empty(len(group), bool)
+    admitted[order] = np.arange(len(ranked)) - np.searchsorted(ranked, ranked) < room[ranked]
+    return admitted
 
 
 class Block:
@@ -66,13 +80,25 @@ class Block:
         self.handover_week = np.full(shape, -1, np.int16)
         self.lapse_week = np.full(shape, -1, np.int16)
         self.lapse_reason = np.zeros(shape, np.int8)
+        # The patient-association channel (MODEL.md §4b), decided independently of the sports one.
+        if len(city.offers) > np.iinfo(np.int8).max:
+            raise ValueError("the vector engine stores offering indices as int8: too many patient offerings")
+        self.offering = city.offers.of[layout.centre, self.diagnosis].astype(np.int8)  # eligible for, or -1
+        self.patient_state = np.where(self.offering >= 0, ELIGIBLE, UNSERVED).astype(np.int8)
+        self.presented = np.zeros(shape, bool)  # saw its association's presentation at the centre
+        self.s_end = np.zeros(shape, np.float32)  # bond at programme end
+        self.patient_join_week = np.full(shape, -1, np.int16)
+        self.patient_lapse_week = np.full(shape, -1, np.int16)
+        self.patient_reason = np.zeros(shape, np.int8)
         self.teams = Teams(cfg, city, n_reps)
+        self.offerings = Offerings(city, n_reps)
         self.cost = np.zeros(n_reps)
         self.lapsed_by_centre = np.zeros((n_reps, city.n_centres), np.int32)
         weeks = cfg.run.horizon_weeks if cfg.run.weekly_table else 0
         self.weekly = np.zeros((n_reps, weeks, city.n_centres, len(WEEKLY_COUNTS)), np.int32)
         self.citizen_centre = _one_hot(layout.centre, city.n_centres)
         self.team_centre = _one_hot(city.team_centre, city.n_centres)
+        self.offer_centre = _one_hot(city.offers.centre, city.n_centres)
         self.options = self._centre_teams()
 
     def _centre_teams(self) -> np.ndarray:
@@ -95,15 +121,22 @@ class Block:
         # Steps 1-4 change nobody's decision window (completers decide from next week on), so who
         # draws what this week is known now: one generator call per replication covers it.
         programme, deciders = self._in_programme(week), self._deciders(t, week)
-        u_team, u_programme, u_decide = self._draw_week(week, programme, deciders)
+        patients = self._patient_deciders(t, week)
+        u_team, u_offer, u_programme, u_decide, u_patient = self._draw_week(week, programme, deciders, patients)
         self.teams.staff(t, u_team)  # 1
+        self.offerings.staff(u_offer)  # 1, patient channel
         self.admit_intake(week)  # 2
         attended = self.run_programme_week(t, programme, u_programme)  # 3
         self.expose_free_weeks(t, week)  # 3 (Vanløse gift cards)
         self.complete_programmes(t, *attended)  # 4
-        turned_away = self.decide_handover(t, deciders, u_decide)  # 5
+        turned_away = self.decide_handover(t, deciders, u_decide)  # 5, sports channel
+        self.decide_patient_association(t, patients, u_patient)  # 5, patient channel
         self.teams.open_sisters(t, turned_away)  # 5b
-        self.run_club_week(t)  # 6
+        # Who may leave in step 6 is known once step 5 is done: one generator call covers both channels.
+        members, patients = self._members(), self._patient_members()
+        u_club, u_meeting = self.streams.uniforms(self._per_rep(members), self._per_rep(patients))
+        self.run_club_week(t, members, u_club)  # 6
+        self.run_patient_meetings(t, patients, u_meeting)  # 6, patient channel
         self.settle_team_accounts(t)  # 7
         if self.weekly.shape[1]:
             self.record(t, week)  # 8
@@ -118,17 +151,31 @@ class Block:
         window_open = self.layout.window_start[week.deciding] <= t
         return _flat((self.state[:, week.deciding] == DECIDING) & window_open, week.deciding, self.n)
 
+    def _patient_deciders(self, t: int, week: Week) -> np.ndarray:
+        """Eligible completers in their window (the sports one) who have not taken part yet, flat
+        indices. Completers of this week decide from next week on, so this is known now."""
+        cols = week.deciding
+        since = t - self.layout.window_start[cols]
+        window_open = (since >= 0) & (since < self.cfg.handover.window_weeks)
+        completed = self.state[:, cols] >= DECIDING
+        return _flat((self.patient_state[:, cols] == ELIGIBLE) & completed & window_open, cols, self.n)
+
     def _per_rep(self, idx: np.ndarray) -> np.ndarray:
         return np.bincount(idx // self.n, minlength=self.n_reps)
 
-    def _draw_week(self, week: Week, programme: np.ndarray, deciders: np.ndarray) -> list[np.ndarray]:
-        """The week's uniforms known from the state at its start: one per team (instructors), a row
-        per programme citizen (dropout, take-ups, gift card), two per decider (choice, admission)."""
-        k = week.programme_columns
-        u_team, u_programme, u_decide = self.streams.uniforms(
-            np.full(self.n_reps, self.city.n_teams), k * self._per_rep(programme), 2 * self._per_rep(deciders)
+    def _draw_week(self, week: Week, programme: np.ndarray, deciders: np.ndarray,
+                   patients: np.ndarray) -> list[np.ndarray]:
+        """The week's uniforms known from the state at its start: one per team and per offering
+        (instructors), a row per programme citizen (dropout, take-ups, gift card), two per decider
+        (choice, admission) and two per patient-channel decider (join, admission)."""
+        k, n_groups = week.programme_columns, self.city.n_teams + len(self.city.offers)
+        u_group, u_programme, u_decide, u_patient = self.streams.uniforms(
+            np.full(self.n_reps, n_groups), k * self._per_rep(programme), 2 * self._per_rep(deciders),
+            2 * self._per_rep(patients),
         )
-        return [u_team.reshape(self.n_reps, -1), u_programme.reshape(-1, k), u_decide.reshape(-1, 2)]
+        u_group = u_group.reshape(self.n_reps, n_groups)
+        return [u_group[:, : self.city.n_teams], u_group[:, self.city.n_teams :], u_programme.reshape(-1, k),
+                u_decide.reshape(-1, 2), u_patient.reshape(-1, 2)]
 
     def admit_intake(self, week: Week) -> None:
         state = self.state[:, week.programme]
@@ -145,8 +192,9 @@ class Block:
         return np.where(taken, rules.grow(f, phi), f)
 
     def run_programme_week(self, t: int, idx: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Step 3: dropout, else attend: h and s grow, then the week's exposure events. Returns the
-        attending citizens and their uniforms."""
+        """Step 3: dropout, else attend: h and s grow, then the week's exposure events; in
+        programme week `patient.presentation_week` the attending eligible citizens see their
+        patient association present itself. Returns the attending citizens and their uniforms."""
         cfg, lay = self.cfg, self.layout
         drop = u[:, 0] < self.flat("p_dropout")[idx]
         self.flat("state")[idx[drop]] = DROPOUT
@@ -171,6 +219,8 @@ class Block:
                 taken |= went
             f = self.expose(idx, f, lay.event_phi[citizen, week, slot], taken)
         self.flat("f")[idx] = f
+        presentation = idx[week == cfg.patient.presentation_week - 1]
+        self.flat("presented")[presentation] = self.flat("patient_state")[presentation] == ELIGIBLE
         return idx, u
 
     def expose_free_weeks(self, t: int, week: Week) -> None:
@@ -184,12 +234,14 @@ class Block:
             f[idx] = self.expose(idx, f[idx], self.cfg.exposure.club_session, np.ones(len(idx), bool))
 
     def complete_programmes(self, t: int, idx: np.ndarray, u: np.ndarray) -> None:
-        """Step 4: those attending their last programme week start deciding; a gift card is
-        offered now (its free weeks delay the window, see layout.window_start)."""
+        """Step 4: those attending their last programme week start deciding, with their bond at
+        programme end noted; a gift card is offered now (its free weeks delay the window, see
+        layout.window_start)."""
         cfg, lay = self.cfg, self.layout
         citizen = idx % self.n
         last = t - lay.start_week[citizen] == cfg.programme.weeks - 1
         self.flat("state")[idx[last]] = DECIDING
+        self.flat("s_end")[idx[last]] = self.flat("s")[idx[last]]
         card = last & lay.gift_card[citizen]
         if card.any():
             drawn = u[np.arange(len(idx)), lay.redeem_column[citizen]]
@@ -235,13 +287,7 @@ class Block:
         chose = choice >= 0
         who, team, priority = idx[chose], choice[chose], u[chose, 1]
         rep = who // self.n
-        # Per team, a uniformly random subset of its choosers up to its free capacity is admitted:
-        # rank choosers by a uniform key within each (replication, team) group.
-        group = rep * n_teams + team
-        order = np.lexsort((priority, group))
-        ranked = group[order]
-        admitted = np.empty(len(who), bool)
-        admitted[order] = np.arange(len(ranked)) - np.searchsorted(ranked, ranked) < free.reshape(-1)[ranked]
+        admitted = _admitted(rep * n_teams + team, priority, free.reshape(-1))
         self.join(who[admitted], team[admitted], t)
         rejected = rep[~admitted] * city.n_listed + city.team_listed[team[~admitted]]
         turned_away += np.bincount(rejected, minlength=turned_away.size).reshape(turned_away.shape)
@@ -250,6 +296,30 @@ class Block:
         closing = idx[window_over & (state[idx] == DECIDING)]
         state[closing] = NOT_HANDED_OVER
         return turned_away
+
+    def decide_patient_association(self, t: int, idx: np.ndarray, u: np.ndarray) -> None:
+        """Step 5, patient channel, after the sports decisions and independent of them: each
+        decider takes part with `rules.patient_join_prob` (bond at programme end) if its offering
+        has free capacity now; an oversubscribed offering admits a uniformly random subset, the rest
+        try again next week while their window is open."""
+        if len(idx) == 0:
+            return
+        offers, n_offers = self.city.offers, len(self.city.offers)
+        rep, offer = idx // self.n, self.flat("offering")[idx]
+        free = self.offerings.free_capacity()
+        p = rules.patient_join_prob(
+            self.cfg, self.flat("resourcefulness")[idx], self.flat("s_end")[idx], self.flat("presented")[idx],
+            ~offers.staff_run[offer], t - self.layout.window_start[idx % self.n],
+        )
+        wants = (free[rep, offer] > 0) & (u[:, 0] < p)
+        who, offer, group = idx[wants], offer[wants], rep[wants] * n_offers + offer[wants]
+        admitted = _admitted(group, u[wants, 1], free.reshape(-1))
+        self.join_patient(who[admitted], offer[admitted], t)
+
+    def join_patient(self, idx: np.ndarray, offer: np.ndarray, t: int) -> None:
+        self.flat("patient_state")[idx] = TAKING_PART
+        self.flat("patient_join_week")[idx] = t
+        self.offerings.add_members(idx // self.n * len(self.city.offers) + offer)
 
     def join(self, idx: np.ndarray, team: np.ndarray, t: int) -> None:
         """On joining, s <- bond_carry·s on a team of the partner club, else 0 (a new group)."""
@@ -260,11 +330,18 @@ class Block:
         self.flat("state")[idx] = MEMBER
         self.teams.add_members(idx // self.n * self.city.n_teams + team)
 
-    def run_club_week(self, t: int) -> None:
+    def _members(self) -> np.ndarray:
+        """Members of sports teams, flat indices."""
+        return np.flatnonzero(self.state == MEMBER)
+
+    def _patient_members(self) -> np.ndarray:
+        """Members of patient-association offerings, flat indices."""
+        return np.flatnonzero(self.patient_state == TAKING_PART)
+
+    def run_club_week(self, t: int, idx: np.ndarray, u: np.ndarray) -> None:
         """Step 6: members of teams meeting with an instructor grow h and s; then every member may
         lapse, with the team's vacancy, `changed` and size as they stand now (after joins)."""
         cfg, city, teams = self.cfg, self.city, self.teams
-        idx = np.flatnonzero(self.state == MEMBER)
         if len(idx) == 0:
             return
         rep, team = idx // self.n, self.flat("team")[idx]
@@ -277,9 +354,29 @@ class Block:
             cfg, s[idx], h[idx], self.flat("resourcefulness")[idx], self.flat("expectation")[idx],
             city.team_quality[team], ~meets, t < teams.changed_until[at], teams.size[at] < cfg.team.min_size,
         )
-        (u,) = self.streams.uniforms(self._per_rep(idx))
         lapse = u < p
         self.leave(idx[lapse], t, LapseReason.lapse)
+
+    def run_patient_meetings(self, t: int, idx: np.ndarray, u: np.ndarray) -> None:
+        """Step 6, patient channel, for members `idx` (a uniform each): a course member leaves with
+        reason course_completed in week join + course_weeks (not a lapse); otherwise, in a meeting
+        week of its offering, a member lapses with `rules.patient_lapse_prob` (bond at programme end;
+        vacancy of the volunteer post)."""
+        offers, offerings = self.city.offers, self.offerings
+        offer = self.flat("offering")[idx]
+        course = offers.course_weeks[offer]
+        done = (course > 0) & (t - self.flat("patient_join_week")[idx] >= course)
+        meets = (t % offers.interval == 0)[offer] & ~done
+        vacant = ~offerings.instructor.reshape(-1)[idx // self.n * len(offers) + offer]
+        lapse = meets & (u < rules.patient_lapse_prob(self.cfg, self.flat("s_end")[idx], vacant))
+        self.leave_patient(idx[done], offer[done], t, LapseReason.course_completed)
+        self.leave_patient(idx[lapse], offer[lapse], t, LapseReason.lapse)
+
+    def leave_patient(self, idx: np.ndarray, offer: np.ndarray, t: int, reason: LapseReason) -> None:
+        self.offerings.remove_members(idx // self.n * len(self.city.offers) + offer)
+        self.flat("patient_state")[idx] = LEFT
+        self.flat("patient_lapse_week")[idx] = t
+        self.flat("patient_reason")[idx] = reason
 
     def leave(self, idx: np.ndarray, t: int, reason: LapseReason) -> None:
         """Members lapse (their team loses them)."""
@@ -331,6 +428,7 @@ class Block:
             "in_programme": (state == IN_PROGRAMME).astype(np.float32) @ by_centre,
             "deciding": (state == DECIDING).astype(np.float32) @ by_centre,
             "members_sport": teams.members.astype(np.float32) @ self.team_centre,
+            "members_patient": self.offerings.members.astype(np.float32) @ self.offer_centre,
             "lapsed": self.lapsed_by_centre,
             "teams_open": open_ @ self.team_centre,
             "instructors_vacant": (open_ * ~teams.instructor) @ self.team_centre,
@@ -342,22 +440,29 @@ class Block:
     # --- outputs --------------------------------------------------------------------------------
 
     def citizen_arrays(self) -> dict[str, np.ndarray]:
-        """CITIZEN_ARRAYS of sim.results (the patient channel is not simulated here: never joined)."""
+        """CITIZEN_ARRAYS of sim.results."""
         lay = self.layout
-        never = {name: np.full(self.state.shape, np.nan) for name in CITIZEN_ARRAYS if name.startswith("patient_")}
-        if "patient_reason" in never:
-            never["patient_reason"] = np.zeros(self.state.shape, np.int8)
-        return never | {
+
+        def weeks(name: str) -> np.ndarray:  # -1 (never happened) -> NaN
+            week = getattr(self, name)
+            return np.where(week >= 0, week, np.nan)
+
+        arrays = {
             "centre": np.broadcast_to(lay.centre.astype(np.int8), self.state.shape).copy(),
             "diagnosis": self.diagnosis,
             "resourcefulness": self.resourcefulness,
             "start_week": np.broadcast_to(lay.start_week.astype(np.int16), self.state.shape).copy(),
             "completed": np.isin(self.state, COMPLETED),
-            "handover_week": np.where(self.handover_week >= 0, self.handover_week, np.nan),
+            "handover_week": weeks("handover_week"),
             "team": self.team,
-            "lapse_week": np.where(self.lapse_week >= 0, self.lapse_week, np.nan),
+            "lapse_week": weeks("lapse_week"),
             "lapse_reason": self.lapse_reason,
+            "patient_join_week": weeks("patient_join_week"),
+            "patient_lapse_week": weeks("patient_lapse_week"),
+            "patient_reason": self.patient_reason,
         }
+        assert set(arrays) == set(CITIZEN_ARRAYS)
+        return arrays
 
 
 def run_block(cfg: SimConfig, city: City, replications: np.ndarray) -> RawRun:

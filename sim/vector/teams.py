@@ -1,4 +1,5 @@
-"""Team state of a block of replications as (replications × teams) arrays.
+"""Team state of a block of replications as (replications × teams) arrays, and the same for the
+patient-association offerings (`Offerings`).
 
 Teams are indexed as in sim.city (listed teams, then the dormant sisters). Instructors are not
 entities here: a team has one or none, and the instructor's identity is the team's count of
@@ -128,3 +129,36 @@ class Teams:
             "instructor_changes": self.changes.astype(np.int64),
             "balance_at_end": self.balance.copy(),
         }
+
+
+class Offerings:
+    """Patient-association offerings (MODEL.md §4b) of every replication, indexed as City.offers:
+    a volunteer key person (association staff where staff-run: never vacant) and members. No
+    fees, no closures, no sisters; nobody needs to know who leads them."""
+
+    def __init__(self, city: City, replications: int) -> None:
+        self.offers = city.offers
+        shape = (replications, len(city.offers))
+        self.instructor = np.ones(shape, bool)  # every offering starts staffed
+        self.members = np.zeros(shape, np.int16)
+
+    def free_capacity(self) -> np.ndarray:
+        """Free places: capacity − members (offerings have no regulars)."""
+        return self.offers.capacity - self.members
+
+    def staff(self, u: np.ndarray) -> None:
+        """Step 1, as for teams: the volunteer may quit (staff-run offerings: probability 0); an
+        offering vacant at the start of the week may be filled. One uniform per offering."""
+        vacant = ~self.instructor
+        self.instructor &= ~(u < self.offers.quit_prob)
+        self.instructor |= vacant & (u < self.offers.fill_prob)
+
+    def _count(self, flat_offer: np.ndarray) -> np.ndarray:
+        return np.bincount(flat_offer, minlength=self.members.size).reshape(self.members.shape).astype(np.int16)
+
+    def add_members(self, flat_offer: np.ndarray) -> None:
+        """Joins into offerings given as flat (replication * O + offering) indices."""
+        self.members += self._count(flat_offer)
+
+    def remove_members(self, flat_offer: np.ndarray) -> None:
+        self.members -= self._count(flat_offer)
