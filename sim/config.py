@@ -258,7 +258,7 @@ class IntakeCfg:
 
 @dataclass
 class RunCfg:
-    engine: Engine = Engine.agent
+    engine: Engine = Engine.vector
     replications: int = f_one_up(100)
     seed: int = f_count(0)
     n_jobs: int = f_one_up(1)

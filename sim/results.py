@@ -170,12 +170,6 @@ def _reason_names(codes: np.ndarray) -> np.ndarray:
 
 def block_tables(raw: RawRun, cfg: SimConfig, city: City) -> dict[str, pd.DataFrame | None]:
     """The tables of one engine block; engines call this per block so raw arrays can be freed."""
-    # TRANSITIONAL (removed once the vector engine simulates the patient channel): no patient arrays
-    # means no patient-association memberships.
-    shape = raw.citizens["centre"].shape
-    for name in ("patient_join_week", "patient_lapse_week"):
-        raw.citizens.setdefault(name, np.full(shape, np.nan))
-    raw.citizens.setdefault("patient_reason", np.zeros(shape, dtype=np.int8))
     return {
         "summary": _summary(raw, cfg, city),
         "weekly": _weekly(raw, city) if cfg.run.weekly_table else None,

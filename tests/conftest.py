@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import strategies as st
 
 import sim
 
@@ -18,3 +19,34 @@ def small(*overrides: str) -> sim.SimConfig:
 @pytest.fixture
 def small_cfg() -> sim.SimConfig:
     return small()
+
+
+# Random valid configs for the invariant tests of both engines: every mechanism can be switched on,
+# off or pushed to its edge (zero capacity, certain turnover, tiny horizons).
+RANDOM_OVERRIDES = st.fixed_dictionaries({
+    "policy": st.sampled_from(["baseline", "amager", "vesterbro", "vanlose", "mixed"]),
+    "instructor.turnover_annual": st.sampled_from([0.0, 0.25, 0.9, 1.0]),
+    "club.cafe": st.sampled_from(["null", "true", "false"]),
+    "team.capacity": st.integers(0, 25),
+    "team.regulars": st.integers(0, 5),
+    "team.min_size": st.integers(0, 10),
+    "team.closure_patience_weeks": st.integers(1, 10),
+    "team.transfer_prob": st.sampled_from([0.0, 0.5, 1.0]),
+    "team.max_extra": st.integers(0, 2),
+    "team.open_threshold": st.integers(1, 4),
+    "instructor.pool": st.integers(0, 3),
+    "handover.intercept": st.sampled_from([-6.0, -4.6, 0.0, 3.0]),
+    "economics.deficit_tolerance": st.sampled_from([0.0, 5000.0]),
+    "economics.subsidy_week": st.sampled_from([0.0, 20.0]),
+    "modifiers.team_visit": st.booleans(),
+    "modifiers.monthly_trial": st.booleans(),
+    "vanlose.free_weeks": st.integers(1, 3),
+    "patient.intercept": st.sampled_from([-2.0, 1.0, 5.0]),
+    "patient.volunteer_turnover_annual": st.sampled_from([0.0, 0.3, 1.0]),
+    "city.associations.diabetes_association.capacity": st.integers(0, 4),
+    "city.associations.heart_association.staff_run_at": st.sampled_from(["[]", "[vanlose,vesterbro]"]),
+    "handover.window_weeks": st.integers(1, 5),
+    "intake.waves": st.integers(1, 3),
+    "run.horizon_weeks": st.integers(1, 60),
+    "run.seed": st.integers(0, 2**31),
+})

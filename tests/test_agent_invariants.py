@@ -4,37 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from sim.agent.engine import build_model, run_block
 from sim.city import build_city
 from sim.metrics import HEADLINE
 from sim.results import block_tables
 from sim.states import State
-from tests.conftest import small
+from tests.conftest import RANDOM_OVERRIDES, small
 
-configs = st.fixed_dictionaries({
-    "policy": st.sampled_from(["baseline", "amager", "vesterbro", "vanlose", "mixed"]),
-    "instructor.turnover_annual": st.sampled_from([0.0, 0.25, 0.9, 1.0]),
-    "club.cafe": st.sampled_from(["null", "true", "false"]),
-    "team.capacity": st.integers(0, 25),
-    "team.regulars": st.integers(0, 5),
-    "team.min_size": st.integers(0, 10),
-    "team.closure_patience_weeks": st.integers(1, 10),
-    "team.transfer_prob": st.sampled_from([0.0, 0.5, 1.0]),
-    "team.max_extra": st.integers(0, 2),
-    "team.open_threshold": st.integers(1, 4),
-    "instructor.pool": st.integers(0, 3),
-    "handover.intercept": st.sampled_from([-6.0, -4.6, 0.0, 3.0]),
-    "economics.deficit_tolerance": st.sampled_from([0.0, 5000.0]),
-    "modifiers.team_visit": st.booleans(),
-    "modifiers.monthly_trial": st.booleans(),
-    "vanlose.free_weeks": st.integers(1, 3),
-    "handover.window_weeks": st.integers(1, 5),
-    "intake.waves": st.integers(1, 3),
-    "run.horizon_weeks": st.integers(1, 60),
-    "run.seed": st.integers(0, 2**31),
-})
+configs = RANDOM_OVERRIDES
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -62,6 +40,9 @@ def test_every_citizen_in_exactly_one_state_each_week(params):
             assert all(c.state == State.member and c.team is team for c in team.members)
         members = sum(len(t.members) for t in model.teams)
         assert members == model.counts[:, State.member].sum()
+        for offering in model.offerings:
+            assert len(offering.members) <= offering.capacity
+            assert all(c.patient is offering and np.isnan(c.patient_lapse_week) for c in offering.members)
 
 
 @SETTINGS

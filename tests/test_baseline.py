@@ -12,7 +12,7 @@ import pytest
 from tests.update_baseline import HERE, baseline_summary
 
 
-@pytest.mark.parametrize("engine", ["agent"])
+@pytest.mark.parametrize("engine", ["agent", "vector"])
 def test_summary_matches_golden_baseline(engine):
     expected = pd.read_csv(HERE / f"summary_{engine}.csv")
     actual = baseline_summary(engine)

@@ -13,7 +13,7 @@ def _tables(res: sim.Results) -> dict[str, pd.DataFrame]:
     return {"summary": res.summary, "weekly": res.weekly, "teams": res.teams, "citizens": res.citizens}
 
 
-@pytest.mark.parametrize("engine", ["agent"])
+@pytest.mark.parametrize("engine", ["agent", "vector"])
 def test_same_seed_same_tables(engine):
     a = _tables(sim.simulate(small(f"run.engine={engine}", "run.replications=3")))
     b = _tables(sim.simulate(small(f"run.engine={engine}", "run.replications=3")))
@@ -27,15 +27,18 @@ def test_other_seed_other_tables():
     assert not a.equals(b)
 
 
-def test_replication_does_not_depend_on_the_others():
-    three = sim.simulate(small("run.replications=3")).summary
-    five = sim.simulate(small("run.replications=5")).summary
+@pytest.mark.parametrize("engine", ["agent", "vector"])
+def test_replication_does_not_depend_on_the_others(engine):
+    three = sim.simulate(small(f"run.engine={engine}", "run.replications=3")).summary
+    five = sim.simulate(small(f"run.engine={engine}", "run.replications=5")).summary
     pd.testing.assert_frame_equal(three, five.iloc[:3])
 
 
-def test_n_jobs_does_not_change_results():
-    one = _tables(sim.simulate(small("run.replications=4", "run.n_jobs=1")))
-    two = _tables(sim.simulate(small("run.replications=4", "run.n_jobs=2")))
+@pytest.mark.parametrize("engine", ["agent", "vector"])
+def test_n_jobs_does_not_change_results(engine):
+    one = _tables(sim.simulate(small(f"run.engine={engine}", "run.replications=4", "run.n_jobs=1")))
+    two = _tables(sim.simulate(small(f"run.engine={engine}", "run.replications=4", "run.n_jobs=2",
+                                     "run.chunk_size=1")))
     for name in one:
         pd.testing.assert_frame_equal(one[name], two[name])
 

@@ -19,7 +19,7 @@ def baseline_summary(engine: str):
 
 def main() -> None:
     HERE.mkdir(exist_ok=True)
-    for engine in ("agent",):
+    for engine in ("agent", "vector"):
         baseline_summary(engine).to_csv(HERE / f"summary_{engine}.csv", index=False, float_format="%.12g")
         print(f"wrote {HERE / f'summary_{engine}.csv'}")
 
