@@ -259,6 +259,11 @@ class Block:
         team = np.maximum(options, 0)
         at = (rep[:, None], team)
         available = (options >= 0) & (free[at] > 0)
+        # Drop the columns nobody can choose (mostly dormant sister teams): they add 0 to every sum.
+        keep = available.any(axis=0)
+        if not keep.all():
+            options, team, available = options[:, keep], team[:, keep], available[:, keep]
+            at = (rep[:, None], team)
         knows = (team == lay.partner[citizen][:, None]) & teams.instructor[at]
         knows &= teams.changes[at] == self.flat("knows")[idx][:, None]
         base = rules.citizen_utility(cfg, self.flat("resourcefulness")[idx], self.flat("h")[idx],
