@@ -261,6 +261,8 @@ class Block:
         available = (options >= 0) & (free[at] > 0)
         # Drop the columns nobody can choose (mostly dormant sister teams): they add 0 to every sum.
         keep = available.any(axis=0)
+        if not keep.any():
+            return np.full(len(idx), -1)
         if not keep.all():
             options, team, available = options[:, keep], team[:, keep], available[:, keep]
             at = (rep[:, None], team)
