@@ -19,7 +19,7 @@ from sim.population import schedule
 
 LEAN = ["run.citizens_table=false", "run.weekly_table=false", "run.progress=false", "run.n_jobs=1"]
 VECTOR_REPLICATIONS = 200
-AGENT_REPLICATIONS = 2
+AGENT_REPLICATIONS = 4
 _measured: dict[str, float] = {}
 
 
