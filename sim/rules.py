@@ -87,6 +87,28 @@ def wage_due(cfg: SimConfig, paid, meets, has_instructor):
     return cfg.economics.wage_week * (paid & meets & has_instructor)
 
 
+def team_accounts(cfg: SimConfig, size, paid, has_instructor):
+    """Step 7 for an open team: (change of its balance, what the municipality pays) this week.
+
+    Fees count regulars (`size`); the subsidy is the municipality's; the wage is the club's unless
+    `economics.municipality_pays_wages`. Sports teams meet every week."""
+    econ = cfg.economics
+    wage = wage_due(cfg, paid, True, has_instructor)
+    if econ.municipality_pays_wages:
+        return size * econ.fee_week + econ.subsidy_week, econ.subsidy_week + wage
+    return size * econ.fee_week + econ.subsidy_week - wage, econ.subsidy_week
+
+
+def low_size_weeks(cfg: SimConfig, low_weeks, size, ever_joined):
+    """Consecutive weeks below `team.min_size`, counted once a handed-over citizen has ever joined."""
+    return (low_weeks + 1) * (ever_joined & (size < cfg.team.min_size))
+
+
+def must_close(cfg: SimConfig, balance, low_weeks):
+    """A team closes in deficit beyond the tolerance, or after too many weeks too small."""
+    return (balance < -cfg.economics.deficit_tolerance) | (low_weeks >= cfg.team.closure_patience_weeks)
+
+
 def patient_join_prob(cfg: SimConfig, r, s, presented, volunteer_run, w):
     """Binary logit of joining the patient-association offering one is eligible for (MODEL.md §4b).
 

@@ -142,19 +142,14 @@ class Team(Group):
 
     def settle(self, week: int) -> float:
         """Step 7: fees, subsidy and wage; returns what the municipality pays this week."""
-        econ = self.model.cfg.economics
-        wage = float(rules.wage_due(self.model.cfg, self.paid, True, self.instructor is not None))
-        self.balance += self.size * econ.fee_week + econ.subsidy_week
-        if not econ.municipality_pays_wages:
-            self.balance -= wage
-        below = self.size < self.model.cfg.team.min_size
-        self.low_weeks = self.low_weeks + 1 if (self.ever_joined and below) else 0
-        return econ.subsidy_week + (wage if econ.municipality_pays_wages else 0.0)
+        cfg = self.model.cfg
+        change, municipal = rules.team_accounts(cfg, self.size, self.paid, self.instructor is not None)
+        self.balance += float(change)
+        self.low_weeks = int(rules.low_size_weeks(cfg, self.low_weeks, self.size, self.ever_joined))
+        return float(municipal)
 
     def must_close(self) -> bool:
-        cfg = self.model.cfg
-        return (self.balance < -cfg.economics.deficit_tolerance
-                or self.low_weeks >= cfg.team.closure_patience_weeks)
+        return bool(rules.must_close(self.model.cfg, self.balance, self.low_weeks))
 
     def close(self, week: int) -> None:
         self.status = Team.CLOSED

@@ -99,20 +99,12 @@ class Teams:
     def settle(self) -> tuple[np.ndarray, np.ndarray]:
         """Step 7: fees, subsidy and wages of open teams. Returns (municipal cost per replication,
         teams that close now)."""
-        cfg, city, open_ = self.cfg, self.city, self.open
-        econ = cfg.economics
-        size = self.size
-        wage = rules.wage_due(cfg, city.team_paid, True, self.instructor)
-        club_pays = 0.0 if econ.municipality_pays_wages else wage
-        self.balance += np.where(open_, size * econ.fee_week + econ.subsidy_week - club_pays, 0.0)
-        municipal = econ.subsidy_week + (wage if econ.municipality_pays_wages else 0.0)
+        cfg, open_, size = self.cfg, self.open, self.size
+        change, municipal = rules.team_accounts(cfg, size, self.city.team_paid, self.instructor)
+        self.balance += np.where(open_, change, 0.0)
         cost = np.where(open_, municipal, 0.0).sum(axis=1)
-        low = open_ & self.ever_joined & (size < cfg.team.min_size)
-        self.low_weeks = np.where(low, self.low_weeks + 1, 0).astype(np.int16)
-        closing = open_ & (
-            (self.balance < -econ.deficit_tolerance) | (self.low_weeks >= cfg.team.closure_patience_weeks)
-        )
-        return cost, closing
+        self.low_weeks = rules.low_size_weeks(cfg, self.low_weeks, size, open_ & self.ever_joined).astype(np.int16)
+        return cost, open_ & rules.must_close(cfg, self.balance, self.low_weeks)
 
     def close(self, closing: np.ndarray, week: int) -> None:
         self.status[closing] = CLOSED
