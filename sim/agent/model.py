@@ -10,6 +10,7 @@ from collections import defaultdict
 
 import mesa
 import numpy as np
+from mesa.agent import AgentSet
 
 from sim import policies
 from sim.agent.agents import Association, Centre, Citizen, Offering, Team
@@ -97,8 +98,9 @@ class HandoverModel(mesa.Model):
         return self._plans[key].get(programme_week, [])
 
     @property
-    def open_teams(self) -> list[Team]:
-        return [t for t in self.teams if t.is_open]
+    def open_teams(self) -> AgentSet:
+        """The open club teams, in city order (Mesa's AgentSet keeps the order agents were created)."""
+        return self.agents_by_type[Team].select(lambda t: t.is_open)
 
     # --- the week -------------------------------------------------------------------------------
 
@@ -118,8 +120,8 @@ class HandoverModel(mesa.Model):
         self.week += 1
 
     def staff_teams(self) -> None:
-        for group in self.open_teams + self.offerings:
-            group.staff(self.rng, self.week)
+        self.open_teams.do("staff", self.rng, self.week)
+        self.agents_by_type[Offering].do("staff", self.rng, self.week)
 
     def admit_intake(self) -> None:
         for citizen in self.intake.pop(self.week, []):
