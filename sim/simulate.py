@@ -12,7 +12,7 @@ import importlib
 import numpy as np
 from tqdm.auto import tqdm
 
-from sim.city import build_city
+from sim.city import City, build_city
 from sim.config import SimConfig, to_schema
 from sim.results import Results, block_tables, combine
 
@@ -25,23 +25,23 @@ def _blocks(cfg: SimConfig) -> list[np.ndarray]:
     return [reps[i : i + size] for i in range(0, len(reps), size)]
 
 
-def _run(cfg: SimConfig, replications: np.ndarray) -> dict:
+def _run(cfg: SimConfig, city: City, replications: np.ndarray) -> dict:
     engine = importlib.import_module(ENGINES[cfg.run.engine.value])
-    city = build_city(cfg)
     return block_tables(engine.run_block(cfg, city, replications), cfg, city)
 
 
 def simulate(cfg: SimConfig) -> Results:
     """Run `cfg` (a composed config) and return its tables (MODEL.md §5)."""
     cfg = to_schema(cfg)
+    city = build_city(cfg)  # once per run, not once per block
     blocks = _blocks(cfg)
     bar = dict(total=len(blocks), desc=f"{cfg.run.engine.value} engine", unit="block",
                disable=not cfg.run.progress, leave=False)
     if cfg.run.n_jobs == 1 or len(blocks) == 1:
-        tables = [_run(cfg, b) for b in tqdm(blocks, **bar)]
+        tables = [_run(cfg, city, b) for b in tqdm(blocks, **bar)]
     else:
         from joblib import Parallel, delayed
 
-        jobs = Parallel(n_jobs=cfg.run.n_jobs, return_as="generator")(delayed(_run)(cfg, b) for b in blocks)
+        jobs = Parallel(n_jobs=cfg.run.n_jobs, return_as="generator")(delayed(_run)(cfg, city, b) for b in blocks)
         tables = list(tqdm(jobs, **bar))
     return combine(tables, cfg)

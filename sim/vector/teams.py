@@ -18,6 +18,11 @@ from sim.config import SimConfig
 DORMANT, OPEN, CLOSED = 0, 1, 2
 
 
+def _count(flat: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """How often each (replication, entity) occurs among flat (replication * E + entity) indices."""
+    return np.bincount(flat, minlength=shape[0] * shape[1]).reshape(shape)
+
+
 class Teams:
     """Status, instructor, membership and accounts of every team in every replication."""
 
@@ -67,14 +72,13 @@ class Teams:
 
     def add_members(self, flat_team: np.ndarray) -> None:
         """Joins or transfers into teams given as flat (replication * T + team) indices."""
-        added = np.bincount(flat_team, minlength=self.members.size).reshape(self.members.shape)
+        added = _count(flat_team, self.members.shape)
         self.members += added.astype(np.int16)
         self.joined_total += added.astype(np.int32)
         self.ever_joined |= added > 0
 
     def remove_members(self, flat_team: np.ndarray) -> None:
-        removed = np.bincount(flat_team, minlength=self.members.size).reshape(self.members.shape)
-        self.members -= removed.astype(np.int16)
+        self.members -= _count(flat_team, self.members.shape).astype(np.int16)
 
     def move_member(self, replication: int, team: int, target: int) -> None:
         """A transfer on closure: the move counts in the receiving team's joined_total."""
@@ -145,12 +149,9 @@ class Offerings:
         self.instructor &= ~(u < self.offers.quit_prob)
         self.instructor |= vacant & (u < self.offers.fill_prob)
 
-    def _count(self, flat_offer: np.ndarray) -> np.ndarray:
-        return np.bincount(flat_offer, minlength=self.members.size).reshape(self.members.shape).astype(np.int16)
-
     def add_members(self, flat_offer: np.ndarray) -> None:
         """Joins into offerings given as flat (replication * O + offering) indices."""
-        self.members += self._count(flat_offer)
+        self.members += _count(flat_offer, self.members.shape).astype(np.int16)
 
     def remove_members(self, flat_offer: np.ndarray) -> None:
-        self.members -= self._count(flat_offer)
+        self.members -= _count(flat_offer, self.members.shape).astype(np.int16)
