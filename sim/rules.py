@@ -67,19 +67,39 @@ def bond_rate(cfg: SimConfig, cafe):
     return cfg.club.bond_growth * (1.0 + cfg.club.cafe_bond_boost * cafe)
 
 
+def lapse_citizen_term(cfg: SimConfig, r, e, quality):
+    """The part of a member's lapse exponent that stays fixed while on one team."""
+    c = cfg.club
+    return -c.resourcefulness * (r - 0.5) + c.facility_gap * np.maximum(0.0, e - quality)
+
+
+def lapse_team_term(cfg: SimConfig, vacant, changed, small):
+    """The part of the lapse exponent that is the team's this week (0/1 flags)."""
+    c = cfg.club
+    return c.vacancy * vacant + c.change * changed + c.small * small
+
+
+def lapse_hazard(cfg: SimConfig, s, h, citizen_term, team_term):
+    """Weekly lapse hazard λ of a club member from bond, habit and the two terms above."""
+    c = cfg.club
+    return c.lapse_base * np.exp(citizen_term + team_term - c.bond * s - c.habit * h)
+
+
 def lapse_prob(cfg: SimConfig, s, h, r, e, quality, vacant, changed, small):
     """Weekly lapse probability 1 - exp(-λ) of a club member (MODEL.md §3.6)."""
-    c = cfg.club
-    lam = c.lapse_base * np.exp(
-        -c.bond * s
-        - c.habit * h
-        - c.resourcefulness * (r - 0.5)
-        + c.facility_gap * np.maximum(0.0, e - quality)
-        + c.vacancy * vacant
-        + c.change * changed
-        + c.small * small
-    )
+    return hazard_prob(lapse_hazard(cfg, s, h, lapse_citizen_term(cfg, r, e, quality),
+                                    lapse_team_term(cfg, vacant, changed, small)))
+
+
+def hazard_prob(lam):
+    """The probability 1 - exp(-λ) of leaving in a week with hazard λ."""
     return -np.expm1(-lam)
+
+
+def exponential_clock(u):
+    """Exp(1) draws from uniforms in [0, 1). Leaving in the first week in which the summed hazard
+    reaches the clock is leaving each week with probability 1 - exp(-λ): survival is exp(-Σλ)."""
+    return -np.log1p(-np.asarray(u, dtype=np.float64))
 
 
 def wage_due(cfg: SimConfig, paid, meets, has_instructor):
@@ -121,7 +141,11 @@ def patient_join_prob(cfg: SimConfig, r, s, presented, volunteer_run, w):
     return sigmoid(u)
 
 
+def patient_lapse_hazard(cfg: SimConfig, s, vacant):
+    """Lapse hazard λ in a meeting week of a patient-association offering (MODEL.md §4b)."""
+    return cfg.patient.lapse_base * np.exp(-cfg.patient.bond * s + cfg.club.vacancy * vacant)
+
+
 def patient_lapse_prob(cfg: SimConfig, s, vacant):
-    """Lapse probability in a meeting week of a patient-association offering (MODEL.md §4b)."""
-    lam = cfg.patient.lapse_base * np.exp(-cfg.patient.bond * s + cfg.club.vacancy * vacant)
-    return -np.expm1(-lam)
+    """Lapse probability 1 - exp(-λ) in a meeting week of a patient-association offering."""
+    return hazard_prob(patient_lapse_hazard(cfg, s, vacant))

@@ -19,8 +19,10 @@ from sim.policies import Attend
 from sim.population import sample_population
 from sim.results import CITIZEN_ARRAYS, WEEKLY_COUNTS, RawRun
 from sim.states import LapseReason, State
+from sim.vector import choice
 from sim.vector.draws import Streams
 from sim.vector.layout import Layout, Week, build_layout
+from sim.vector.roster import Roster
 from sim.vector.teams import OPEN, Offerings, Teams
 
 WAITING, IN_PROGRAMME, DROPOUT, DECIDING, MEMBER, NOT_HANDED_OVER, LAPSED = (np.int8(s) for s in State)
@@ -46,7 +48,7 @@ def _one_hot(index: np.ndarray, n: int) -> np.ndarray:
 def _admitted(group: np.ndarray, priority: np.ndarray, room: np.ndarray) -> np.ndarray:
     """Per group (a team or offering of a replication, as a flat index into `room`), a uniformly
     random subset of its applicants up to its room: rank them by a uniform key within each group."""
-    order = np.lexsort((priority, group))
+    order = np.argsort(group + priority.astype(np.float64), kind="stable")  # by group, then priority
     ranked = group[order]
     admitted = np.empty(len(group), bool)
     admitted[order] = np.arange(len(ranked)) - np.searchsorted(ranked, ranked) < room[ranked]
@@ -65,7 +67,8 @@ class Block:
                 raise RuntimeError("population schedule differs between replications: the vector layout needs it fixed")
         n_reps, n = len(replications), len(layout)
         self.n_reps, self.n = n_reps, n
-        self.resourcefulness = np.stack([p.resourcefulness for p in pops])
+        self.resourcefulness = np.stack([p.resourcefulness for p in pops])  # for the citizens table
+        self.r = self.resourcefulness.astype(np.float32)  # for the dynamics
         self.expectation = np.stack([p.expectation for p in pops]).astype(np.float32)
         self.diagnosis = np.stack([p.diagnosis for p in pops])
         self.p_dropout = rules.dropout_prob(cfg, self.resourcefulness).astype(np.float32)
@@ -92,6 +95,16 @@ class Block:
         self.patient_reason = np.zeros(shape, np.int8)
         self.teams = Teams(cfg, city, n_reps)
         self.offerings = Offerings(city, n_reps)
+        # Members, stepped every week, kept compact (sim.vector.roster). A sports member's h and s
+        # live in its roster while it is a member; `hazard` is the fixed part of its lapse exponent.
+        # A member lapses when its summed weekly hazard reaches an exponential clock drawn on
+        # joining (rules.exponential_clock): `clock` is what is left of it.
+        self.sport = Roster(team=np.int64, h=np.float32, s=np.float32, hazard=np.float32, clock=np.float64)
+        # `offer` flat (replication * O + offering), `local` the offering, `until` the course end,
+        # the hazard of a meeting week with and without the volunteer, the clock.
+        self.patients = Roster(offer=np.int64, local=np.int8, until=np.int32, staffed=np.float32,
+                               vacant=np.float32, clock=np.float64)
+        self.bond_rate = rules.bond_rate(cfg, city.team_cafe).astype(np.float32)
         self.cost = np.zeros(n_reps)
         self.lapsed_by_centre = np.zeros((n_reps, city.n_centres), np.int32)
         weeks = cfg.run.horizon_weeks if cfg.run.weekly_table else 0
@@ -99,15 +112,7 @@ class Block:
         self.citizen_centre = _one_hot(layout.centre, city.n_centres)
         self.team_centre = _one_hot(city.team_centre, city.n_centres)
         self.offer_centre = _one_hot(city.offers.centre, city.n_centres)
-        self.options = self._centre_teams()
-
-    def _centre_teams(self) -> np.ndarray:
-        """(centres, K) team indices of each centre's teams, padded with -1."""
-        teams = [np.flatnonzero(self.city.team_centre == c) for c in range(self.city.n_centres)]
-        out = np.full((len(teams), max(map(len, teams), default=0)), -1, np.intp)
-        for c, t in enumerate(teams):
-            out[c, : len(t)] = t
-        return out
+        self.choice_sets = choice.choice_sets(city)
 
     def flat(self, name: str) -> np.ndarray:
         """A citizen array as a flat (replication * N + citizen) view."""
@@ -126,25 +131,22 @@ class Block:
         self.teams.staff(t, u_team)  # 1
         self.offerings.staff(u_offer)  # 1, patient channel
         self.admit_intake(week)  # 2
-        attended = self.run_programme_week(t, programme, u_programme)  # 3
+        attended = self.run_programme_week(t, week, programme, u_programme)  # 3
         self.expose_free_weeks(t, week)  # 3 (Vanløse gift cards)
-        self.complete_programmes(t, *attended)  # 4
+        self.complete_programmes(t, week, *attended)  # 4
         turned_away = self.decide_handover(t, deciders, u_decide)  # 5, sports channel
         self.decide_patient_association(t, patients, u_patient)  # 5, patient channel
         self.teams.open_sisters(t, turned_away)  # 5b
-        # Who may leave in step 6 is known once step 5 is done: one generator call covers both channels.
-        members, patients = self._members(), self._patient_members()
-        u_club, u_meeting = self.streams.uniforms(self._per_rep(members), self._per_rep(patients))
-        self.run_club_week(t, members, u_club)  # 6
-        self.run_patient_meetings(t, patients, u_meeting)  # 6, patient channel
+        self.run_club_week(t)  # 6
+        self.run_patient_meetings(t)  # 6, patient channel
         self.settle_team_accounts(t)  # 7
         if self.weekly.shape[1]:
             self.record(t, week)  # 8
 
     def _in_programme(self, week: Week) -> np.ndarray:
-        """Citizens in the programme this week (intake included), flat indices."""
+        """Who is in the programme this week (intake included), over the week's programme slice."""
         state = self.state[:, week.programme]
-        return _flat((state == IN_PROGRAMME) | (state == WAITING), week.programme, self.n)
+        return (state == IN_PROGRAMME) | (state == WAITING)
 
     def _deciders(self, t: int, week: Week) -> np.ndarray:
         """Deciding citizens whose window is open this week, flat indices."""
@@ -170,7 +172,7 @@ class Block:
         (choice, admission) and two per patient-channel decider (join, admission)."""
         k, n_groups = week.programme_columns, self.city.n_teams + len(self.city.offers)
         u_group, u_programme, u_decide, u_patient = self.streams.uniforms(
-            np.full(self.n_reps, n_groups), k * self._per_rep(programme), 2 * self._per_rep(deciders),
+            np.full(self.n_reps, n_groups), np.full(self.n_reps, k * programme.shape[1]), 2 * self._per_rep(deciders),
             2 * self._per_rep(patients),
         )
         u_group = u_group.reshape(self.n_reps, n_groups)
@@ -181,106 +183,98 @@ class Block:
         state = self.state[:, week.programme]
         state[state == WAITING] = IN_PROGRAMME
 
-    def expose(self, idx: np.ndarray, f: np.ndarray, phi: np.ndarray | float, taken: np.ndarray) -> np.ndarray:
-        """Exposure events at the partner club for `taken` among citizens `idx` with familiarity
-        `f`: f grows; the citizen now knows the partner team's current instructor, if any."""
-        rep, teams = idx // self.n, self.teams
-        partner = (rep, self.layout.partner[idx % self.n])
-        met = taken & teams.instructor[partner]
-        knows = self.flat("knows")
-        knows[idx[met]] = teams.changes[partner][met]
-        return np.where(taken, rules.grow(f, phi), f)
+    def expose(self, cols: slice, taken: np.ndarray, phi: np.ndarray | float) -> None:
+        """Exposure events at the partner club for the citizens `taken` of slice `cols` (R, W):
+        their f grows by `phi`; they now know the partner team's current instructor, if any."""
+        f, teams, partner = self.f[:, cols], self.teams, self.layout.partner[cols]
+        f[...] = np.where(taken, rules.grow(f, phi), f)
+        met = taken & teams.instructor[:, partner]
+        if met.any():
+            self.knows[:, cols][met] = teams.changes[:, partner][met]
 
-    def run_programme_week(self, t: int, idx: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Step 3: dropout, else attend: h and s grow, then the week's exposure events; in
-        programme week `patient.presentation_week` the attending eligible citizens see their
-        patient association present itself. Returns the attending citizens and their uniforms."""
-        cfg, lay = self.cfg, self.layout
-        drop = u[:, 0] < self.flat("p_dropout")[idx]
-        self.flat("state")[idx[drop]] = DROPOUT
-        idx, u = idx[~drop], u[~drop]
-        citizen, rep = idx % self.n, idx // self.n
-        week = t - lay.start_week[citizen]
-        h = self.flat("h")
-        h[idx] = rules.grow(h[idx], cfg.programme.habit_growth)
-        s = self.flat("s")
-        s[idx] = rules.grow(s[idx], cfg.programme.bond_growth)
-        r, f = self.flat("resourcefulness")[idx], self.flat("f")[idx]
-        rows = np.arange(len(idx))
-        for slot in range(lay.weeks[t].event_slots):
-            attend = lay.event_attend[citizen, week, slot]
-            drawn = u[rows, lay.event_column[citizen, week, slot]]
-            taken = attend == Attend.ALWAYS
-            if (attend == Attend.TRIAL).any():
-                taken |= (attend == Attend.TRIAL) & (drawn < rules.trial_prob(cfg, r))
-            if (attend == Attend.PARALLEL).any():
-                went = (attend == Attend.PARALLEL) & (drawn < rules.parallel_prob(cfg, r, h[idx]))
-                self.cost += cfg.vesterbro.price_session * np.bincount(rep[went], minlength=self.n_reps)
+    def run_programme_week(self, t: int, week: Week, active: np.ndarray,
+                           u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Step 3 for the citizens `active` (R, W) of the programme slice, with their uniforms `u`:
+        dropout, else attend: h and s grow, then the week's exposure events; in programme week
+        `patient.presentation_week` the attending eligible citizens see their patient association
+        present itself. Returns who attended (R, W) and everyone's uniforms (R, W, columns)."""
+        cfg, lay, cols = self.cfg, self.layout, week.programme
+        draws = u.reshape(*active.shape, week.programme_columns)
+        attend = active & ~(draws[..., 0] < self.p_dropout[:, cols])
+        self.state[:, cols][active & ~attend] = DROPOUT
+        h, s = self.h[:, cols], self.s[:, cols]
+        h[...] = np.where(attend, rules.grow(h, cfg.programme.habit_growth), h)
+        s[...] = np.where(attend, rules.grow(s, cfg.programme.bond_growth), s)
+        citizen = np.arange(cols.start, cols.stop)
+        programme_week = t - lay.start_week[citizen]
+        r = self.r[:, cols]
+        for slot in range(week.event_slots):
+            kind = lay.event_attend[citizen, programme_week, slot]
+            drawn = np.take_along_axis(draws, lay.event_column[citizen, programme_week, slot][None, :, None], 2)[..., 0]
+            taken = attend & (kind == Attend.ALWAYS)
+            if (kind == Attend.TRIAL).any():
+                taken |= attend & (kind == Attend.TRIAL) & (drawn < rules.trial_prob(cfg, r))
+            if (kind == Attend.PARALLEL).any():
+                went = attend & (kind == Attend.PARALLEL) & (drawn < rules.parallel_prob(cfg, r, h))
+                self.cost += cfg.vesterbro.price_session * went.sum(axis=1)
                 taken |= went
-            f = self.expose(idx, f, lay.event_phi[citizen, week, slot], taken)
-        self.flat("f")[idx] = f
-        presentation = idx[week == cfg.patient.presentation_week - 1]
-        self.flat("presented")[presentation] = self.flat("patient_state")[presentation] == ELIGIBLE
-        return idx, u
+            if taken.any():
+                self.expose(cols, taken, lay.event_phi[citizen, programme_week, slot])
+        shown = cols.start + np.flatnonzero(programme_week == cfg.patient.presentation_week - 1)
+        self.presented[:, shown] |= attend[:, shown - cols.start] & (self.patient_state[:, shown] == ELIGIBLE)
+        return attend, draws
 
     def expose_free_weeks(self, t: int, week: Week) -> None:
         """Step 3, Vanløse: a redeemed gift card is one exposure event in each free week."""
         lay, cols = self.layout, week.free_weeks
         in_free_weeks = (lay.programme_end[cols] <= t) & (t < lay.window_start[cols])
-        mask = self.redeemed[:, cols] & (self.state[:, cols] == DECIDING) & in_free_weeks
-        if mask.any():
-            idx = _flat(mask, cols, self.n)
-            f = self.flat("f")
-            f[idx] = self.expose(idx, f[idx], self.cfg.exposure.club_session, np.ones(len(idx), bool))
+        if in_free_weeks.any():
+            mask = self.redeemed[:, cols] & (self.state[:, cols] == DECIDING) & in_free_weeks
+            self.expose(cols, mask, self.cfg.exposure.club_session)
 
-    def complete_programmes(self, t: int, idx: np.ndarray, u: np.ndarray) -> None:
+    def complete_programmes(self, t: int, week: Week, attend: np.ndarray, draws: np.ndarray) -> None:
         """Step 4: those attending their last programme week start deciding, with their bond at
         programme end noted; a gift card is offered now (its free weeks delay the window, see
         layout.window_start)."""
-        cfg, lay = self.cfg, self.layout
-        citizen = idx % self.n
-        last = t - lay.start_week[citizen] == cfg.programme.weeks - 1
-        self.flat("state")[idx[last]] = DECIDING
-        self.flat("s_end")[idx[last]] = self.flat("s")[idx[last]]
-        card = last & lay.gift_card[citizen]
+        cfg, lay, cols = self.cfg, self.layout, week.programme
+        citizen = np.arange(cols.start, cols.stop)
+        last = np.flatnonzero(t - lay.start_week[citizen] == cfg.programme.weeks - 1)
+        if len(last) == 0:
+            return
+        finishing, citizen = attend[:, last], citizen[last]
+        self.state[:, citizen] = np.where(finishing, DECIDING, self.state[:, citizen])
+        self.s_end[:, citizen] = np.where(finishing, self.s[:, citizen], self.s_end[:, citizen])
+        card = finishing & lay.gift_card[citizen]
         if card.any():
-            drawn = u[np.arange(len(idx)), lay.redeem_column[citizen]]
-            p = rules.redeem_prob(cfg, self.flat("resourcefulness")[idx], self.flat("f")[idx])
-            redeem = card & (drawn < p)
-            self.flat("redeemed")[idx[redeem]] = True
-            self.cost += cfg.vanlose.card_value * np.bincount(idx[redeem] // self.n, minlength=self.n_reps)
+            drawn = np.take_along_axis(draws[:, last], lay.redeem_column[citizen][None, :, None], 2)[..., 0]
+            redeem = card & (drawn < rules.redeem_prob(cfg, self.r[:, citizen], self.f[:, citizen]))
+            self.redeemed[:, citizen] |= redeem
+            self.cost += cfg.vanlose.card_value * redeem.sum(axis=1)
 
     def _choose(self, t: int, idx: np.ndarray, u: np.ndarray, free: np.ndarray) -> np.ndarray:
         """Multinomial logit over the open teams of the citizen's centre with free capacity and the
-        outside option (utility 0). Returns the chosen team, -1 for none."""
-        cfg, city, lay, teams = self.cfg, self.city, self.layout, self.teams
+        outside option (utility 0), drawn with one uniform each as a logit over groups of equal
+        utility (sim.vector.choice). Returns the chosen team, -1 for none."""
+        cfg, lay, teams, sets = self.cfg, self.layout, self.teams, self.choice_sets
         citizen, rep = idx % self.n, idx // self.n
-        options = self.options[lay.centre[citizen]]
-        team = np.maximum(options, 0)
-        at = (rep[:, None], team)
-        available = (options >= 0) & (free[at] > 0)
-        # Drop the columns nobody can choose (mostly dormant sister teams): they add 0 to every sum.
-        keep = available.any(axis=0)
-        if not keep.any():
-            return np.full(len(idx), -1)
-        if not keep.all():
-            options, team, available = options[:, keep], team[:, keep], available[:, keep]
-            at = (rep[:, None], team)
-        knows = (team == lay.partner[citizen][:, None]) & teams.instructor[at]
-        knows &= teams.changes[at] == self.flat("knows")[idx][:, None]
-        base = rules.citizen_utility(cfg, self.flat("resourcefulness")[idx], self.flat("h")[idx],
-                                     t - lay.window_start[citizen])
-        utility = rules.team_utility(
-            cfg, base[:, None], city.team_attract[team], city.team_quality[team],
-            self.flat("expectation")[idx][:, None], city.team_partner_club[team],
-            self.flat("f")[idx][:, None], self.flat("s")[idx][:, None], knows,
-        )
-        cumulative = np.cumsum(np.where(available, np.exp(utility), 0.0), axis=1)
-        pick = (cumulative <= (u * (1.0 + cumulative[:, -1]))[:, None]).sum(axis=1)
-        chosen = np.full(len(idx), -1)
-        some = pick < options.shape[1]
-        chosen[some] = team[some, pick[some]]
-        return chosen
+        centre, partner = lay.centre.take(citizen), lay.partner.take(citizen)
+        at = rep * self.city.n_teams + partner
+        knows = teams.instructor.take(at) & (teams.changes.take(at) == self.flat("knows").take(idx))
+        since = (t - lay.window_start.take(citizen)).astype(np.float32)
+        base = rules.citizen_utility(cfg, self.flat("r").take(idx), self.flat("h").take(idx), since)
+
+        def per_group(values: np.ndarray) -> np.ndarray:  # (groups, citizens)
+            return values.take(centre, axis=1)
+
+        def per_citizen(name: str) -> np.ndarray:  # (1, citizens)
+            return self.flat(name).take(idx)[None, :]
+
+        weight = np.exp(rules.team_utility(
+            cfg, base[None, :], per_group(sets.attract), per_group(sets.quality), per_citizen("expectation"),
+            per_group(sets.partner_club), per_citizen("f"), per_citizen("s"),
+            (per_group(sets.partner_team) & knows).astype(np.float32),  # a bool would make it all float64
+        ))
+        return choice.draw(sets, choice.teams_with_room(sets, free > 0), rep, centre, weight, u)
 
     def decide_handover(self, t: int, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Step 5: choices, admission up to free capacity, window closing. Returns the choosers
@@ -312,83 +306,109 @@ class Block:
         if len(idx) == 0:
             return
         offers, n_offers = self.city.offers, len(self.city.offers)
-        rep, offer = idx // self.n, self.flat("offering")[idx]
+        rep, offer = idx // self.n, self.flat("offering").take(idx)
         free = self.offerings.free_capacity()
+        since = (t - self.layout.window_start.take(idx % self.n)).astype(np.float32)
         p = rules.patient_join_prob(
-            self.cfg, self.flat("resourcefulness")[idx], self.flat("s_end")[idx], self.flat("presented")[idx],
-            ~offers.staff_run[offer], t - self.layout.window_start[idx % self.n],
+            self.cfg, self.flat("r").take(idx), self.flat("s_end").take(idx), self.flat("presented").take(idx),
+            ~offers.staff_run.take(offer), since,
         )
-        wants = (free[rep, offer] > 0) & (u[:, 0] < p)
+        wants = (free.reshape(-1).take(rep * n_offers + offer) > 0) & (u[:, 0] < p)
         who, offer, group = idx[wants], offer[wants], rep[wants] * n_offers + offer[wants]
         admitted = _admitted(group, u[wants, 1], free.reshape(-1))
         self.join_patient(who[admitted], offer[admitted], t)
 
     def join_patient(self, idx: np.ndarray, offer: np.ndarray, t: int) -> None:
+        """Members' lapse probabilities with and without their volunteer are fixed from now on."""
+        offers, s_end = self.city.offers, self.flat("s_end")[idx]
         self.flat("patient_state")[idx] = TAKING_PART
         self.flat("patient_join_week")[idx] = t
-        self.offerings.add_members(idx // self.n * len(self.city.offers) + offer)
+        flat_offer = idx // self.n * len(offers) + offer
+        course = offers.course_weeks[offer]
+        self.patients.add(
+            idx, offer=flat_offer, local=offer, until=np.where(course > 0, t + course, np.iinfo(np.int32).max),
+            staffed=rules.patient_lapse_hazard(self.cfg, s_end, False),
+            vacant=rules.patient_lapse_hazard(self.cfg, s_end, True), clock=self._clocks(idx),
+        )
+        self.offerings.add_members(flat_offer)
 
     def join(self, idx: np.ndarray, team: np.ndarray, t: int) -> None:
         """On joining, s <- bond_carry·s on a team of the partner club, else 0 (a new group)."""
-        s = self.flat("s")
-        s[idx] = np.where(self.city.team_partner_club[team], self.cfg.club.bond_carry * s[idx], 0.0)
+        city, flat_team = self.city, idx // self.n * self.city.n_teams + team
+        s = np.where(city.team_partner_club[team], self.cfg.club.bond_carry * self.flat("s")[idx], 0.0)
         self.flat("team")[idx] = team
         self.flat("handover_week")[idx] = t
         self.flat("state")[idx] = MEMBER
-        self.teams.add_members(idx // self.n * self.city.n_teams + team)
+        self.sport.add(idx, team=flat_team, h=self.flat("h")[idx], s=s, hazard=self._hazard(idx, team),
+                       clock=self._clocks(idx))
+        self.teams.add_members(flat_team)
 
-    def _members(self) -> np.ndarray:
-        """Members of sports teams, flat indices."""
-        return np.flatnonzero(self.state == MEMBER)
+    def _clocks(self, idx: np.ndarray) -> np.ndarray:
+        """Exponential lapse clocks of new members `idx` (sorted flat indices)."""
+        (u,) = self.streams.uniforms(self._per_rep(idx))
+        return rules.exponential_clock(u)
 
-    def _patient_members(self) -> np.ndarray:
-        """Members of patient-association offerings, flat indices."""
-        return np.flatnonzero(self.patient_state == TAKING_PART)
+    def _hazard(self, idx: np.ndarray, team: np.ndarray) -> np.ndarray:
+        """The fixed part of members' lapse exponent on `team` (rules.lapse_citizen_term)."""
+        return rules.lapse_citizen_term(self.cfg, self.flat("r")[idx], self.flat("expectation")[idx],
+                                        self.city.team_quality[team])
 
-    def run_club_week(self, t: int, idx: np.ndarray, u: np.ndarray) -> None:
+    def run_club_week(self, t: int) -> None:
         """Step 6: members of teams meeting with an instructor grow h and s; then every member may
-        lapse, with the team's vacancy, `changed` and size as they stand now (after joins)."""
-        cfg, city, teams = self.cfg, self.city, self.teams
-        if len(idx) == 0:
+        lapse, with the team's vacancy, `changed` and size as they stand now (after joins). The
+        team's part of all this is worked out per team, then looked up by each member."""
+        cfg, teams, members = self.cfg, self.teams, self.sport
+        if len(members) == 0:
             return
-        rep, team = idx // self.n, self.flat("team")[idx]
-        at = (rep, team)
-        meets = teams.instructor[at]  # sports teams meet weekly; without an instructor they do not
-        h, s = self.flat("h"), self.flat("s")
-        h[idx] = np.where(meets, rules.grow(h[idx], cfg.club.habit_growth), h[idx])
-        s[idx] = np.where(meets, rules.grow(s[idx], rules.bond_rate(cfg, city.team_cafe[team])), s[idx])
-        p = rules.lapse_prob(
-            cfg, s[idx], h[idx], self.flat("resourcefulness")[idx], self.flat("expectation")[idx],
-            city.team_quality[team], ~meets, t < teams.changed_until[at], teams.size[at] < cfg.team.min_size,
-        )
-        lapse = u < p
-        self.leave(idx[lapse], t, LapseReason.lapse)
+        meets = teams.instructor  # sports teams meet weekly; without an instructor they do not
+        zero = np.float32(0.0)
+        habit_rate = np.where(meets, np.float32(cfg.club.habit_growth), zero).reshape(-1)
+        bond_rate = np.where(meets, self.bond_rate, zero).reshape(-1)
+        team_term = rules.lapse_team_term(cfg, ~meets, t < teams.changed_until, teams.size < cfg.team.min_size)
+        team = members["team"]
+        members["h"] = h = rules.grow(members["h"], habit_rate.take(team))
+        members["s"] = s = rules.grow(members["s"], bond_rate.take(team))
+        team_term = team_term.astype(np.float32).reshape(-1).take(team)
+        members["clock"] = clock = members["clock"] - rules.lapse_hazard(cfg, s, h, members["hazard"], team_term)
+        lapse = np.flatnonzero(clock <= 0.0)
+        self.leave(members.idx[lapse], team[lapse], t, LapseReason.lapse)
+        members.remove(lapse)
 
-    def run_patient_meetings(self, t: int, idx: np.ndarray, u: np.ndarray) -> None:
-        """Step 6, patient channel, for members `idx` (a uniform each): a course member leaves with
-        reason course_completed in week join + course_weeks (not a lapse); otherwise, in a meeting
-        week of its offering, a member lapses with `rules.patient_lapse_prob` (bond at programme end;
-        vacancy of the volunteer post)."""
-        offers, offerings = self.city.offers, self.offerings
-        offer = self.flat("offering")[idx]
-        course = offers.course_weeks[offer]
-        done = (course > 0) & (t - self.flat("patient_join_week")[idx] >= course)
-        meets = (t % offers.interval == 0)[offer] & ~done
-        vacant = ~offerings.instructor.reshape(-1)[idx // self.n * len(offers) + offer]
-        lapse = meets & (u < rules.patient_lapse_prob(self.cfg, self.flat("s_end")[idx], vacant))
-        self.leave_patient(idx[done], offer[done], t, LapseReason.course_completed)
-        self.leave_patient(idx[lapse], offer[lapse], t, LapseReason.lapse)
+    def run_patient_meetings(self, t: int) -> None:
+        """Step 6, patient channel: a course member leaves with reason course_completed in week
+        join + course_weeks (not a lapse); otherwise, in a meeting week of its offering, a member
+        may lapse (`rules.patient_lapse_hazard`: bond at programme end, vacancy of the volunteer
+        post)."""
+        members = self.patients
+        if len(members) == 0:
+            return
+        done = t >= members["until"]
+        meets = (t % self.city.offers.interval == 0).take(members["local"]) & ~done
+        offer = members["offer"]
+        staffed = self.offerings.instructor.reshape(-1).take(offer)
+        hazard = np.where(staffed, members["staffed"], members["vacant"])
+        members["clock"] = clock = members["clock"] - np.where(meets, hazard, 0.0)
+        lapse = np.flatnonzero(clock <= 0.0)
+        self.leave_patient(members.idx[lapse], offer[lapse], t, LapseReason.lapse)
+        if done.any():
+            done = np.flatnonzero(done)
+            self.leave_patient(members.idx[done], offer[done], t, LapseReason.course_completed)
+            lapse = np.union1d(lapse, done)
+        members.remove(lapse)
 
-    def leave_patient(self, idx: np.ndarray, offer: np.ndarray, t: int, reason: LapseReason) -> None:
-        self.offerings.remove_members(idx // self.n * len(self.city.offers) + offer)
+    def leave_patient(self, idx: np.ndarray, flat_offer: np.ndarray, t: int, reason: LapseReason) -> None:
+        """Members `idx` leave their offerings (flat replication * O + offering indices); the
+        caller takes them off the roster."""
+        self.offerings.remove_members(flat_offer)
         self.flat("patient_state")[idx] = LEFT
         self.flat("patient_lapse_week")[idx] = t
         self.flat("patient_reason")[idx] = reason
 
-    def leave(self, idx: np.ndarray, t: int, reason: LapseReason) -> None:
-        """Members lapse (their team loses them)."""
-        rep, team = idx // self.n, self.flat("team")[idx]
-        self.teams.remove_members(rep * self.city.n_teams + team)
+    def leave(self, idx: np.ndarray, flat_team: np.ndarray, t: int, reason: LapseReason) -> None:
+        """Members `idx` lapse and their teams (flat replication * T + team) lose them; the caller
+        takes them off the roster."""
+        rep = idx // self.n
+        self.teams.remove_members(flat_team)
         self.flat("state")[idx] = LAPSED
         self.flat("lapse_week")[idx] = t
         self.flat("lapse_reason")[idx] = reason
@@ -409,22 +429,27 @@ class Block:
     def disband(self, rep: int, team: int, t: int) -> None:
         """Members of a closed team, one at a time in random order: each moves with probability
         `team.transfer_prob` to a random open team of the same club and centre with free capacity,
-        else lapses (reason team_closed). Rare: a loop with the replication's own generator."""
-        cfg, city, teams, rng = self.cfg, self.city, self.teams, self.streams[rep]
+        else lapses (reason team_closed). Rare: a loop on the replication's own stream."""
+        cfg, city, teams, draw = self.cfg, self.city, self.teams, self.streams.take
         members = np.flatnonzero((self.team[rep] == team) & (self.state[rep] == MEMBER))
         siblings = np.flatnonzero((city.team_assoc == city.team_assoc[team])
                                   & (city.team_centre == city.team_centre[team]))
         capacity = city.team_capacity[siblings]
-        for citizen in members[rng.permutation(len(members))]:
+        for citizen in members[np.argsort(draw(rep, len(members)), kind="stable")]:  # a random order
             size = city.team_regulars[siblings] + teams.members[rep, siblings]
             targets = siblings[(teams.status[rep, siblings] == OPEN) & (size < capacity)]
-            if len(targets) and rng.random() < cfg.team.transfer_prob:
-                target = int(targets[rng.integers(len(targets))])
+            idx = rep * self.n + citizen
+            at = self.sport.position(idx)
+            if len(targets) and draw(rep, 1)[0] < cfg.team.transfer_prob:
+                target = int(targets[min(int(draw(rep, 1)[0] * len(targets)), len(targets) - 1)])
                 teams.move_member(rep, team, target)
                 self.team[rep, citizen] = target
-                self.s[rep, citizen] = 0.0  # a transfer is a new group
+                self.sport["team"][at] = rep * city.n_teams + target
+                self.sport["s"][at] = 0.0  # a transfer is a new group
+                self.sport["hazard"][at] = self._hazard(np.array([idx]), np.array([target]))[0]
             else:
-                self.leave(np.array([rep * self.n + citizen]), t, LapseReason.team_closed)
+                self.leave(np.array([idx]), np.array([rep * city.n_teams + team]), t, LapseReason.team_closed)
+                self.sport.remove(np.array([at]))
 
     def record(self, t: int, week: Week) -> None:
         """Step 8: the week's counts per centre."""
