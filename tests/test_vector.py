@@ -9,9 +9,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import sim
+import sim.seeding
+from sim import rules
 from sim.city import build_city
 from sim.config import DIAGNOSES
 from sim.states import LapseReason, State
+from sim.vector import choice
+from sim.vector.draws import Streams
 from sim.vector.engine import ELIGIBLE, LEFT, TAKING_PART, UNSERVED, Block, run_block
 from sim.vector.layout import build_layout
 from sim.vector.teams import CLOSED
@@ -64,6 +68,29 @@ def test_chunk_size_does_not_change_results(overrides):
     assert (runs[0].weekly.members_patient > 0).any()
 
 
+def test_buffer_width_does_not_change_results(monkeypatch):
+    # each replication reads its stream through a buffer; the numbers must not depend on its width
+    overrides = [VECTOR, *EAGER, "policy=mixed", "run.replications=4", "team.capacity=8", "team.min_size=6"]
+    wide = sim.simulate(small(*overrides))
+    monkeypatch.setattr("sim.vector.draws.WIDTH", 3)  # refills (and widening) nearly every request
+    _assert_same(wide, sim.simulate(small(*overrides)))
+    assert wide.summary.teams_closed.sum() > 0  # closures draw from the stream one by one
+
+
+def test_streams_hand_out_each_replications_numbers_in_order():
+    # a replication's numbers are its own generator's, in order, however the requests split them
+    streams = Streams(5, np.array([2, 0]), width=4)
+    a = streams.uniforms(np.array([3, 0]), np.array([1, 6]))  # two segments: replication 2, then 0
+    (b,) = streams.uniforms(np.array([9, 2]))  # wider than the buffer
+    c = streams.take(1, 2)  # the block's second replication, i.e. replication 0
+
+    def own(replication: int, n: int) -> np.ndarray:
+        return np.random.default_rng(sim.seeding.streams(5, replication)[1]).random(n, dtype=np.float32)
+
+    assert np.array_equal(np.concatenate([a[0][:3], a[1][:1], b[:9]]), own(2, 13))
+    assert np.array_equal(np.concatenate([a[1][1:], b[9:], c]), own(0, 10))
+
+
 def test_n_jobs_does_not_change_results():
     one = sim.simulate(small(VECTOR, *EAGER, "run.replications=4", "run.chunk_size=2", "run.n_jobs=1"))
     two = sim.simulate(small(VECTOR, *EAGER, "run.replications=4", "run.chunk_size=2", "run.n_jobs=2"))
@@ -108,6 +135,12 @@ def _check_week(block: Block, cfg: sim.SimConfig) -> None:
     assert (counted.reshape(offerings.members.shape) == offerings.members).all()
     assert (offerings.members <= offers.capacity).all(), "offering capacity exceeded"
     assert offerings.instructor[:, offers.staff_run].all(), "a staff-run offering is vacant"
+    # the rosters hold exactly the members, in flat order, with their teams and offerings
+    assert np.array_equal(block.sport.idx, np.flatnonzero(member))
+    assert np.array_equal(block.sport["team"], (np.nonzero(member)[0] * city.n_teams + block.team[member]))
+    assert (block.sport["clock"] > 0).all()
+    assert np.array_equal(block.patients.idx, np.flatnonzero(taking_part))
+    assert np.array_equal(block.patients["local"], block.offering[taking_part])
 
 
 def _check_citizens(block: Block, cfg: sim.SimConfig) -> None:
@@ -374,3 +407,43 @@ def test_presentation_raises_uptake():
     base = sim.simulate(small(VECTOR, "run.replications=6", "patient.knows=0")).summary.patient_uptake
     more = sim.simulate(small(VECTOR, "run.replications=6", "patient.knows=3")).summary.patient_uptake
     assert more.mean() > base.mean() + 0.1
+
+
+def test_the_grouped_team_choice_is_the_logit_over_teams():
+    # choosing a group by its summed weight, then a team within it, must give every team with room
+    # w / (1 + sum of weights) and the outside option the rest: checked on a grid of uniforms
+    cfg = small(VECTOR)
+    city = build_city(cfg)
+    sets = choice.choice_sets(city)
+    assert sets.n_groups < np.bincount(city.team_centre).max()  # grouping does save work
+    has_room = np.random.default_rng(1).random((2, city.n_teams)) < 0.6
+    room = choice.teams_with_room(sets, has_room)
+    n = 100_000
+    u = ((np.arange(n) + 0.5) / n).astype(np.float32)
+    weights = np.array([0.7, 0.2, 1.3, 0.05])[: sets.n_groups].astype(np.float32)
+    for rep in range(2):
+        for centre in range(city.n_centres):
+            ones = np.ones(n, np.intp)
+            chosen = choice.draw(sets, room, rep * ones, centre * ones, np.repeat(weights[:, None], n, 1), u)
+            weight = np.zeros(city.n_teams)
+            for g in range(sets.n_groups):
+                teams = sets.teams[g, centre]
+                teams = teams[(teams >= 0) & has_room[rep, np.maximum(teams, 0)]]
+                weight[teams] = weights[g]
+            assert (weight[chosen[chosen >= 0]] > 0).all()  # only teams of the centre with room
+            p = weight / (1.0 + weight.sum())
+            freq = np.bincount(chosen[chosen >= 0], minlength=city.n_teams) / n
+            assert np.abs(freq - p).max() < 1e-3
+            assert abs((chosen < 0).mean() - 1.0 / (1.0 + weight.sum())) < 1e-3
+
+
+def test_exponential_clocks_survive_like_weekly_draws():
+    # leaving when the summed hazard reaches Exp(1) = leaving each week with probability 1 - exp(-λ)
+    u = ((np.arange(200_000) + 0.5) / 200_000).astype(np.float32)
+    clock = rules.exponential_clock(u)
+    hazards = np.array([0.05, 0.3, 0.01, 0.2])
+    survived = np.ones(len(u), bool)
+    for week, total in enumerate(np.cumsum(hazards)):
+        survived &= clock > total
+        expected = np.prod(1.0 - rules.hazard_prob(hazards[: week + 1]))
+        assert abs(survived.mean() - expected) < 1e-4

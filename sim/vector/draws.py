@@ -24,7 +24,8 @@ WIDTH = 8192  # floats drawn ahead per replication (32 KiB)
 class Streams:
     """The dynamics streams of a block's replications (sim.seeding)."""
 
-    def __init__(self, seed: int, replications: np.ndarray, width: int = WIDTH) -> None:
+    def __init__(self, seed: int, replications: np.ndarray, width: int | None = None) -> None:
+        width = WIDTH if width is None else width
         self.population = []
         self.generators = []
         for replication in replications:
