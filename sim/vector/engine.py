@@ -365,11 +365,11 @@ class Block:
         habit_rate = np.where(meets, np.float32(cfg.club.habit_growth), zero).reshape(-1)
         bond_rate = np.where(meets, self.bond_rate, zero).reshape(-1)
         team_term = rules.lapse_team_term(cfg, ~meets, t < teams.changed_until, teams.size < cfg.team.min_size)
-        team = members["team"]
-        members["h"] = h = rules.grow(members["h"], habit_rate.take(team))
-        members["s"] = s = rules.grow(members["s"], bond_rate.take(team))
+        team, h, s, clock = members["team"], members["h"], members["s"], members["clock"]
+        h[...] = rules.grow(h, habit_rate.take(team))
+        s[...] = rules.grow(s, bond_rate.take(team))
         team_term = team_term.astype(np.float32).reshape(-1).take(team)
-        members["clock"] = clock = members["clock"] - rules.lapse_hazard(cfg, s, h, members["hazard"], team_term)
+        clock -= rules.lapse_hazard(cfg, s, h, members["hazard"], team_term)
         lapse = np.flatnonzero(clock <= 0.0)
         self.leave(members.idx[lapse], team[lapse], t, LapseReason.lapse)
         members.remove(lapse)
@@ -386,14 +386,14 @@ class Block:
         meets = (t % self.city.offers.interval == 0).take(members["local"]) & ~done
         offer = members["offer"]
         staffed = self.offerings.instructor.reshape(-1).take(offer)
-        hazard = np.where(staffed, members["staffed"], members["vacant"])
-        members["clock"] = clock = members["clock"] - np.where(meets, hazard, 0.0)
+        clock = members["clock"]
+        np.subtract(clock, np.where(staffed, members["staffed"], members["vacant"]), out=clock, where=meets)
         lapse = np.flatnonzero(clock <= 0.0)
         self.leave_patient(members.idx[lapse], offer[lapse], t, LapseReason.lapse)
         if done.any():
             done = np.flatnonzero(done)
             self.leave_patient(members.idx[done], offer[done], t, LapseReason.course_completed)
-            lapse = np.union1d(lapse, done)
+            lapse = np.concatenate([lapse, done])
         members.remove(lapse)
 
     def leave_patient(self, idx: np.ndarray, flat_offer: np.ndarray, t: int, reason: LapseReason) -> None:

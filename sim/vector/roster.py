@@ -25,9 +25,6 @@ class Roster:
     def __getitem__(self, name: str) -> np.ndarray:
         return self.columns[name]
 
-    def __setitem__(self, name: str, value: np.ndarray) -> None:
-        self.columns[name][...] = value
-
     def add(self, idx: np.ndarray, **values: np.ndarray) -> None:
         """New members `idx` (sorted, not members yet) with a value for every column."""
         if len(idx) == 0:
@@ -53,7 +50,7 @@ class Roster:
             self.columns[name] = column.take(at)
 
     def remove(self, at: np.ndarray) -> None:
-        """Remove the members at positions `at`."""
+        """Remove the members at positions `at` (any order, repeats allowed)."""
         if len(at):
             stay = np.ones(len(self.idx), bool)
             stay[at] = False
