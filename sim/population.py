@@ -60,25 +60,54 @@ def citizen_policy(cfg: SimConfig, city: City, centre: np.ndarray, cohort: np.nd
     return np.where(cohort < cfg.trial_cohorts, own, POLICIES.index("baseline")).astype(np.int8)
 
 
-def sample_population(cfg: SimConfig, city: City, rng: np.random.Generator) -> Population:
-    """Draw one replication's citizens."""
+@dataclass(frozen=True)
+class Plan:
+    """What every replication's population shares: the schedule, policies and the citizens'
+    diagnosis thresholds and baseline resourcefulness logits (sim.population.plan)."""
+
+    centre: np.ndarray
+    cohort: np.ndarray
+    start_week: np.ndarray
+    policy: np.ndarray
+    diagnosis_cum: np.ndarray  # (N, D - 1): cumulative diagnosis shares of the citizen's centre
+    logit_base: np.ndarray  # logit of the centre's mean resourcefulness, plus the shift
+    offset: np.ndarray  # (D,) resourcefulness logit offset by diagnosis
+
+
+def plan(cfg: SimConfig, city: City) -> Plan:
+    """The deterministic part of every replication's population."""
     centre, cohort, start = schedule(cfg, city)
-    n = len(centre)
-    cum = np.cumsum(city.centre_mix, axis=1)
-    u = rng.random(n)
-    diagnosis = np.zeros(n, np.intp)
-    for k in range(cum.shape[1] - 1):  # the number of cumulative shares below u
-        diagnosis += u > cum[centre, k]
-    offset = np.array([cfg.citizen.diagnosis_offset[d] for d in DIAGNOSES])
-    logit_mean = _logit(city.centre_r_mean[centre]) + cfg.citizen.resourcefulness_shift + offset[diagnosis]
-    r = _beta_mean(rng, 1.0 / (1.0 + np.exp(-logit_mean)), cfg.citizen.resourcefulness_concentration, n)
-    e = _beta_mean(rng, cfg.citizen.expectation_mean, cfg.citizen.expectation_concentration, n)
-    return Population(
+    shared = Plan(
         centre=centre.astype(np.int8),
         cohort=cohort.astype(np.int16),
         start_week=start.astype(np.int16),
-        diagnosis=diagnosis.astype(np.int8),
+        policy=citizen_policy(cfg, city, centre, cohort),
+        diagnosis_cum=np.cumsum(city.centre_mix, axis=1)[centre, :-1],
+        logit_base=_logit(city.centre_r_mean[centre]) + cfg.citizen.resourcefulness_shift,
+        offset=np.array([cfg.citizen.diagnosis_offset[d] for d in DIAGNOSES]),
+    )
+    for array in vars(shared).values():
+        array.flags.writeable = False  # shared by every replication's Population
+    return shared
+
+
+def sample_population(cfg: SimConfig, city: City, rng: np.random.Generator, shared: Plan | None = None) -> Population:
+    """Draw one replication's citizens (`shared`: the run's `plan`, to skip recomputing it)."""
+    shared = plan(cfg, city) if shared is None else shared
+    n = len(shared.centre)
+    u = rng.random(n)
+    diagnosis = np.zeros(n, np.int8)
+    for k in range(shared.diagnosis_cum.shape[1]):  # the number of cumulative shares below u
+        diagnosis += u > shared.diagnosis_cum[:, k]
+    logit_mean = shared.logit_base + shared.offset[diagnosis]
+    r = _beta_mean(rng, 1.0 / (1.0 + np.exp(-logit_mean)), cfg.citizen.resourcefulness_concentration, n)
+    e = _beta_mean(rng, cfg.citizen.expectation_mean, cfg.citizen.expectation_concentration, n)
+    return Population(
+        centre=shared.centre,
+        cohort=shared.cohort,
+        start_week=shared.start_week,
+        diagnosis=diagnosis,
         resourcefulness=r,
         expectation=e,
-        policy=citizen_policy(cfg, city, centre, cohort),
+        policy=shared.policy,
     )

@@ -96,12 +96,6 @@ def hazard_prob(lam):
     return -np.expm1(-lam)
 
 
-def exponential_clock(u):
-    """Exp(1) draws from uniforms in [0, 1). Leaving in the first week in which the summed hazard
-    reaches the clock is leaving each week with probability 1 - exp(-λ): survival is exp(-Σλ)."""
-    return -np.log1p(-np.asarray(u, dtype=np.float64))
-
-
 def wage_due(cfg: SimConfig, paid, meets, has_instructor):
     """A paid instructor's wage is due in weeks the team meets with its instructor."""
     return cfg.economics.wage_week * (paid & meets & has_instructor)
@@ -142,8 +136,19 @@ def patient_join_prob(cfg: SimConfig, r, s, presented, volunteer_run, w):
 
 
 def patient_lapse_hazard(cfg: SimConfig, s, vacant):
-    """Lapse hazard λ in a meeting week of a patient-association offering (MODEL.md §4b)."""
-    return cfg.patient.lapse_base * np.exp(-cfg.patient.bond * s + cfg.club.vacancy * vacant)
+    """Lapse hazard λ in a meeting week of a patient-association offering (MODEL.md §4b): the
+    member's own hazard times the offering's vacancy factor."""
+    return patient_member_hazard(cfg, s) * vacancy_factor(cfg, vacant)
+
+
+def patient_member_hazard(cfg: SimConfig, s):
+    """The member's part of the patient-offering lapse hazard (bond at programme end)."""
+    return cfg.patient.lapse_base * np.exp(-cfg.patient.bond * s)
+
+
+def vacancy_factor(cfg: SimConfig, vacant):
+    """How a vacant volunteer post multiplies a patient-offering lapse hazard."""
+    return np.exp(cfg.club.vacancy * vacant)
 
 
 def patient_lapse_prob(cfg: SimConfig, s, vacant):

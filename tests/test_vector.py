@@ -14,7 +14,7 @@ from sim import rules
 from sim.city import build_city
 from sim.config import DIAGNOSES
 from sim.states import LapseReason, State
-from sim.vector import choice
+from sim.vector import choice, draws
 from sim.vector.draws import Streams
 from sim.vector.engine import ELIGIBLE, LEFT, TAKING_PART, UNSERVED, Block, run_block
 from sim.vector.layout import build_layout
@@ -140,7 +140,7 @@ def _check_week(block: Block, cfg: sim.SimConfig) -> None:
     assert np.array_equal(block.sport["team"], (np.nonzero(member)[0] * city.n_teams + block.team[member]))
     assert (block.sport["clock"] > 0).all()
     assert np.array_equal(block.patients.idx, np.flatnonzero(taking_part))
-    assert np.array_equal(block.patients["local"], block.offering[taking_part])
+    assert np.array_equal(block.patients["offer"] % len(offers), block.offering[taking_part])
 
 
 def _check_citizens(block: Block, cfg: sim.SimConfig) -> None:
@@ -440,7 +440,7 @@ def test_the_grouped_team_choice_is_the_logit_over_teams():
 def test_exponential_clocks_survive_like_weekly_draws():
     # leaving when the summed hazard reaches Exp(1) = leaving each week with probability 1 - exp(-λ)
     u = ((np.arange(200_000) + 0.5) / 200_000).astype(np.float32)
-    clock = rules.exponential_clock(u)
+    clock = draws.exponential(u)
     hazards = np.array([0.05, 0.3, 0.01, 0.2])
     survived = np.ones(len(u), bool)
     for week, total in enumerate(np.cumsum(hazards)):

@@ -78,3 +78,18 @@ class Streams:
         start = self.cursor[replication]
         self.cursor[replication] += n
         return self.buffer[replication, start : start + n].copy()
+
+
+def exponential(u: np.ndarray) -> np.ndarray:
+    """Exp(1) draws from uniforms in [0, 1) (inverse CDF). Leaving in the first week in which the
+    summed hazard reaches such a clock is leaving each week with probability 1 - exp(-λ):
+    survival is exp(-Σλ)."""
+    return -np.log1p(-np.asarray(u, dtype=np.float64))
+
+
+def geometric(p: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """The week (1, 2, ...) of the first event of a weekly Bernoulli(p), from uniforms in [0, 1)
+    (inverse CDF); p = 0 never (a huge number)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = np.ceil(np.log1p(-np.asarray(u, np.float64)) / np.log1p(-np.asarray(p, np.float64)))
+    return np.where(np.asarray(p) > 0, np.maximum(np.nan_to_num(k, posinf=2**30), 1), 2**30).astype(np.int64)

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import rules
+from sim import population, rules
 from sim.city import City
 from sim.config import SimConfig
 from sim.policies import Attend
-from sim.population import sample_population
 from sim.results import CITIZEN_ARRAYS, WEEKLY_COUNTS, RawRun
 from sim.states import LapseReason, State
-from sim.vector import choice
+from sim.vector import choice, draws
 from sim.vector.draws import Streams
 from sim.vector.layout import Layout, Week, build_layout
 from sim.vector.roster import Roster
@@ -45,6 +44,14 @@ def _one_hot(index: np.ndarray, n: int) -> np.ndarray:
     return (index[:, None] == np.arange(n)).astype(np.float32)
 
 
+def _path(rate: float, weeks: int) -> np.ndarray:
+    """x after each of `weeks` weeks of x <- grow(x, rate), from 0 (float32)."""
+    x = np.zeros(weeks + 1, np.float32)
+    for w in range(weeks):
+        x[w + 1] = rules.grow(x[w], np.float32(rate))
+    return x[1:]
+
+
 def _admitted(group: np.ndarray, priority: np.ndarray, room: np.ndarray) -> np.ndarray:
     """Per group (a team or offering of a replication, as a flat index into `room`), a uniformly
     random subset of its applicants up to its room: rank them by a uniform key within each group."""
@@ -61,7 +68,8 @@ class Block:
     def __init__(self, cfg: SimConfig, city: City, layout: Layout, replications: np.ndarray) -> None:
         self.cfg, self.city, self.layout = cfg, city, layout
         self.streams = Streams(cfg.run.seed, replications)
-        pops = [sample_population(cfg, city, rng) for rng in self.streams.population]
+        shared = population.plan(cfg, city)
+        pops = [population.sample_population(cfg, city, rng, shared) for rng in self.streams.population]
         for pop in pops:  # the layout relies on sim.population's schedule being deterministic
             if not (np.array_equal(pop.start_week, layout.start_week) and np.array_equal(pop.policy, layout.policy)):
                 raise RuntimeError("population schedule differs between replications: the vector layout needs it fixed")
@@ -71,11 +79,19 @@ class Block:
         self.r = self.resourcefulness.astype(np.float32)  # for the dynamics
         self.expectation = np.stack([p.expectation for p in pops]).astype(np.float32)
         self.diagnosis = np.stack([p.diagnosis for p in pops])
-        self.p_dropout = rules.dropout_prob(cfg, self.resourcefulness).astype(np.float32)
+        self.p_dropout = rules.dropout_prob(cfg, self.resourcefulness)
+        # The programme week (from 0) in which the citizen drops out, drawn at intake: a weekly
+        # Bernoulli(p_dropout) as one geometric draw (draws.geometric); programme.weeks = never.
+        self.dropout_week = np.full((n_reps, n), cfg.programme.weeks, np.int16)
         shape = (n_reps, n)
         self.state = np.full(shape, WAITING, np.int8)
-        self.h = np.zeros(shape, np.float32)  # habit
-        self.s = np.zeros(shape, np.float32)  # bond to the current group
+        # Habit and bond (to the current group): in the programme every citizen attends every week
+        # until it drops out, so h and s there are a function of the programme week (programme_h,
+        # programme_s: after attending weeks 0..w); the grids hold them from programme end on.
+        self.h = np.zeros(shape, np.float32)
+        self.s = np.zeros(shape, np.float32)
+        self.programme_h = _path(cfg.programme.habit_growth, cfg.programme.weeks)
+        self.programme_s = _path(cfg.programme.bond_growth, cfg.programme.weeks)
         self.f = np.zeros(shape, np.float32)  # familiarity with the partner club
         self.knows = np.full(shape, -1, np.int16)  # identity of the partner instructor last met
         self.redeemed = np.zeros(shape, bool)  # Vanløse gift card
@@ -98,12 +114,15 @@ class Block:
         # Members, stepped every week, kept compact (sim.vector.roster). A sports member's h and s
         # live in its roster while it is a member; `hazard` is the fixed part of its lapse exponent.
         # A member lapses when its summed weekly hazard reaches an exponential clock drawn on
-        # joining (rules.exponential_clock): `clock` is what is left of it.
+        # joining (draws.exponential): `clock` is what is left of it.
         self.sport = Roster(team=np.int64, h=np.float32, s=np.float32, hazard=np.float32, clock=np.float64)
-        # `offer` flat (replication * O + offering), `local` the offering, `until` the course end,
-        # the hazard of a meeting week with and without the volunteer, the clock.
-        self.patients = Roster(offer=np.int64, local=np.int8, until=np.int32, staffed=np.float32,
-                               vacant=np.float32, clock=np.float64)
+        # A patient member's hazard is its own times its offering's factor of the week (0 if the
+        # offering does not meet; rules.patient_lapse_hazard), so it lapses once its offering's
+        # summed factor, `intensity`, reaches a threshold fixed on joining: the intensity then plus
+        # its clock over its own hazard. `offer` is flat (replication * O + offering), `until` the
+        # course end.
+        self.patients = Roster(offer=np.int64, until=np.int32, threshold=np.float64)
+        self.intensity = np.zeros((n_reps, len(city.offers)))
         self.bond_rate = rules.bond_rate(cfg, city.team_cafe).astype(np.float32)
         self.cost = np.zeros(n_reps)
         self.lapsed_by_centre = np.zeros((n_reps, city.n_centres), np.int32)
@@ -127,10 +146,11 @@ class Block:
         # draws what this week is known now: one generator call per replication covers it.
         programme, deciders = self._in_programme(week), self._deciders(t, week)
         patients = self._patient_deciders(t, week)
-        u_team, u_offer, u_programme, u_decide, u_patient = self._draw_week(week, programme, deciders, patients)
+        u_team, u_offer, u_intake, u_programme, u_decide, u_patient = self._draw_week(
+            week, programme, deciders, patients)
         self.teams.staff(t, u_team)  # 1
         self.offerings.staff(u_offer)  # 1, patient channel
-        self.admit_intake(week)  # 2
+        self.admit_intake(week, u_intake)  # 2
         attended = self.run_programme_week(t, week, programme, u_programme)  # 3
         self.expose_free_weeks(t, week)  # 3 (Vanløse gift cards)
         self.complete_programmes(t, week, *attended)  # 4
@@ -168,49 +188,53 @@ class Block:
     def _draw_week(self, week: Week, programme: np.ndarray, deciders: np.ndarray,
                    patients: np.ndarray) -> list[np.ndarray]:
         """The week's uniforms known from the state at its start: one per team and per offering
-        (instructors), a row per programme citizen (dropout, take-ups, gift card), two per decider
-        (choice, admission) and two per patient-channel decider (join, admission)."""
+        (instructors), one per citizen starting (dropout week), a row per citizen of the programme
+        slice (take-ups, gift card), one per decider (choice) and per patient-channel decider (join)."""
         k, n_groups = week.programme_columns, self.city.n_teams + len(self.city.offers)
-        u_group, u_programme, u_decide, u_patient = self.streams.uniforms(
-            np.full(self.n_reps, n_groups), np.full(self.n_reps, k * programme.shape[1]), 2 * self._per_rep(deciders),
-            2 * self._per_rep(patients),
+        intake = week.intake.stop - week.intake.start
+        u_group, u_intake, u_programme, u_decide, u_patient = self.streams.uniforms(
+            np.full(self.n_reps, n_groups), np.full(self.n_reps, intake), np.full(self.n_reps, k * programme.shape[1]),
+            self._per_rep(deciders), self._per_rep(patients),
         )
         u_group = u_group.reshape(self.n_reps, n_groups)
-        return [u_group[:, : self.city.n_teams], u_group[:, self.city.n_teams :], u_programme.reshape(-1, k),
-                u_decide.reshape(-1, 2), u_patient.reshape(-1, 2)]
+        return [u_group[:, : self.city.n_teams], u_group[:, self.city.n_teams :], u_intake.reshape(self.n_reps, -1),
+                u_programme.reshape(*programme.shape, k), u_decide, u_patient]
 
-    def admit_intake(self, week: Week) -> None:
-        state = self.state[:, week.programme]
-        state[state == WAITING] = IN_PROGRAMME
+    def admit_intake(self, week: Week, u: np.ndarray) -> None:
+        """Step 2: this week's intake enters the programme; its dropout weeks are drawn."""
+        cols = week.intake
+        self.state[:, cols] = IN_PROGRAMME
+        weeks = draws.geometric(self.p_dropout[:, cols], u) - 1
+        self.dropout_week[:, cols] = np.minimum(weeks, self.cfg.programme.weeks)
 
     def expose(self, cols: slice, taken: np.ndarray, phi: np.ndarray | float) -> None:
         """Exposure events at the partner club for the citizens `taken` of slice `cols` (R, W):
         their f grows by `phi`; they now know the partner team's current instructor, if any."""
         f, teams, partner = self.f[:, cols], self.teams, self.layout.partner[cols]
-        f[...] = np.where(taken, rules.grow(f, phi), f)
+        np.copyto(f, rules.grow(f, phi), where=taken)
         met = taken & teams.instructor[:, partner]
         if met.any():
-            self.knows[:, cols][met] = teams.changes[:, partner][met]
+            np.copyto(self.knows[:, cols], teams.changes[:, partner], where=met)
 
     def run_programme_week(self, t: int, week: Week, active: np.ndarray,
                            u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Step 3 for the citizens `active` (R, W) of the programme slice, with their uniforms `u`:
-        dropout, else attend: h and s grow, then the week's exposure events; in programme week
+        """Step 3 for the citizens `active` (R, W) of the programme slice (intake included), with
+        the slice's uniforms `u` (R, W, columns): drop out in one's dropout week, else attend: h and
+        s grow (programme_h, programme_s), then the week's exposure events; in programme week
         `patient.presentation_week` the attending eligible citizens see their patient association
-        present itself. Returns who attended (R, W) and everyone's uniforms (R, W, columns)."""
+        present itself. Returns who attended (R, W) and `u`."""
         cfg, lay, cols = self.cfg, self.layout, week.programme
-        draws = u.reshape(*active.shape, week.programme_columns)
-        attend = active & ~(draws[..., 0] < self.p_dropout[:, cols])
-        self.state[:, cols][active & ~attend] = DROPOUT
-        h, s = self.h[:, cols], self.s[:, cols]
-        h[...] = np.where(attend, rules.grow(h, cfg.programme.habit_growth), h)
-        s[...] = np.where(attend, rules.grow(s, cfg.programme.bond_growth), s)
         citizen = np.arange(cols.start, cols.stop)
         programme_week = t - lay.start_week[citizen]
-        r = self.r[:, cols]
+        drop = active & (self.dropout_week[:, cols] == programme_week)
+        attend = active & ~drop
+        self.state[:, cols][drop] = DROPOUT
+        h, r = self.programme_h[programme_week], self.r[:, cols]
         for slot in range(week.event_slots):
             kind = lay.event_attend[citizen, programme_week, slot]
-            drawn = np.take_along_axis(draws, lay.event_column[citizen, programme_week, slot][None, :, None], 2)[..., 0]
+            column = lay.event_column[citizen, programme_week, slot]
+            if (column >= 0).any():
+                drawn = np.take_along_axis(u, np.maximum(column, 0)[None, :, None], 2)[..., 0]
             taken = attend & (kind == Attend.ALWAYS)
             if (kind == Attend.TRIAL).any():
                 taken |= attend & (kind == Attend.TRIAL) & (drawn < rules.trial_prob(cfg, r))
@@ -222,7 +246,7 @@ class Block:
                 self.expose(cols, taken, lay.event_phi[citizen, programme_week, slot])
         shown = cols.start + np.flatnonzero(programme_week == cfg.patient.presentation_week - 1)
         self.presented[:, shown] |= attend[:, shown - cols.start] & (self.patient_state[:, shown] == ELIGIBLE)
-        return attend, draws
+        return attend, u
 
     def expose_free_weeks(self, t: int, week: Week) -> None:
         """Step 3, Vanløse: a redeemed gift card is one exposure event in each free week."""
@@ -232,9 +256,9 @@ class Block:
             mask = self.redeemed[:, cols] & (self.state[:, cols] == DECIDING) & in_free_weeks
             self.expose(cols, mask, self.cfg.exposure.club_session)
 
-    def complete_programmes(self, t: int, week: Week, attend: np.ndarray, draws: np.ndarray) -> None:
-        """Step 4: those attending their last programme week start deciding, with their bond at
-        programme end noted; a gift card is offered now (its free weeks delay the window, see
+    def complete_programmes(self, t: int, week: Week, attend: np.ndarray, u: np.ndarray) -> None:
+        """Step 4: those attending their last programme week start deciding, with their habit and
+        bond at programme end; a gift card is offered now (its free weeks delay the window, see
         layout.window_start)."""
         cfg, lay, cols = self.cfg, self.layout, week.programme
         citizen = np.arange(cols.start, cols.stop)
@@ -243,10 +267,12 @@ class Block:
             return
         finishing, citizen = attend[:, last], citizen[last]
         self.state[:, citizen] = np.where(finishing, DECIDING, self.state[:, citizen])
-        self.s_end[:, citizen] = np.where(finishing, self.s[:, citizen], self.s_end[:, citizen])
+        self.h[:, citizen] = np.where(finishing, self.programme_h[-1], self.h[:, citizen])
+        self.s[:, citizen] = np.where(finishing, self.programme_s[-1], self.s[:, citizen])
+        self.s_end[:, citizen] = np.where(finishing, self.programme_s[-1], self.s_end[:, citizen])
         card = finishing & lay.gift_card[citizen]
         if card.any():
-            drawn = np.take_along_axis(draws[:, last], lay.redeem_column[citizen][None, :, None], 2)[..., 0]
+            drawn = np.take_along_axis(u[:, last], lay.redeem_column[citizen][None, :, None], 2)[..., 0]
             redeem = card & (drawn < rules.redeem_prob(cfg, self.r[:, citizen], self.f[:, citizen]))
             self.redeemed[:, citizen] |= redeem
             self.cost += cfg.vanlose.card_value * redeem.sum(axis=1)
@@ -284,9 +310,10 @@ class Block:
         if len(idx) == 0:
             return turned_away
         free = self.teams.free_capacity()
-        choice = self._choose(t, idx, u[:, 0], free)
+        choice = self._choose(t, idx, u, free)
         chose = choice >= 0
-        who, team, priority = idx[chose], choice[chose], u[chose, 1]
+        who, team = idx[chose], choice[chose]
+        (priority,) = self.streams.uniforms(self._per_rep(who))  # random admission order
         rep = who // self.n
         admitted = _admitted(rep * n_teams + team, priority, free.reshape(-1))
         self.join(who[admitted], team[admitted], t)
@@ -313,9 +340,10 @@ class Block:
             self.cfg, self.flat("r").take(idx), self.flat("s_end").take(idx), self.flat("presented").take(idx),
             ~offers.staff_run.take(offer), since,
         )
-        wants = (free.reshape(-1).take(rep * n_offers + offer) > 0) & (u[:, 0] < p)
+        wants = (free.reshape(-1).take(rep * n_offers + offer) > 0) & (u < p)
         who, offer, group = idx[wants], offer[wants], rep[wants] * n_offers + offer[wants]
-        admitted = _admitted(group, u[wants, 1], free.reshape(-1))
+        (priority,) = self.streams.uniforms(self._per_rep(who))  # random admission order
+        admitted = _admitted(group, priority, free.reshape(-1))
         self.join_patient(who[admitted], offer[admitted], t)
 
     def join_patient(self, idx: np.ndarray, offer: np.ndarray, t: int) -> None:
@@ -325,11 +353,10 @@ class Block:
         self.flat("patient_join_week")[idx] = t
         flat_offer = idx // self.n * len(offers) + offer
         course = offers.course_weeks[offer]
-        self.patients.add(
-            idx, offer=flat_offer, local=offer, until=np.where(course > 0, t + course, np.iinfo(np.int32).max),
-            staffed=rules.patient_lapse_hazard(self.cfg, s_end, False),
-            vacant=rules.patient_lapse_hazard(self.cfg, s_end, True), clock=self._clocks(idx),
-        )
+        threshold = self.intensity.reshape(-1).take(flat_offer) + self._clocks(idx) / rules.patient_member_hazard(
+            self.cfg, s_end.astype(np.float64))
+        until = np.where(course > 0, t + course, np.iinfo(np.int32).max)
+        self.patients.add(idx, offer=flat_offer, until=until, threshold=threshold)
         self.offerings.add_members(flat_offer)
 
     def join(self, idx: np.ndarray, team: np.ndarray, t: int) -> None:
@@ -346,7 +373,7 @@ class Block:
     def _clocks(self, idx: np.ndarray) -> np.ndarray:
         """Exponential lapse clocks of new members `idx` (sorted flat indices)."""
         (u,) = self.streams.uniforms(self._per_rep(idx))
-        return rules.exponential_clock(u)
+        return draws.exponential(u)
 
     def _hazard(self, idx: np.ndarray, team: np.ndarray) -> np.ndarray:
         """The fixed part of members' lapse exponent on `team` (rules.lapse_citizen_term)."""
@@ -379,16 +406,14 @@ class Block:
         join + course_weeks (not a lapse); otherwise, in a meeting week of its offering, a member
         may lapse (`rules.patient_lapse_hazard`: bond at programme end, vacancy of the volunteer
         post)."""
+        meets = t % self.city.offers.interval == 0
+        self.intensity += np.where(meets, rules.vacancy_factor(self.cfg, ~self.offerings.instructor), 0.0)
         members = self.patients
         if len(members) == 0:
             return
-        done = t >= members["until"]
-        meets = (t % self.city.offers.interval == 0).take(members["local"]) & ~done
         offer = members["offer"]
-        staffed = self.offerings.instructor.reshape(-1).take(offer)
-        clock = members["clock"]
-        np.subtract(clock, np.where(staffed, members["staffed"], members["vacant"]), out=clock, where=meets)
-        lapse = np.flatnonzero(clock <= 0.0)
+        done = t >= members["until"]
+        lapse = np.flatnonzero((self.intensity.reshape(-1).take(offer) >= members["threshold"]) & ~done)
         self.leave_patient(members.idx[lapse], offer[lapse], t, LapseReason.lapse)
         if done.any():
             done = np.flatnonzero(done)
@@ -484,7 +509,7 @@ class Block:
             "diagnosis": self.diagnosis,
             "resourcefulness": self.resourcefulness,
             "start_week": np.broadcast_to(lay.start_week.astype(np.int16), self.state.shape).copy(),
-            "completed": np.isin(self.state, COMPLETED),
+            "completed": self.state >= DECIDING,  # COMPLETED
             "handover_week": weeks("handover_week"),
             "team": self.team,
             "lapse_week": weeks("lapse_week"),

@@ -25,8 +25,9 @@ NO_EVENT = -1  # event_attend of an empty event slot
 class Week:
     """The citizen slices that matter in one week (start-week ranges turned into index ranges)."""
 
+    intake: slice  # start this week
     programme: slice  # can be in programme week 1..W (start in [t-W+1, t])
-    programme_columns: int  # uniforms per attending citizen this week (dropout, take-ups, gift card)
+    programme_columns: int  # uniforms per programme citizen this week (take-ups, gift card)
     event_slots: int  # exposure slots to visit this week
     free_weeks: slice  # can be in the Vanløse free weeks
     deciding: slice  # can be deciding with an open window
@@ -45,7 +46,7 @@ class Layout:
     window_start: np.ndarray  # programme_end + window delay (Vanløse free weeks)
     gift_card: np.ndarray  # bool: offered a gift card at completion
     # Exposure plan by (citizen, programme week - 1, slot): φ, who attends (policies.Attend or
-    # NO_EVENT), and the column of the week's uniforms deciding take-up (0 = not drawn).
+    # NO_EVENT), and the column of the week's uniforms deciding take-up (-1 = not drawn).
     event_phi: np.ndarray
     event_attend: np.ndarray
     event_column: np.ndarray
@@ -71,13 +72,13 @@ def _plans(cfg: SimConfig, city: City) -> dict[tuple[int, int], list[list[polici
 
 
 def _exposure_tables(cfg: SimConfig, city: City, centre: np.ndarray, policy: np.ndarray) -> dict[str, np.ndarray]:
-    """Per-citizen exposure plan and draw columns. Column 0 of a programme week's uniforms is the
-    dropout draw; each trial or parallel take-up gets the next column; the gift card the last."""
+    """Per-citizen exposure plan and draw columns: each trial or parallel take-up gets the next
+    column of the week's uniforms; the gift card the last. (Dropout is drawn once, at intake.)"""
     weeks, plans = cfg.programme.weeks, _plans(cfg, city)
     slots = max(1, max(len(events) for plan in plans.values() for events in plan))
     shape = (len(POLICIES), city.n_centres, weeks, slots)
-    phi, attend, column = np.zeros(shape, np.float32), np.full(shape, NO_EVENT, np.int8), np.zeros(shape, np.int8)
-    columns = np.ones(shape[:3], np.int8)
+    phi, attend, column = np.zeros(shape, np.float32), np.full(shape, NO_EVENT, np.int8), np.full(shape, -1, np.int8)
+    columns = np.zeros(shape[:3], np.int8)
     redeem = np.full(shape[:2], -1, np.int8)
     for (p, c), plan in plans.items():
         for w, events in enumerate(plan):
@@ -111,8 +112,9 @@ def _weeks(cfg: SimConfig, start: np.ndarray, tables: dict[str, np.ndarray], del
         attend = tables["event_attend"][citizens, week]
         used = np.flatnonzero((attend != NO_EVENT).any(axis=0))
         out.append(Week(
+            intake=starting(t, t),
             programme=programme,
-            programme_columns=int(columns.max(initial=1)),
+            programme_columns=int(columns.max(initial=0)),
             event_slots=int(used.max(initial=-1)) + 1,
             free_weeks=starting(t - weeks - delay + 1, t - weeks),
             deciding=starting(t - weeks - delay - window + 1, t - weeks),
