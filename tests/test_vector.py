@@ -135,12 +135,14 @@ def _check_week(block: Block, cfg: sim.SimConfig) -> None:
     assert (counted.reshape(offerings.members.shape) == offerings.members).all()
     assert (offerings.members <= offers.capacity).all(), "offering capacity exceeded"
     assert offerings.instructor[:, offers.staff_run].all(), "a staff-run offering is vacant"
-    # the rosters hold exactly the members, in flat order, with their teams and offerings
-    assert np.array_equal(block.sport.idx, np.flatnonzero(member))
-    assert np.array_equal(block.sport["team"], (np.nonzero(member)[0] * city.n_teams + block.team[member]))
+    # the rosters hold exactly the members (in order of joining), with their teams and offerings
+    order = np.argsort(block.sport.idx)
+    assert np.array_equal(block.sport.idx[order], np.flatnonzero(member))
+    assert np.array_equal(block.sport["team"][order], (np.nonzero(member)[0] * city.n_teams + block.team[member]))
     assert (block.sport["clock"] > 0).all()
-    assert np.array_equal(block.patients.idx, np.flatnonzero(taking_part))
-    assert np.array_equal(block.patients["offer"] % len(offers), block.offering[taking_part])
+    order = np.argsort(block.patients.idx)
+    assert np.array_equal(block.patients.idx[order], np.flatnonzero(taking_part))
+    assert np.array_equal(block.patients["offer"][order] % len(offers), block.offering[taking_part])
 
 
 def _check_citizens(block: Block, cfg: sim.SimConfig) -> None:

@@ -69,7 +69,9 @@ def draw(sets: ChoiceSets, room: np.ndarray, replication: np.ndarray, centre: np
     n_groups, n_centres = room.shape[1], room.shape[2]
     count = room.sum(axis=-1, dtype=np.float32).transpose(1, 0, 2).reshape(n_groups, -1)
     count = count.take(replication * n_centres + centre, axis=1)  # (G, choosers): teams with room
-    cumulative = np.cumsum(count * weight, axis=0)
+    cumulative = count * weight
+    for g in range(1, n_groups):  # a running sum over the few groups (np.cumsum on axis 0 is slow)
+        cumulative[g] += cumulative[g - 1]
     target = u * (1.0 + cumulative[-1])
     group = (cumulative <= target).sum(axis=0)
     chosen = np.full(len(u), -1)

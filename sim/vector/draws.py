@@ -18,7 +18,7 @@ import numpy as np
 
 from sim.seeding import streams
 
-WIDTH = 8192  # floats drawn ahead per replication (32 KiB)
+WIDTH = 4096  # floats drawn ahead per replication (16 KiB)
 
 
 class Streams:
@@ -56,6 +56,8 @@ class Streams:
         [0, 1): flat, replication by replication."""
         counts = [np.asarray(c, dtype=np.int64) for c in counts]
         total = np.sum(counts, axis=0)
+        if not total.any():
+            return [np.empty(0, np.float32) for _ in counts]
         self._reserve(total)
         width, flat = self.buffer.shape[1], self.buffer.reshape(-1)
         offset = np.arange(len(total)) * width + self.cursor  # where each replication reads next

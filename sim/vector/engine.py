@@ -102,15 +102,17 @@ class Block:
         # The patient-association channel (MODEL.md §4b), decided independently of the sports one.
         if len(city.offers) > np.iinfo(np.int8).max:
             raise ValueError("the vector engine stores offering indices as int8: too many patient offerings")
-        self.offering = city.offers.of[layout.centre, self.diagnosis].astype(np.int8)  # eligible for, or -1
+        # the offering each citizen is eligible for, or -1
+        self.offering = city.offers.of.astype(np.int8).reshape(-1).take(
+            layout.centre * city.offers.of.shape[1] + self.diagnosis)
         self.patient_state = np.where(self.offering >= 0, ELIGIBLE, UNSERVED).astype(np.int8)
         self.presented = np.zeros(shape, bool)  # saw its association's presentation at the centre
         self.s_end = np.zeros(shape, np.float32)  # bond at programme end
         self.patient_join_week = np.full(shape, -1, np.int16)
         self.patient_lapse_week = np.full(shape, -1, np.int16)
         self.patient_reason = np.zeros(shape, np.int8)
-        self.teams = Teams(cfg, city, n_reps)
-        self.offerings = Offerings(city, n_reps)
+        self.teams = Teams(cfg, city, self.streams)
+        self.offerings = Offerings(city, self.streams)
         # Members, stepped every week, kept compact (sim.vector.roster). A sports member's h and s
         # live in its roster while it is a member; `hazard` is the fixed part of its lapse exponent.
         # A member lapses when its summed weekly hazard reaches an exponential clock drawn on
@@ -146,10 +148,9 @@ class Block:
         # draws what this week is known now: one generator call per replication covers it.
         programme, deciders = self._in_programme(week), self._deciders(t, week)
         patients = self._patient_deciders(t, week)
-        u_team, u_offer, u_intake, u_programme, u_decide, u_patient = self._draw_week(
-            week, programme, deciders, patients)
-        self.teams.staff(t, u_team)  # 1
-        self.offerings.staff(u_offer)  # 1, patient channel
+        self.teams.staff(t)  # 1
+        self.offerings.staff(t)  # 1, patient channel
+        u_intake, u_programme, u_decide, u_patient = self._draw_week(week, programme, deciders, patients)
         self.admit_intake(week, u_intake)  # 2
         attended = self.run_programme_week(t, week, programme, u_programme)  # 3
         self.expose_free_weeks(t, week)  # 3 (Vanløse gift cards)
@@ -187,18 +188,15 @@ class Block:
 
     def _draw_week(self, week: Week, programme: np.ndarray, deciders: np.ndarray,
                    patients: np.ndarray) -> list[np.ndarray]:
-        """The week's uniforms known from the state at its start: one per team and per offering
-        (instructors), one per citizen starting (dropout week), a row per citizen of the programme
-        slice (take-ups, gift card), one per decider (choice) and per patient-channel decider (join)."""
-        k, n_groups = week.programme_columns, self.city.n_teams + len(self.city.offers)
-        intake = week.intake.stop - week.intake.start
-        u_group, u_intake, u_programme, u_decide, u_patient = self.streams.uniforms(
-            np.full(self.n_reps, n_groups), np.full(self.n_reps, intake), np.full(self.n_reps, k * programme.shape[1]),
+        """The week's uniforms for steps 2-5 known from the state at its start: one per citizen
+        starting (dropout week), a row per citizen of the programme slice (take-ups, gift card), one
+        per decider (choice) and per patient-channel decider (join)."""
+        k, intake = week.programme_columns, week.intake.stop - week.intake.start
+        u_intake, u_programme, u_decide, u_patient = self.streams.uniforms(
+            np.full(self.n_reps, intake), np.full(self.n_reps, k * programme.shape[1]),
             self._per_rep(deciders), self._per_rep(patients),
         )
-        u_group = u_group.reshape(self.n_reps, n_groups)
-        return [u_group[:, : self.city.n_teams], u_group[:, self.city.n_teams :], u_intake.reshape(self.n_reps, -1),
-                u_programme.reshape(*programme.shape, k), u_decide, u_patient]
+        return [u_intake.reshape(self.n_reps, -1), u_programme.reshape(*programme.shape, k), u_decide, u_patient]
 
     def admit_intake(self, week: Week, u: np.ndarray) -> None:
         """Step 2: this week's intake enters the programme; its dropout weeks are drawn."""
@@ -311,8 +309,8 @@ class Block:
             return turned_away
         free = self.teams.free_capacity()
         choice = self._choose(t, idx, u, free)
-        chose = choice >= 0
-        who, team = idx[chose], choice[chose]
+        chose = np.flatnonzero(choice >= 0)
+        who, team = idx.take(chose), choice.take(chose)
         (priority,) = self.streams.uniforms(self._per_rep(who))  # random admission order
         rep = who // self.n
         admitted = _admitted(rep * n_teams + team, priority, free.reshape(-1))
@@ -340,8 +338,9 @@ class Block:
             self.cfg, self.flat("r").take(idx), self.flat("s_end").take(idx), self.flat("presented").take(idx),
             ~offers.staff_run.take(offer), since,
         )
-        wants = (free.reshape(-1).take(rep * n_offers + offer) > 0) & (u < p)
-        who, offer, group = idx[wants], offer[wants], rep[wants] * n_offers + offer[wants]
+        group = rep * n_offers + offer
+        wants = np.flatnonzero((free.reshape(-1).take(group) > 0) & (u < p))
+        who, offer, group = idx.take(wants), offer.take(wants), group.take(wants)
         (priority,) = self.streams.uniforms(self._per_rep(who))  # random admission order
         admitted = _admitted(group, priority, free.reshape(-1))
         self.join_patient(who[admitted], offer[admitted], t)

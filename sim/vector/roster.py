@@ -2,9 +2,10 @@
 
 Members are a small, slowly changing part of the (replications × citizens) grid, but every one of
 them is stepped every week. Finding them with `flatnonzero` and gathering their state from the grid
-each week cost more than the step itself, so a roster keeps them in a list sorted by flat
-(replication * N + citizen) index, the order in which the block's streams hand out draws, with
-their per-member state alongside: joins are merged in, leavers filtered out.
+each week cost more than the step itself, so a roster keeps their flat (replication * N + citizen)
+indices in a list with their per-member state alongside: joins are appended, leavers filtered out.
+Nothing is drawn per member per week, so the order of the list does not matter (it is the order of
+joining).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 
 
 class Roster:
-    """Sorted flat citizen indices `idx` and parallel member columns (given at construction)."""
+    """Flat citizen indices `idx` and parallel member columns (given at construction)."""
 
     def __init__(self, **columns: np.dtype | type) -> None:
         self.idx = np.empty(0, np.int64)
@@ -26,21 +27,12 @@ class Roster:
         return self.columns[name]
 
     def add(self, idx: np.ndarray, **values: np.ndarray) -> None:
-        """New members `idx` (sorted, not members yet) with a value for every column."""
+        """New members `idx` (not members yet) with a value for every column."""
         if len(idx) == 0:
             return
-        new = np.searchsorted(self.idx, idx) + np.arange(len(idx))  # positions after the merge
-        old = np.ones(len(self.idx) + len(idx), bool)
-        old[new] = False
-        old = np.flatnonzero(old)
-        for name, column in [("idx", self.idx), *self.columns.items()]:
-            merged = np.empty(len(old) + len(new), column.dtype)
-            merged[old] = column
-            merged[new] = values[name] if name != "idx" else idx
-            if name == "idx":
-                self.idx = merged
-            else:
-                self.columns[name] = merged
+        self.idx = np.concatenate([self.idx, idx])
+        for name, column in self.columns.items():
+            self.columns[name] = np.concatenate([column, np.broadcast_to(values[name], idx.shape).astype(column.dtype)])
 
     def keep(self, stay: np.ndarray) -> None:
         """Keep the members where `stay` is True (in order)."""
@@ -56,10 +48,6 @@ class Roster:
             stay[at] = False
             self.keep(stay)
 
-    def position(self, idx: np.ndarray | int) -> np.ndarray:
-        """Where members `idx` are in the roster."""
-        return np.searchsorted(self.idx, idx)
-
-    def per_replication(self, n: int, replications: int) -> np.ndarray:
-        """Members per replication (n citizens each)."""
-        return np.bincount(self.idx // n, minlength=replications)
+    def position(self, idx: int) -> int:
+        """Where member `idx` is in the roster (a scan: for rare events)."""
+        return int(np.flatnonzero(self.idx == idx)[0])

@@ -5,6 +5,10 @@ Teams are indexed as in sim.city (listed teams, then the dormant sisters). Instr
 entities here: a team has one or none, and the instructor's identity is the team's count of
 instructor changes at the time of hiring, which is all a citizen needs to know whether it has met
 the team's current instructor.
+
+Quitting and refilling have constant weekly probabilities per team, so instead of a uniform per
+team per week each team draws, when it gets an instructor or loses one, the week of its next
+change (a geometric number of weeks, sim.vector.draws.geometric): `next_change`.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import numpy as np
 from sim import rules
 from sim.city import City
 from sim.config import SimConfig
+from sim.vector.draws import Streams, geometric
 
 DORMANT, OPEN, CLOSED = 0, 1, 2
 
@@ -26,11 +31,14 @@ def _count(flat: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 class Teams:
     """Status, instructor, membership and accounts of every team in every replication."""
 
-    def __init__(self, cfg: SimConfig, city: City, replications: int) -> None:
-        self.cfg, self.city = cfg, city
+    def __init__(self, cfg: SimConfig, city: City, streams: Streams) -> None:
+        self.cfg, self.city, self.streams = cfg, city, streams
+        replications = len(streams.cursor)
         shape = (replications, city.n_teams)
         self.status = np.where(city.team_is_sister, DORMANT, OPEN).astype(np.int8)[None].repeat(replications, 0)
         self.instructor = self.status == OPEN  # every listed team starts staffed, not `changed`
+        self.next_change = np.zeros(shape, np.int64)  # see the module docstring
+        self._draw_next(*np.nonzero(self.instructor), -1, city.team_quit_prob)  # may quit from week 0
         self.changes = np.zeros(shape, np.int16)  # instructor changes = identity of the current one
         self.changed_until = np.zeros(shape, np.int16)  # `changed` in weeks < changed_until
         self.members = np.zeros(shape, np.int16)  # simulated members (regulars not included)
@@ -55,20 +63,28 @@ class Teams:
         """Free places of open teams (0 for the others)."""
         return np.where(self.open, self.city.team_capacity - self.size, 0)
 
+    def _draw_next(self, replication: np.ndarray, team: np.ndarray, week: int, prob: np.ndarray) -> None:
+        """The next change of (replication, team) pairs (sorted by replication), from next week
+        on, with weekly probability prob[team]."""
+        (u,) = self.streams.uniforms(np.bincount(replication, minlength=len(self.next_change)))
+        self.next_change[replication, team] = week + geometric(prob[team], u)
+
     def hire(self, replication: np.ndarray, team: np.ndarray, week: int) -> None:
-        """A new instructor: nobody knows them yet, and the team is `changed` for a while."""
+        """A new instructor (pairs sorted by replication): nobody knows them yet, and the team is
+        `changed` for a while; they may quit from next week on."""
         self.instructor[replication, team] = True
         self.changes[replication, team] += 1
         self.changed_until[replication, team] = week + self.cfg.instructor.continuity_weeks
+        self._draw_next(replication, team, week, self.city.team_quit_prob)
 
-    def staff(self, week: int, u: np.ndarray) -> None:
-        """Step 1: instructors quit; teams vacant at the start of the week may be filled. One
-        uniform per team (R, T) serves both, as a team either has an instructor or not."""
-        city, open_ = self.city, self.open
-        vacant = open_ & ~self.instructor
-        quit_ = open_ & self.instructor & (u < city.team_quit_prob)
+    def staff(self, week: int) -> None:
+        """Step 1: instructors quit; teams vacant at the start of the week may be filled (each in
+        its week of next change)."""
+        due = self.open & (self.next_change == week)
+        quit_, fill = due & self.instructor, due & ~self.instructor
         self.instructor &= ~quit_
-        self.hire(*np.nonzero(vacant & (u < city.team_fill_prob)), week)
+        self._draw_next(*np.nonzero(quit_), week, self.city.team_fill_prob)
+        self.hire(*np.nonzero(fill), week)
 
     def add_members(self, flat_team: np.ndarray) -> None:
         """Joins or transfers into teams given as flat (replication * T + team) indices."""
@@ -132,22 +148,32 @@ class Offerings:
     a volunteer key person (association staff where staff-run: never vacant) and members. No
     fees, no closures, no sisters; nobody needs to know who leads them."""
 
-    def __init__(self, city: City, replications: int) -> None:
-        self.offers = city.offers
-        shape = (replications, len(city.offers))
+    def __init__(self, city: City, streams: Streams) -> None:
+        self.offers, self.streams = city.offers, streams
+        shape = (len(streams.cursor), len(city.offers))
         self.instructor = np.ones(shape, bool)  # every offering starts staffed
         self.members = np.zeros(shape, np.int16)
+        self.next_change = np.zeros(shape, np.int64)  # as for teams
+        self._draw_next(self.instructor, -1)
 
     def free_capacity(self) -> np.ndarray:
         """Free places: capacity − members (offerings have no regulars)."""
         return self.offers.capacity - self.members
 
-    def staff(self, u: np.ndarray) -> None:
+    def _draw_next(self, which: np.ndarray, week: int) -> None:
+        """The next change of the offerings `which` (R, O) from next week on: a quit if staffed
+        now, a refill if vacant."""
+        replication, offer = np.nonzero(which)
+        (u,) = self.streams.uniforms(np.bincount(replication, minlength=len(self.next_change)))
+        prob = np.where(self.instructor[replication, offer], self.offers.quit_prob[offer], self.offers.fill_prob[offer])
+        self.next_change[replication, offer] = week + geometric(prob, u)
+
+    def staff(self, week: int) -> None:
         """Step 1, as for teams: the volunteer may quit (staff-run offerings: probability 0); an
-        offering vacant at the start of the week may be filled. One uniform per offering."""
-        vacant = ~self.instructor
-        self.instructor &= ~(u < self.offers.quit_prob)
-        self.instructor |= vacant & (u < self.offers.fill_prob)
+        offering vacant at the start of the week may be filled (each in its week of next change)."""
+        due = self.next_change == week
+        self.instructor ^= due
+        self._draw_next(due, week)
 
     def add_members(self, flat_offer: np.ndarray) -> None:
         """Joins into offerings given as flat (replication * O + offering) indices."""
