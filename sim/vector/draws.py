@@ -19,6 +19,7 @@ import numpy as np
 from sim.seeding import streams
 
 WIDTH = 4096  # floats drawn ahead per replication (16 KiB)
+NEVER = 2**30  # weeks until an event of probability 0
 
 
 class Streams:
@@ -91,7 +92,8 @@ def exponential(u: np.ndarray) -> np.ndarray:
 
 def geometric(p: np.ndarray, u: np.ndarray) -> np.ndarray:
     """The week (1, 2, ...) of the first event of a weekly Bernoulli(p), from uniforms in [0, 1)
-    (inverse CDF); p = 0 never (a huge number)."""
+    (inverse CDF); p = 0 never (NEVER weeks)."""
+    p, u = np.asarray(p, np.float64), np.asarray(u, np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        k = np.ceil(np.log1p(-np.asarray(u, np.float64)) / np.log1p(-np.asarray(p, np.float64)))
-    return np.where(np.asarray(p) > 0, np.maximum(np.nan_to_num(k, posinf=2**30), 1), 2**30).astype(np.int64)
+        k = np.ceil(np.log1p(-u) / np.log1p(-p))
+    return np.where(p > 0, np.clip(k, 1, NEVER), NEVER).astype(np.int64)

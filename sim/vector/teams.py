@@ -38,7 +38,7 @@ class Teams:
         self.status = np.where(city.team_is_sister, DORMANT, OPEN).astype(np.int8)[None].repeat(replications, 0)
         self.instructor = self.status == OPEN  # every listed team starts staffed, not `changed`
         self.next_change = np.zeros(shape, np.int64)  # see the module docstring
-        self._draw_next(*np.nonzero(self.instructor), -1, city.team_quit_prob)  # may quit from week 0
+        self._draw_next(*np.nonzero(self.instructor), -1)  # may quit from week 0
         self.changes = np.zeros(shape, np.int16)  # instructor changes = identity of the current one
         self.changed_until = np.zeros(shape, np.int16)  # `changed` in weeks < changed_until
         self.members = np.zeros(shape, np.int16)  # simulated members (regulars not included)
@@ -63,28 +63,35 @@ class Teams:
         """Free places of open teams (0 for the others)."""
         return np.where(self.open, self.city.team_capacity - self.size, 0)
 
-    def _draw_next(self, replication: np.ndarray, team: np.ndarray, week: int, prob: np.ndarray) -> None:
-        """The next change of (replication, team) pairs (sorted by replication), from next week
-        on, with weekly probability prob[team]."""
+    def _draw_next(self, replication: np.ndarray, team: np.ndarray, week: int) -> None:
+        """The next change of (replication, team) pairs (sorted by replication) from next week on:
+        a quit if the team has an instructor now, a refill if not."""
+        if len(replication) == 0:
+            return
         (u,) = self.streams.uniforms(np.bincount(replication, minlength=len(self.next_change)))
-        self.next_change[replication, team] = week + geometric(prob[team], u)
+        prob = np.where(self.instructor[replication, team], self.city.team_quit_prob[team],
+                        self.city.team_fill_prob[team])
+        self.next_change[replication, team] = week + geometric(prob, u)
 
-    def hire(self, replication: np.ndarray, team: np.ndarray, week: int) -> None:
+    def hire(self, replication: np.ndarray, team: np.ndarray, week: int, draw: bool = True) -> None:
         """A new instructor (pairs sorted by replication): nobody knows them yet, and the team is
-        `changed` for a while; they may quit from next week on."""
+        `changed` for a while; they may quit from next week on (`draw`: draw that week now)."""
         self.instructor[replication, team] = True
         self.changes[replication, team] += 1
         self.changed_until[replication, team] = week + self.cfg.instructor.continuity_weeks
-        self._draw_next(replication, team, week, self.city.team_quit_prob)
+        if draw:
+            self._draw_next(replication, team, week)
 
     def staff(self, week: int) -> None:
         """Step 1: instructors quit; teams vacant at the start of the week may be filled (each in
         its week of next change)."""
         due = self.open & (self.next_change == week)
-        quit_, fill = due & self.instructor, due & ~self.instructor
-        self.instructor &= ~quit_
-        self._draw_next(*np.nonzero(quit_), week, self.city.team_fill_prob)
-        self.hire(*np.nonzero(fill), week)
+        if due.any():
+            fill = due & ~self.instructor
+            self.instructor[due] = ~self.instructor[due]
+            replication, team = np.nonzero(due)
+            self.hire(*np.nonzero(fill), week, draw=False)
+            self._draw_next(replication, team, week)
 
     def add_members(self, flat_team: np.ndarray) -> None:
         """Joins or transfers into teams given as flat (replication * T + team) indices."""
@@ -172,8 +179,9 @@ class Offerings:
         """Step 1, as for teams: the volunteer may quit (staff-run offerings: probability 0); an
         offering vacant at the start of the week may be filled (each in its week of next change)."""
         due = self.next_change == week
-        self.instructor ^= due
-        self._draw_next(due, week)
+        if due.any():
+            self.instructor ^= due
+            self._draw_next(due, week)
 
     def add_members(self, flat_offer: np.ndarray) -> None:
         """Joins into offerings given as flat (replication * O + offering) indices."""
