@@ -18,6 +18,7 @@ from sim.vector import choice, draws
 from sim.vector.draws import Streams
 from sim.vector.engine import ELIGIBLE, LEFT, TAKING_PART, UNSERVED, Block, run_block
 from sim.vector.layout import build_layout
+from sim.vector.roster import GONE
 from sim.vector.teams import CLOSED
 from tests.conftest import RANDOM_OVERRIDES, small
 
@@ -135,14 +136,19 @@ def _check_week(block: Block, cfg: sim.SimConfig) -> None:
     assert (counted.reshape(offerings.members.shape) == offerings.members).all()
     assert (offerings.members <= offers.capacity).all(), "offering capacity exceeded"
     assert offerings.instructor[:, offers.staff_run].all(), "a staff-run offering is vacant"
-    # the rosters hold exactly the members (in order of joining), with their teams and offerings
-    order = np.argsort(block.sport.idx)
-    assert np.array_equal(block.sport.idx[order], np.flatnonzero(member))
-    assert np.array_equal(block.sport["team"][order], (np.nonzero(member)[0] * city.n_teams + block.team[member]))
-    assert (block.sport["clock"] > 0).all()
-    order = np.argsort(block.patients.idx)
-    assert np.array_equal(block.patients.idx[order], np.flatnonzero(taking_part))
-    assert np.array_equal(block.patients["offer"][order] % len(offers), block.offering[taking_part])
+    # the rosters hold exactly the members (in order of joining, leavers marked), with their teams
+    # and offerings; a marked leaver can never leave again
+    sport, patients = block.sport, block.patients
+    live = np.flatnonzero(sport.idx != GONE)
+    order = live[np.argsort(sport.idx[live])]
+    assert np.array_equal(sport.idx[order], np.flatnonzero(member))
+    assert np.array_equal(sport["team"][order], (np.nonzero(member)[0] * city.n_teams + block.team[member]))
+    assert (sport["clock"] > 0).all() and np.isinf(sport["clock"][sport.idx == GONE]).all()
+    live = np.flatnonzero(patients.idx != GONE)
+    order = live[np.argsort(patients.idx[live])]
+    assert np.array_equal(patients.idx[order], np.flatnonzero(taking_part))
+    assert np.array_equal(patients["offer"][order] % len(offers), block.offering[taking_part])
+    assert np.isinf(patients["threshold"][patients.idx == GONE]).all()
 
 
 def _check_citizens(block: Block, cfg: sim.SimConfig) -> None:

@@ -117,13 +117,15 @@ class Block:
         # live in its roster while it is a member; `hazard` is the fixed part of its lapse exponent.
         # A member lapses when its summed weekly hazard reaches an exponential clock drawn on
         # joining (draws.exponential): `clock` is what is left of it.
-        self.sport = Roster(team=np.int64, h=np.float32, s=np.float32, hazard=np.float32, clock=np.float64)
+        self.sport = Roster(dict(clock=np.inf), team=np.int64, h=np.float32, s=np.float32, hazard=np.float32,
+                            clock=np.float64)
         # A patient member's hazard is its own times its offering's factor of the week (0 if the
         # offering does not meet; rules.patient_lapse_hazard), so it lapses once its offering's
         # summed factor, `intensity`, reaches a threshold fixed on joining: the intensity then plus
         # its clock over its own hazard. `offer` is flat (replication * O + offering), `until` the
         # course end.
-        self.patients = Roster(offer=np.int64, until=np.int32, threshold=np.float64)
+        self.patients = Roster(dict(until=np.iinfo(np.int32).max, threshold=np.inf), offer=np.int64,
+                               until=np.int32, threshold=np.float64)
         self.intensity = np.zeros((n_reps, len(city.offers)))
         self.bond_rate = rules.bond_rate(cfg, city.team_cafe).astype(np.float32)
         self.cost = np.zeros(n_reps)

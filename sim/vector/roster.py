@@ -6,19 +6,28 @@ each week cost more than the step itself, so a roster keeps their flat (replicat
 indices in a list with their per-member state alongside: joins are appended, leavers filtered out.
 Nothing is drawn per member per week, so the order of the list does not matter (it is the order of
 joining).
+
+Leavers are filtered out lazily: their index becomes -1 and their columns take the roster's `gone`
+values (chosen so that a stepped leaver never leaves again), and the lists are compacted once a
+quarter of them are leavers.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+GONE = -1  # idx of a leaver not yet filtered out
+
 
 class Roster:
-    """Flat citizen indices `idx` and parallel member columns (given at construction)."""
+    """Flat citizen indices `idx` and parallel member columns (given at construction, with the
+    values leavers take in `gone`)."""
 
-    def __init__(self, **columns: np.dtype | type) -> None:
+    def __init__(self, gone: dict[str, object], **columns: np.dtype | type) -> None:
         self.idx = np.empty(0, np.int64)
         self.columns = {name: np.empty(0, dtype) for name, dtype in columns.items()}
+        self.gone = gone
+        self.n_gone = 0
 
     def __len__(self) -> int:
         return len(self.idx)
@@ -34,19 +43,20 @@ class Roster:
         for name, column in self.columns.items():
             self.columns[name] = np.concatenate([column, np.broadcast_to(values[name], idx.shape).astype(column.dtype)])
 
-    def keep(self, stay: np.ndarray) -> None:
-        """Keep the members where `stay` is True (in order)."""
-        at = np.flatnonzero(stay)  # once, rather than once per column
-        self.idx = self.idx.take(at)
-        for name, column in self.columns.items():
-            self.columns[name] = column.take(at)
-
     def remove(self, at: np.ndarray) -> None:
-        """Remove the members at positions `at` (any order, repeats allowed)."""
-        if len(at):
-            stay = np.ones(len(self.idx), bool)
-            stay[at] = False
-            self.keep(stay)
+        """Remove the members at positions `at` (distinct)."""
+        if len(at) == 0:
+            return
+        self.idx[at] = GONE
+        for name, value in self.gone.items():
+            self.columns[name][at] = value
+        self.n_gone += len(at)
+        if 4 * self.n_gone > len(self.idx):
+            keep = np.flatnonzero(self.idx != GONE)  # once, rather than once per column
+            self.idx = self.idx.take(keep)
+            for name, column in self.columns.items():
+                self.columns[name] = column.take(keep)
+            self.n_gone = 0
 
     def position(self, idx: int) -> int:
         """Where member `idx` is in the roster (a scan: for rare events)."""
