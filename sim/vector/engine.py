@@ -44,6 +44,12 @@ def _one_hot(index: np.ndarray, n: int) -> np.ndarray:
     return (index[:, None] == np.arange(n)).astype(np.float32)
 
 
+def _pick(u: np.ndarray, column: np.ndarray) -> np.ndarray:
+    """u[:, j, column[j]] for (R, W, k) uniforms (column -1: any, unused)."""
+    k = u.shape[2]
+    return u.reshape(len(u), -1).take(np.arange(u.shape[1]) * k + np.maximum(column, 0), axis=1)
+
+
 def _path(rate: float, weeks: int) -> np.ndarray:
     """x after each of `weeks` weeks of x <- grow(x, rate), from 0 (float32)."""
     x = np.zeros(weeks + 1, np.float32)
@@ -212,9 +218,9 @@ class Block:
         their f grows by `phi`; they now know the partner team's current instructor, if any."""
         f, teams, partner = self.f[:, cols], self.teams, self.layout.partner[cols]
         np.copyto(f, rules.grow(f, phi), where=taken)
-        met = taken & teams.instructor[:, partner]
+        met = taken & teams.instructor.take(partner, axis=1)
         if met.any():
-            np.copyto(self.knows[:, cols], teams.changes[:, partner], where=met)
+            np.copyto(self.knows[:, cols], teams.changes.take(partner, axis=1), where=met)
 
     def run_programme_week(self, t: int, week: Week, active: np.ndarray,
                            u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -234,7 +240,7 @@ class Block:
             kind = lay.event_attend[citizen, programme_week, slot]
             column = lay.event_column[citizen, programme_week, slot]
             if (column >= 0).any():
-                drawn = np.take_along_axis(u, np.maximum(column, 0)[None, :, None], 2)[..., 0]
+                drawn = _pick(u, column)
             taken = attend & (kind == Attend.ALWAYS)
             if (kind == Attend.TRIAL).any():
                 taken |= attend & (kind == Attend.TRIAL) & (drawn < rules.trial_prob(cfg, r))
@@ -272,7 +278,7 @@ class Block:
         self.s_end[:, citizen] = np.where(finishing, self.programme_s[-1], self.s_end[:, citizen])
         card = finishing & lay.gift_card[citizen]
         if card.any():
-            drawn = np.take_along_axis(u[:, last], lay.redeem_column[citizen][None, :, None], 2)[..., 0]
+            drawn = _pick(u[:, last], lay.redeem_column[citizen])
             redeem = card & (drawn < rules.redeem_prob(cfg, self.r[:, citizen], self.f[:, citizen]))
             self.redeemed[:, citizen] |= redeem
             self.cost += cfg.vanlose.card_value * redeem.sum(axis=1)
