@@ -265,22 +265,22 @@ class Block:
     def complete_programmes(self, t: int, week: Week, attend: np.ndarray, u: np.ndarray) -> None:
         """Step 4: those attending their last programme week start deciding, with their habit and
         bond at programme end; a gift card is offered now (its free weeks delay the window, see
-        layout.window_start)."""
-        cfg, lay, cols = self.cfg, self.layout, week.programme
-        citizen = np.arange(cols.start, cols.stop)
-        last = np.flatnonzero(t - lay.start_week[citizen] == cfg.programme.weeks - 1)
-        if len(last) == 0:
+        layout.window_start). They are the first columns of the week's programme slice."""
+        cfg, lay, done = self.cfg, self.layout, week.completing
+        k = done.stop - done.start
+        if k == 0:
             return
-        finishing, citizen = attend[:, last], citizen[last]
-        self.state[:, citizen] = np.where(finishing, DECIDING, self.state[:, citizen])
-        self.h[:, citizen] = np.where(finishing, self.programme_h[-1], self.h[:, citizen])
-        self.s[:, citizen] = np.where(finishing, self.programme_s[-1], self.s[:, citizen])
-        self.s_end[:, citizen] = np.where(finishing, self.programme_s[-1], self.s_end[:, citizen])
-        card = finishing & lay.gift_card[citizen]
+        assert done.start == week.programme.start
+        finishing = attend[:, :k]
+        np.copyto(self.state[:, done], DECIDING, where=finishing)
+        np.copyto(self.h[:, done], self.programme_h[-1], where=finishing)
+        np.copyto(self.s[:, done], self.programme_s[-1], where=finishing)
+        np.copyto(self.s_end[:, done], self.programme_s[-1], where=finishing)
+        card = finishing & lay.gift_card[done]
         if card.any():
-            drawn = _pick(u[:, last], lay.redeem_column[citizen])
-            redeem = card & (drawn < rules.redeem_prob(cfg, self.r[:, citizen], self.f[:, citizen]))
-            self.redeemed[:, citizen] |= redeem
+            drawn = _pick(u[:, :k], lay.redeem_column[done])
+            redeem = card & (drawn < rules.redeem_prob(cfg, self.r[:, done], self.f[:, done]))
+            self.redeemed[:, done] |= redeem
             self.cost += cfg.vanlose.card_value * redeem.sum(axis=1)
 
     def _choose(self, t: int, idx: np.ndarray, u: np.ndarray, free: np.ndarray) -> np.ndarray:

@@ -28,6 +28,7 @@ class Week:
     intake: slice  # start this week
     programme: slice  # can be in programme week 1..W (start in [t-W+1, t])
     programme_columns: int  # uniforms per programme citizen this week (take-ups, gift card)
+    completing: slice  # in their last programme week (the first columns of `programme`)
     event_slots: int  # exposure slots to visit this week
     free_weeks: slice  # can be in the Vanløse free weeks
     deciding: slice  # can be deciding with an open window
@@ -115,6 +116,7 @@ def _weeks(cfg: SimConfig, start: np.ndarray, tables: dict[str, np.ndarray], del
             intake=starting(t, t),
             programme=programme,
             programme_columns=int(columns.max(initial=0)),
+            completing=starting(t - weeks + 1, t - weeks + 1),
             event_slots=int(used.max(initial=-1)) + 1,
             free_weeks=starting(t - weeks - delay + 1, t - weeks),
             deciding=starting(t - weeks - delay - window + 1, t - weeks),
