@@ -44,10 +44,10 @@ def _one_hot(index: np.ndarray, n: int) -> np.ndarray:
     return (index[:, None] == np.arange(n)).astype(np.float32)
 
 
-def _pick(u: np.ndarray, column: np.ndarray) -> np.ndarray:
-    """u[:, j, column[j]] for (R, W, k) uniforms (column -1: any, unused)."""
-    k = u.shape[2]
-    return u.reshape(len(u), -1).take(np.arange(u.shape[1]) * k + np.maximum(column, 0), axis=1)
+def _pick(u: np.ndarray, offset: np.ndarray, column: np.ndarray) -> np.ndarray:
+    """Per replication (row of `u`), the uniform of each citizen j at offset[j] + column[j]
+    (column -1: not drawn; any uniform stands in, unused)."""
+    return u.take(np.minimum(offset + np.maximum(column, 0), u.shape[1] - 1), axis=1)
 
 
 def _path(rate: float, weeks: int) -> np.ndarray:
@@ -199,12 +199,12 @@ class Block:
         """The week's uniforms for steps 2-5 known from the state at its start: one per citizen
         starting (dropout week), a row per citizen of the programme slice (take-ups, gift card), one
         per decider (choice) and per patient-channel decider (join)."""
-        k, intake = week.programme_columns, week.intake.stop - week.intake.start
+        intake = week.intake.stop - week.intake.start
         u_intake, u_programme, u_decide, u_patient = self.streams.uniforms(
-            np.full(self.n_reps, intake), np.full(self.n_reps, k * programme.shape[1]),
+            np.full(self.n_reps, intake), np.full(self.n_reps, week.programme_draws),
             self._per_rep(deciders), self._per_rep(patients),
         )
-        return [u_intake.reshape(self.n_reps, -1), u_programme.reshape(*programme.shape, k), u_decide, u_patient]
+        return [u_intake.reshape(self.n_reps, -1), u_programme.reshape(self.n_reps, -1), u_decide, u_patient]
 
     def admit_intake(self, week: Week, u: np.ndarray) -> None:
         """Step 2: this week's intake enters the programme; its dropout weeks are drawn."""
@@ -225,10 +225,10 @@ class Block:
     def run_programme_week(self, t: int, week: Week, active: np.ndarray,
                            u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Step 3 for the citizens `active` (R, W) of the programme slice (intake included), with
-        the slice's uniforms `u` (R, W, columns): drop out in one's dropout week, else attend: h and
-        s grow (programme_h, programme_s), then the week's exposure events; in programme week
-        `patient.presentation_week` the attending eligible citizens see their patient association
-        present itself. Returns who attended (R, W) and `u`."""
+        the week's programme uniforms `u` (R, programme_draws): drop out in one's dropout week,
+        else attend: h and s grow (programme_h, programme_s), then the week's exposure events; in
+        programme week `patient.presentation_week` the attending eligible citizens see their
+        patient association present itself. Returns who attended (R, W) and `u`."""
         cfg, lay, cols = self.cfg, self.layout, week.programme
         citizen = np.arange(cols.start, cols.stop)
         programme_week = t - lay.start_week[citizen]
@@ -240,7 +240,7 @@ class Block:
             kind = lay.event_attend[citizen, programme_week, slot]
             column = lay.event_column[citizen, programme_week, slot]
             if (column >= 0).any():
-                drawn = _pick(u, column)
+                drawn = _pick(u, week.programme_offset, column)
             taken = attend & (kind == Attend.ALWAYS)
             if (kind == Attend.TRIAL).any():
                 taken |= attend & (kind == Attend.TRIAL) & (drawn < rules.trial_prob(cfg, r))
@@ -278,7 +278,7 @@ class Block:
         np.copyto(self.s_end[:, done], self.programme_s[-1], where=finishing)
         card = finishing & lay.gift_card[done]
         if card.any():
-            drawn = _pick(u[:, :k], lay.redeem_column[done])
+            drawn = _pick(u, week.programme_offset[:k], lay.redeem_column[done])
             redeem = card & (drawn < rules.redeem_prob(cfg, self.r[:, done], self.f[:, done]))
             self.redeemed[:, done] |= redeem
             self.cost += cfg.vanlose.card_value * redeem.sum(axis=1)

@@ -27,7 +27,10 @@ class Week:
 
     intake: slice  # start this week
     programme: slice  # can be in programme week 1..W (start in [t-W+1, t])
-    programme_columns: int  # uniforms per programme citizen this week (take-ups, gift card)
+    # where each citizen of `programme` finds its uniforms this week (take-ups, gift card) among
+    # the week's programme_draws: programme_offset + its column
+    programme_offset: np.ndarray
+    programme_draws: int
     completing: slice  # in their last programme week (the first columns of `programme`)
     event_slots: int  # exposure slots to visit this week
     free_weeks: slice  # can be in the Vanløse free weeks
@@ -52,7 +55,7 @@ class Layout:
     event_attend: np.ndarray
     event_column: np.ndarray
     redeem_column: np.ndarray  # (N,) column of the gift-card draw in the last programme week
-    columns: np.ndarray  # (N, W) uniforms an attending citizen uses in each programme week
+    columns: np.ndarray  # (N, W) uniforms a programme citizen uses in each programme week
     weeks: list[Week]
 
     def __len__(self) -> int:
@@ -115,7 +118,8 @@ def _weeks(cfg: SimConfig, start: np.ndarray, tables: dict[str, np.ndarray], del
         out.append(Week(
             intake=starting(t, t),
             programme=programme,
-            programme_columns=int(columns.max(initial=0)),
+            programme_offset=np.cumsum(columns) - columns,
+            programme_draws=int(columns.sum()),
             completing=starting(t - weeks + 1, t - weeks + 1),
             event_slots=int(used.max(initial=-1)) + 1,
             free_weeks=starting(t - weeks - delay + 1, t - weeks),
