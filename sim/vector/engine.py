@@ -509,7 +509,9 @@ class Block:
 
         def weeks(name: str) -> np.ndarray:  # -1 (never happened) -> NaN
             week = getattr(self, name)
-            return np.where(week >= 0, week, np.nan)
+            out = week.astype(np.float64)
+            out[week < 0] = np.nan
+            return out
 
         arrays = {
             "centre": np.broadcast_to(lay.centre.astype(np.int8), self.state.shape).copy(),
