@@ -112,8 +112,9 @@ def test_tables_switched_off_leave_the_summary_unchanged():
 configs = RANDOM_OVERRIDES
 
 
-def _check_week(block: Block, cfg: sim.SimConfig) -> None:
-    """Team bookkeeping agrees with the citizens; capacity, closures and the pool hold."""
+def _check_week(block: Block, cfg: sim.SimConfig, t: int) -> None:
+    """Team bookkeeping agrees with the citizens; capacity, closures and the pool hold; the
+    rosters hold exactly whom they should."""
     city, teams = block.city, block.teams
     member = block.state == State.member
     rep = np.nonzero(member)[0]
@@ -149,6 +150,12 @@ def _check_week(block: Block, cfg: sim.SimConfig) -> None:
     assert np.array_equal(patients.idx[order], np.flatnonzero(taking_part))
     assert np.array_equal(patients["offer"][order] % len(offers), block.offering[taking_part])
     assert np.isinf(patients["threshold"][patients.idx == GONE]).all()
+    # deciders at the end of week t: still deciding with the window open (and not over)
+    since = t - block.layout.window_start
+    assert np.array_equal(block.deciders.idx, np.flatnonzero((block.state == State.deciding) & (since >= 0)))
+    in_window = (since >= 0) & (since < cfg.handover.window_weeks - 1)
+    eligible = (block.patient_state == ELIGIBLE) & (block.state >= State.deciding) & in_window
+    assert np.array_equal(block.patient_deciders.idx, np.flatnonzero(eligible))
 
 
 def _check_citizens(block: Block, cfg: sim.SimConfig) -> None:
@@ -188,7 +195,7 @@ def test_invariants_hold_every_week(params):
     block = Block(cfg, city, build_layout(cfg, city), np.arange(3))
     for t in range(cfg.run.horizon_weeks):
         block.step(t)
-        _check_week(block, cfg)
+        _check_week(block, cfg, t)
     _check_citizens(block, cfg)
     res = sim.simulate(cfg)
     for metric in ("completion_rate", "handover_rate", "retention_26w", "retention_52w", "patient_uptake",

@@ -63,16 +63,17 @@ def teams_with_room(sets: ChoiceSets, has_room: np.ndarray) -> np.ndarray:
 
 
 def draw(sets: ChoiceSets, room: np.ndarray, replication: np.ndarray, centre: np.ndarray, weight: np.ndarray,
-         u: np.ndarray) -> np.ndarray:
+         u: np.ndarray, outside: np.ndarray | float = 1.0) -> np.ndarray:
     """One logit draw per chooser, with uniforms `u`: `weight` (G, choosers) is exp(utility) of
-    one team of each group, the outside option weighs 1. Returns the chosen team, -1 for none."""
+    one team of each group, `outside` that of the outside option (all weights of a chooser may
+    share a factor). Returns the chosen team, -1 for none."""
     n_groups, n_centres = room.shape[1], room.shape[2]
     count = room.sum(axis=-1, dtype=np.float32).transpose(1, 0, 2).reshape(n_groups, -1)
     count = count.take(replication * n_centres + centre, axis=1)  # (G, choosers): teams with room
     cumulative = count * weight
     for g in range(1, n_groups):  # a running sum over the few groups (np.cumsum on axis 0 is slow)
         cumulative[g] += cumulative[g - 1]
-    target = u * (1.0 + cumulative[-1])
+    target = u * (outside + cumulative[-1])
     group = (cumulative <= target).sum(axis=0)
     chosen = np.full(len(u), -1)
     who = np.flatnonzero(group < n_groups)

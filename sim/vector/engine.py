@@ -141,7 +141,20 @@ class Block:
         self.citizen_centre = _one_hot(layout.centre, city.n_centres)
         self.team_centre = _one_hot(city.team_centre, city.n_centres)
         self.offer_centre = _one_hot(city.offers.centre, city.n_centres)
-        self.choice_sets = choice.choice_sets(city)
+        self.choice_sets = sets = choice.choice_sets(city)
+        # Deciders (DECIDING, window open), in flat order. Their utilities change in the window only
+        # by the decay with weeks waited (the citizen's alone, so it moves into the outside
+        # option's weight, from r and h) and by whether they know the partner team's instructor
+        # now: so exp(utility) per group is worked out once, when the window opens, not knowing
+        # anyone (w0, w1, ...), with the partner team's group `pg` when knowing (wk).
+        weights = {f"w{g}": np.float32 for g in range(sets.n_groups)}
+        self.deciders = Roster(None, centre=np.int8, partner=np.int64, knows=np.int16, start=np.int32,
+                               r=np.float32, h=np.float32, pg=np.int8, wk=np.float32, **weights)
+        self.partner_group = sets.partner_team.argmax(axis=0)  # (C,)
+        # Patient-channel deciders (eligible completers in their window, not taking part yet), in
+        # flat order, with what their decision depends on besides the weeks waited.
+        self.patient_deciders = Roster(None, offer=np.int8, start=np.int32, r=np.float32, s_end=np.float32,
+                                       presented=bool, volunteer=bool)
 
     def flat(self, name: str) -> np.ndarray:
         """A citizen array as a flat (replication * N + citizen) view."""
@@ -154,17 +167,17 @@ class Block:
         week = self.layout.weeks[t]
         # Steps 1-4 change nobody's decision window (completers decide from next week on), so who
         # draws what this week is known now: one generator call per replication covers it.
-        programme, deciders = self._in_programme(week), self._deciders(t, week)
-        patients = self._patient_deciders(t, week)
+        self._open_windows(t, week)
+        programme = self._in_programme(week)
         self.teams.staff(t)  # 1
         self.offerings.staff(t)  # 1, patient channel
-        u_intake, u_programme, u_decide, u_patient = self._draw_week(week, programme, deciders, patients)
+        u_intake, u_programme, u_decide, u_patient = self._draw_week(week, programme)
         self.admit_intake(week, u_intake)  # 2
         attended = self.run_programme_week(t, week, programme, u_programme)  # 3
         self.expose_free_weeks(t, week)  # 3 (Vanløse gift cards)
         self.complete_programmes(t, week, *attended)  # 4
-        turned_away = self.decide_handover(t, deciders, u_decide)  # 5, sports channel
-        self.decide_patient_association(t, patients, u_patient)  # 5, patient channel
+        turned_away = self.decide_handover(t, u_decide)  # 5, sports channel
+        self.decide_patient_association(t, u_patient)  # 5, patient channel
         self.teams.open_sisters(t, turned_away)  # 5b
         self.run_club_week(t)  # 6
         self.run_patient_meetings(t)  # 6, patient channel
@@ -177,32 +190,61 @@ class Block:
         state = self.state[:, week.programme]
         return (state == IN_PROGRAMME) | (state == WAITING)
 
-    def _deciders(self, t: int, week: Week) -> np.ndarray:
-        """Deciding citizens whose window is open this week, flat indices."""
-        window_open = self.layout.window_start[week.deciding] <= t
-        return _flat((self.state[:, week.deciding] == DECIDING) & window_open, week.deciding, self.n)
+    def _open_windows(self, t: int, week: Week) -> None:
+        """Completers whose window (the sports one) opens this week join the deciders rosters: those
+        still deciding the sports one, the eligible ones the patient one. Nothing they decide by
+        (r, h, e, f, s, the instructor they know; the bond at programme end, the presentation)
+        changes from now on."""
+        cfg, lay, sets, cols = self.cfg, self.layout, self.choice_sets, week.deciding
+        opening = lay.window_start[cols] == t
+        eligible = _flat((self.patient_state[:, cols] == ELIGIBLE) & (self.state[:, cols] >= DECIDING) & opening,
+                         cols, self.n)
+        if len(eligible):
+            offer = self.flat("offering").take(eligible)
+            self.patient_deciders.add(
+                eligible, offer=offer, start=t, r=self.flat("r").take(eligible),
+                s_end=self.flat("s_end").take(eligible), presented=self.flat("presented").take(eligible),
+                volunteer=~self.city.offers.staff_run.take(offer),
+            )
+        idx = _flat((self.state[:, cols] == DECIDING) & opening, cols, self.n)
+        if len(idx) == 0:
+            return
+        citizen = idx % self.n
+        centre, partner, pg = lay.centre.take(citizen), lay.partner.take(citizen), None
+        r, h = self.flat("r").take(idx), self.flat("h").take(idx)
+        base = rules.citizen_utility(cfg, r, h, 0.0)
 
-    def _patient_deciders(self, t: int, week: Week) -> np.ndarray:
-        """Eligible completers in their window (the sports one) who have not taken part yet, flat
-        indices. Completers of this week decide from next week on, so this is known now."""
-        cols = week.deciding
-        since = t - self.layout.window_start[cols]
-        window_open = (since >= 0) & (since < self.cfg.handover.window_weeks)
-        completed = self.state[:, cols] >= DECIDING
-        return _flat((self.patient_state[:, cols] == ELIGIBLE) & completed & window_open, cols, self.n)
+        def per_group(values: np.ndarray) -> np.ndarray:  # (groups, citizens)
+            return values.take(centre, axis=1)
+
+        def weight(knows: np.ndarray | np.float32) -> np.ndarray:
+            return np.exp(rules.team_utility(
+                cfg, base[None, :], per_group(sets.attract), per_group(sets.quality),
+                self.flat("expectation").take(idx)[None, :], per_group(sets.partner_club),
+                self.flat("f").take(idx)[None, :], self.flat("s").take(idx)[None, :], knows,
+            ))
+
+        pg = self.partner_group.take(centre)
+        unknown = weight(np.float32(0.0))
+        known = weight(per_group(sets.partner_team).astype(np.float32))[pg, np.arange(len(idx))]
+        self.deciders.add(
+            idx, centre=centre, partner=idx // self.n * self.city.n_teams + partner,
+            knows=self.flat("knows").take(idx), start=t, r=r, h=h, pg=pg, wk=known,
+            **{f"w{g}": unknown[g] for g in range(sets.n_groups)},
+        )
+
 
     def _per_rep(self, idx: np.ndarray) -> np.ndarray:
         return np.bincount(idx // self.n, minlength=self.n_reps)
 
-    def _draw_week(self, week: Week, programme: np.ndarray, deciders: np.ndarray,
-                   patients: np.ndarray) -> list[np.ndarray]:
+    def _draw_week(self, week: Week, programme: np.ndarray) -> list[np.ndarray]:
         """The week's uniforms for steps 2-5 known from the state at its start: one per citizen
         starting (dropout week), a row per citizen of the programme slice (take-ups, gift card), one
         per decider (choice) and per patient-channel decider (join)."""
         intake = week.intake.stop - week.intake.start
         u_intake, u_programme, u_decide, u_patient = self.streams.uniforms(
             np.full(self.n_reps, intake), np.full(self.n_reps, week.programme_draws),
-            self._per_rep(deciders), self._per_rep(patients),
+            self._per_rep(self.deciders.idx), self._per_rep(self.patient_deciders.idx),
         )
         return [u_intake.reshape(self.n_reps, -1), u_programme.reshape(self.n_reps, -1), u_decide, u_patient]
 
@@ -283,75 +325,66 @@ class Block:
             self.redeemed[:, done] |= redeem
             self.cost += cfg.vanlose.card_value * redeem.sum(axis=1)
 
-    def _choose(self, t: int, idx: np.ndarray, u: np.ndarray, free: np.ndarray) -> np.ndarray:
-        """Multinomial logit over the open teams of the citizen's centre with free capacity and the
-        outside option (utility 0), drawn with one uniform each as a logit over groups of equal
-        utility (sim.vector.choice). Returns the chosen team, -1 for none."""
-        cfg, lay, teams, sets = self.cfg, self.layout, self.teams, self.choice_sets
-        citizen, rep = idx % self.n, idx // self.n
-        centre, partner = lay.centre.take(citizen), lay.partner.take(citizen)
-        at = rep * self.city.n_teams + partner
-        knows = teams.instructor.take(at) & (teams.changes.take(at) == self.flat("knows").take(idx))
-        since = (t - lay.window_start.take(citizen)).astype(np.float32)
-        base = rules.citizen_utility(cfg, self.flat("r").take(idx), self.flat("h").take(idx), since)
+    def _choose(self, t: int, u: np.ndarray, free: np.ndarray) -> np.ndarray:
+        """Multinomial logit of each decider over the open teams of its centre with free capacity
+        and the outside option (utility 0), drawn with one uniform each as a logit over groups of
+        equal utility (sim.vector.choice). Returns the chosen team, -1 for none."""
+        cfg, teams, sets, d = self.cfg, self.teams, self.choice_sets, self.deciders
+        weight = np.stack([d[f"w{g}"] for g in range(sets.n_groups)])  # (G, deciders)
+        partner = d["partner"]
+        knows = np.flatnonzero(teams.instructor.reshape(-1).take(partner)
+                               & (teams.changes.reshape(-1).take(partner) == d["knows"]))
+        weight[d["pg"].take(knows), knows] = d["wk"].take(knows)
+        r, h, waited = d["r"], d["h"], (t - d["start"]).astype(np.float32)
+        outside = np.exp(rules.citizen_utility(cfg, r, h, 0.0) - rules.citizen_utility(cfg, r, h, waited))
+        return choice.draw(sets, choice.teams_with_room(sets, free > 0), d.idx // self.n, d["centre"], weight, u,
+                           outside)
 
-        def per_group(values: np.ndarray) -> np.ndarray:  # (groups, citizens)
-            return values.take(centre, axis=1)
-
-        def per_citizen(name: str) -> np.ndarray:  # (1, citizens)
-            return self.flat(name).take(idx)[None, :]
-
-        weight = np.exp(rules.team_utility(
-            cfg, base[None, :], per_group(sets.attract), per_group(sets.quality), per_citizen("expectation"),
-            per_group(sets.partner_club), per_citizen("f"), per_citizen("s"),
-            (per_group(sets.partner_team) & knows).astype(np.float32),  # a bool would make it all float64
-        ))
-        return choice.draw(sets, choice.teams_with_room(sets, free > 0), rep, centre, weight, u)
-
-    def decide_handover(self, t: int, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
+    def decide_handover(self, t: int, u: np.ndarray) -> np.ndarray:
         """Step 5: choices, admission up to free capacity, window closing. Returns the choosers
         turned away per (replication, listed team)."""
-        city, n_teams = self.city, self.city.n_teams
+        city, n_teams, deciders = self.city, self.city.n_teams, self.deciders
         turned_away = np.zeros((self.n_reps, city.n_listed), np.int64)
-        if len(idx) == 0:
+        if len(deciders) == 0:
             return turned_away
         free = self.teams.free_capacity()
-        choice = self._choose(t, idx, u, free)
+        choice = self._choose(t, u, free)
         chose = np.flatnonzero(choice >= 0)
-        who, team = idx.take(chose), choice.take(chose)
+        who, team = deciders.idx.take(chose), choice.take(chose)
         (priority,) = self.streams.uniforms(self._per_rep(who))  # random admission order
         rep = who // self.n
         admitted = _admitted(rep * n_teams + team, priority, free.reshape(-1))
         self.join(who[admitted], team[admitted], t)
         rejected = rep[~admitted] * city.n_listed + city.team_listed[team[~admitted]]
         turned_away += np.bincount(rejected, minlength=turned_away.size).reshape(turned_away.shape)
-        window_over = t - self.layout.window_start[idx % self.n] == self.cfg.handover.window_weeks - 1
-        state = self.flat("state")
-        closing = idx[window_over & (state[idx] == DECIDING)]
-        state[closing] = NOT_HANDED_OVER
+        leaving = np.zeros(len(deciders), bool)
+        leaving[chose[admitted]] = True
+        over = (t - deciders["start"] == self.cfg.handover.window_weeks - 1) & ~leaving
+        self.flat("state")[deciders.idx[over]] = NOT_HANDED_OVER
+        deciders.remove(np.flatnonzero(leaving | over))
         return turned_away
 
-    def decide_patient_association(self, t: int, idx: np.ndarray, u: np.ndarray) -> None:
+    def decide_patient_association(self, t: int, u: np.ndarray) -> None:
         """Step 5, patient channel, after the sports decisions and independent of them: each
         decider takes part with `rules.patient_join_prob` (bond at programme end) if its offering
         has free capacity now; an oversubscribed offering admits a uniformly random subset, the rest
         try again next week while their window is open."""
-        if len(idx) == 0:
+        deciders, n_offers = self.patient_deciders, len(self.city.offers)
+        if len(deciders) == 0:
             return
-        offers, n_offers = self.city.offers, len(self.city.offers)
-        rep, offer = idx // self.n, self.flat("offering").take(idx)
+        idx, offer, since = deciders.idx, deciders["offer"], t - deciders["start"]
+        p = rules.patient_join_prob(self.cfg, deciders["r"], deciders["s_end"], deciders["presented"],
+                                    deciders["volunteer"], since.astype(np.float32))
         free = self.offerings.free_capacity()
-        since = (t - self.layout.window_start.take(idx % self.n)).astype(np.float32)
-        p = rules.patient_join_prob(
-            self.cfg, self.flat("r").take(idx), self.flat("s_end").take(idx), self.flat("presented").take(idx),
-            ~offers.staff_run.take(offer), since,
-        )
-        group = rep * n_offers + offer
+        group = idx // self.n * n_offers + offer
         wants = np.flatnonzero((free.reshape(-1).take(group) > 0) & (u < p))
         who, offer, group = idx.take(wants), offer.take(wants), group.take(wants)
         (priority,) = self.streams.uniforms(self._per_rep(who))  # random admission order
         admitted = _admitted(group, priority, free.reshape(-1))
         self.join_patient(who[admitted], offer[admitted], t)
+        leaving = np.zeros(len(deciders), bool)
+        leaving[wants[admitted]] = True
+        deciders.remove(np.flatnonzero(leaving | (since == self.cfg.handover.window_weeks - 1)))
 
     def join_patient(self, idx: np.ndarray, offer: np.ndarray, t: int) -> None:
         """Members' lapse probabilities with and without their volunteer are fixed from now on."""
