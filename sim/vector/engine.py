@@ -3,9 +3,12 @@
 Citizen state lives in (replications × citizens) arrays, team state in (replications × teams)
 arrays (sim.vector.teams). `Block.step` reads top to bottom as the weekly event order of MODEL.md §3
 as docs/model.md reads it. Each step touches only the citizens that can be in its stage this week
-(contiguous slices, sim.vector.layout) and draws only for those who need a draw, from their own
-replication's generator (sim.vector.draws), so a replication's results do not depend on the block.
-Equations come from sim.rules, exposure schedules from sim.policies.
+(contiguous slices, sim.vector.layout) or are on its rosters (members and deciders,
+sim.vector.roster), and draws only for those who need a draw, from their own replication's stream
+(sim.vector.draws), so a replication's results do not depend on the block. Where a weekly
+probability is constant or a hazard accumulates, a waiting time is drawn once instead of a coin
+every week (docs/model.md, Randomness). Equations come from sim.rules, exposure schedules from
+sim.policies.
 """
 
 from __future__ import annotations
