@@ -169,7 +169,8 @@ class Block:
         """One week, in the order of MODEL.md §3."""
         week = self.layout.weeks[t]
         # Steps 1-4 change nobody's decision window (completers decide from next week on), so who
-        # draws what this week is known now: one generator call per replication covers it.
+        # draws what this week is known now (the deciders once the windows opening now are added):
+        # one draw request covers steps 2-5.
         self._open_windows(t, week)
         programme = self._in_programme(week)
         self.teams.staff(t)  # 1
@@ -213,7 +214,7 @@ class Block:
         if len(idx) == 0:
             return
         citizen = idx % self.n
-        centre, partner, pg = lay.centre.take(citizen), lay.partner.take(citizen), None
+        centre, partner = lay.centre.take(citizen), lay.partner.take(citizen)
         r, h = self.flat("r").take(idx), self.flat("h").take(idx)
         base = rules.citizen_utility(cfg, r, h, 0.0)
 
@@ -236,14 +237,13 @@ class Block:
             **{f"w{g}": unknown[g] for g in range(sets.n_groups)},
         )
 
-
     def _per_rep(self, idx: np.ndarray) -> np.ndarray:
         return np.bincount(idx // self.n, minlength=self.n_reps)
 
     def _draw_week(self, week: Week, programme: np.ndarray) -> list[np.ndarray]:
         """The week's uniforms for steps 2-5 known from the state at its start: one per citizen
-        starting (dropout week), a row per citizen of the programme slice (take-ups, gift card), one
-        per decider (choice) and per patient-channel decider (join)."""
+        starting (dropout week), the programme slice's take-ups and gift cards (layout), one per
+        decider (choice) and per patient-channel decider (join)."""
         intake = week.intake.stop - week.intake.start
         u_intake, u_programme, u_decide, u_patient = self.streams.uniforms(
             np.full(self.n_reps, intake), np.full(self.n_reps, week.programme_draws),
