@@ -77,11 +77,10 @@ class Block:
     def __init__(self, cfg: SimConfig, city: City, layout: Layout, replications: np.ndarray) -> None:
         self.cfg, self.city, self.layout = cfg, city, layout
         self.streams = Streams(cfg.run.seed, replications)
-        shared = population.plan(cfg, city)
+        shared = population.plan(cfg, city)  # every replication's schedule and policies: the layout's
+        if not (np.array_equal(shared.start_week, layout.start_week) and np.array_equal(shared.policy, layout.policy)):
+            raise ValueError("the layout was built for another config: its schedule differs from the population's")
         pops = [population.sample_population(cfg, city, rng, shared) for rng in self.streams.population]
-        for pop in pops:  # the layout relies on sim.population's schedule being deterministic
-            if not (np.array_equal(pop.start_week, layout.start_week) and np.array_equal(pop.policy, layout.policy)):
-                raise RuntimeError("population schedule differs between replications: the vector layout needs it fixed")
         n_reps, n = len(replications), len(layout)
         self.n_reps, self.n = n_reps, n
         self.resourcefulness = np.stack([p.resourcefulness for p in pops])  # for the citizens table
@@ -200,9 +199,8 @@ class Block:
         (r, h, e, f, s, the instructor they know; the bond at programme end, the presentation)
         changes from now on."""
         cfg, lay, sets, cols = self.cfg, self.layout, self.choice_sets, week.deciding
-        opening = lay.window_start[cols] == t
-        eligible = _flat((self.patient_state[:, cols] == ELIGIBLE) & (self.state[:, cols] >= DECIDING) & opening,
-                         cols, self.n)
+        opening, state = lay.window_start[cols] == t, self.state[:, cols]
+        eligible = _flat((self.patient_state[:, cols] == ELIGIBLE) & (state >= DECIDING) & opening, cols, self.n)
         if len(eligible):
             offer = self.flat("offering").take(eligible)
             self.patient_deciders.add(
@@ -210,7 +208,7 @@ class Block:
                 s_end=self.flat("s_end").take(eligible), presented=self.flat("presented").take(eligible),
                 volunteer=~self.city.offers.staff_run.take(offer),
             )
-        idx = _flat((self.state[:, cols] == DECIDING) & opening, cols, self.n)
+        idx = _flat((state == DECIDING) & opening, cols, self.n)
         if len(idx) == 0:
             return
         citizen = idx % self.n
@@ -390,7 +388,8 @@ class Block:
         deciders.remove(np.flatnonzero(leaving | (since == self.cfg.handover.window_weeks - 1)))
 
     def join_patient(self, idx: np.ndarray, offer: np.ndarray, t: int) -> None:
-        """Members' lapse probabilities with and without their volunteer are fixed from now on."""
+        """New members of offerings: their lapse threshold (the offering's summed hazard factor now
+        plus an exponential clock over their own hazard) and course end are fixed from now on."""
         offers, s_end = self.city.offers, self.flat("s_end")[idx]
         self.flat("patient_state")[idx] = TAKING_PART
         self.flat("patient_join_week")[idx] = t

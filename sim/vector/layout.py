@@ -16,7 +16,7 @@ import numpy as np
 from sim import policies
 from sim.city import City
 from sim.config import POLICIES, SimConfig
-from sim.population import citizen_policy, schedule
+from sim.population import plan as population_plan
 
 NO_EVENT = -1  # event_attend of an empty event slot
 
@@ -55,7 +55,6 @@ class Layout:
     event_attend: np.ndarray
     event_column: np.ndarray
     redeem_column: np.ndarray  # (N,) column of the gift-card draw in the last programme week
-    columns: np.ndarray  # (N, W) uniforms a programme citizen uses in each programme week
     weeks: list[Week]
 
     def __len__(self) -> int:
@@ -131,12 +130,14 @@ def _weeks(cfg: SimConfig, start: np.ndarray, tables: dict[str, np.ndarray], del
 
 def build_layout(cfg: SimConfig, city: City) -> Layout:
     """The run's shared schedule and plans (same for every replication)."""
-    centre, cohort, start = schedule(cfg, city)
-    policy = citizen_policy(cfg, city, centre, cohort).astype(np.intp)
+    shared = population_plan(cfg, city)
+    centre, start, policy = (a.astype(np.intp) for a in (shared.centre, shared.start_week, shared.policy))
     gift = np.array([policies.has_gift_card(p) for p in range(len(POLICIES))])
     delays = np.array([policies.window_delay(cfg, p) for p in range(len(POLICIES))])
     programme_end = start + cfg.programme.weeks
     tables = _exposure_tables(cfg, city, centre, policy)
+    weeks = _weeks(cfg, start, tables, int(delays[policy].max(initial=0)))
+    del tables["columns"]  # only the weeks' draw offsets need it
     return Layout(
         start_week=start,
         centre=centre,
@@ -145,6 +146,6 @@ def build_layout(cfg: SimConfig, city: City) -> Layout:
         programme_end=programme_end,
         window_start=programme_end + delays[policy],
         gift_card=gift[policy],
-        weeks=_weeks(cfg, start, tables, int(delays[policy].max(initial=0))),
+        weeks=weeks,
         **tables,
     )
