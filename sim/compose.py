@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+import warnings
 from collections.abc import Sequence
 
 from hydra import compose as hydra_compose
@@ -18,6 +19,9 @@ from sim.errors import UserError
 
 CONFIG_MODULE = "conf"
 CONFIG_NAME = "config"
+# conf/config.yaml adds ./conf to Hydra's search path, so `city=NAME` also finds ./conf/city/NAME.yaml
+# (a planner's own city, docs/cities.md); Hydra warns on every run from a folder without one.
+warnings.filterwarnings("ignore", message=r"provider=hydra\.searchpath in main, path=conf is not available")
 
 
 def one_line(exc: BaseException) -> str:
