@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from hydra import compose as hydra_compose
 from hydra import initialize_config_module
 
@@ -205,8 +206,8 @@ def test_ctrl_c_stops_a_joblib_sweep_with_one_line(tmp_path):
 def test_sweep_jobs_skip_the_citizens_table_and_a_reused_folder_warns(tmp_path, monkeypatch, capsys):
     _in_process(monkeypatch, "policy=amager,baseline", f"hydra.sweep.dir={tmp_path}")
     assert not (tmp_path / "0" / "citizens.parquet").exists() and "warning" not in capsys.readouterr().err
-    _in_process(monkeypatch, "policy=amager,baseline", f"hydra.sweep.dir={tmp_path}")  # the same sweep: resumed
-    assert "warning" not in capsys.readouterr().err
+    jobs = yaml.safe_load((tmp_path / sweep.JOBS_FILE).read_text())["jobs"]
+    assert sweep.foreign_jobs(tmp_path, jobs) == 0  # the same sweep again (a resume): no warning
     _in_process(monkeypatch, "club.cafe=true", "run.citizens_table=true", f"hydra.sweep.dir={tmp_path}")
     assert "holds 2 job(s) of a different sweep" in capsys.readouterr().err
     assert (tmp_path / "0" / "citizens.parquet").exists()  # asked for on the command line
