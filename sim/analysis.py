@@ -14,8 +14,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from sim.city import build_city
 from sim.errors import UserError
-from sim.metrics import HEADLINE, interval, member_at
+from sim.metrics import HEADLINE, interval, member_at, reached, window_end
+from sim.population import plan
 from sim.results import Results
 
 CURVE_WEEKS = 52
@@ -38,10 +40,10 @@ def retention_by_replication(results: Results, weeks: int = CURVE_WEEKS) -> np.n
     curve = np.full((n_reps, weeks + 1), np.nan)
     for k in range(weeks + 1):
         at = programme_end + k
-        reached = at <= results.config.run.horizon_weeks - 1
-        kept = (member_at(handover, lapse, at) & reached).sum(axis=1)
+        counted = reached(at, results.config.run.horizon_weeks)
+        kept = (member_at(handover, lapse, at) & counted).sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            curve[:, k] = np.where(reached.sum(axis=1) > 0, kept / reached.sum(axis=1), np.nan)
+            curve[:, k] = np.where(counted.sum(axis=1) > 0, kept / counted.sum(axis=1), np.nan)
     return curve
 
 
@@ -75,33 +77,40 @@ def comparison(
     return pd.DataFrame(rows, columns=columns)
 
 
+RATES_BY = ("handover_rate", "completer_retention_52w")
+
+
 def rates_by(results: Results, by: str, quantiles: int = 5) -> pd.DataFrame:
     """Handover and 52-week retention of programme completers, per group of citizens.
 
     `by` is a column of the citizens table (`diagnosis`, `centre`) or `resourcefulness_quintile`
-    (quantile groups of resourcefulness among all completers, 1 = least resourceful). Both rates are
-    shares of completers (retention: of completers the horizon reaches), computed per replication;
-    columns: group, metric, mean, ci_low, ci_high (95% interval over replications).
+    (quantile groups of resourcefulness among all completers, 1 = least resourceful). Metrics, per
+    replication, counting only completers whose outcome the horizon reaches (`sim.metrics.reached`):
+    `handover_rate`, joined a sports team, of completers whose decision window has closed (as the
+    headline metric); `completer_retention_52w`, a member 52 weeks after programme end, of completers
+    (the headline `retention_52w` is a share of starters). Columns: group, metric, mean, ci_low,
+    ci_high (95% interval over replications).
     """
     citizens = results.citizens
     if citizens is None:
         raise UserError("rates by group need the per-citizen table: run with run.citizens_table=true")
+    cfg, horizon = results.config, results.config.run.horizon_weeks
     done = citizens[citizens["completed"]].copy()
     if by == "resourcefulness_quintile":
         done[by] = pd.qcut(done["resourcefulness"], quantiles, labels=range(1, quantiles + 1)).astype(int)
     elif by not in done:
         raise UserError(f"cannot group by {by!r}; allowed: resourcefulness_quintile, diagnosis, centre")
-    at = done["start_week"] + results.config.programme.weeks + 52
-    done["handover_rate"] = done["handover_week"].notna()
-    done["reached"] = at <= results.config.run.horizon_weeks - 1
-    done["retention_52w"] = member_at(done["handover_week"], done["lapse_week"], at)
-    per_rep = done.groupby([by, "replication"]).agg(
-        handed=("handover_rate", "mean"), kept=("retention_52w", "sum"), reached=("reached", "sum")
-    )
-    per_rep["retention_52w"] = per_rep["kept"] / per_rep["reached"].where(per_rep["reached"] > 0)
+    start = done["start_week"].to_numpy()
+    policy = plan(cfg, build_city(cfg)).policy[done["citizen"].to_numpy()]
+    year_on = start + cfg.programme.weeks + 52
+    handed = done["handover_week"].notna().to_numpy()
+    kept = member_at(done["handover_week"].to_numpy(), done["lapse_week"].to_numpy(), year_on)
+    done["handover_rate"] = np.where(reached(window_end(cfg, start, policy), horizon), handed, np.nan)
+    done["completer_retention_52w"] = np.where(reached(year_on, horizon), kept, np.nan)
+    per_rep = done.groupby([by, "replication"])[list(RATES_BY)].mean()  # NaN (not reached) left out
     rows = [
-        (group, metric, *interval(values[col]))
+        (group, metric, *interval(values[metric]))
         for group, values in per_rep.groupby(level=0)
-        for metric, col in (("handover_rate", "handed"), ("retention_52w", "retention_52w"))
+        for metric in RATES_BY
     ]
     return pd.DataFrame(rows, columns=["group", "metric", "mean", "ci_low", "ci_high"])

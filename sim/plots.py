@@ -29,6 +29,7 @@ LABELS = {
     "active_52w": "active in an association 52 weeks after (% of starters)",
     "cost_per_retained_52w": "municipal cost per citizen retained at 52 weeks (DKK)",
     "cost_municipality": "municipal cost over the horizon (DKK)",
+    "completer_retention_52w": "club member 52 weeks after programme end (% of completers)",
 }
 FONT_SIZE = 11
 DKK = FuncFormatter(lambda value, _: f"{value:,.0f}")
@@ -104,7 +105,7 @@ def cost_figure(table: pd.DataFrame) -> Figure:
 def group_rates_figure(tables: Mapping[str, pd.DataFrame], title: str) -> Figure:
     """Handover and 52-week retention per group of citizens, one bar per run, with 95% intervals
     (`tables`: run name -> `sim.analysis.rates_by` table)."""
-    metrics = ("handover_rate", "retention_52w")
+    metrics = ("handover_rate", "completer_retention_52w")
     fig = Figure(figsize=(11, 4.5), layout="constrained")
     axes = fig.subplots(1, 2, sharey=True)
     groups = list(dict.fromkeys(g for t in tables.values() for g in t["group"]))
@@ -116,8 +117,7 @@ def group_rates_figure(tables: Mapping[str, pd.DataFrame], title: str) -> Figure
             ax.bar(x + (i - (len(tables) - 1) / 2) * width, rows["mean"], width, yerr=err, capsize=3,
                    color=f"C{i}", alpha=0.85, label=name)
         ax.set_xticks(x, [str(g) for g in groups], fontsize=FONT_SIZE)
-        ax.set_title(textwrap.fill(LABELS[metric].replace("% of starters", "% of completers"), 45),
-                     fontsize=FONT_SIZE)
+        ax.set_title(textwrap.fill(LABELS[metric], 45), fontsize=FONT_SIZE)
         _style(ax, percent=True)
     axes[0].legend(frameon=False, fontsize=FONT_SIZE)
     fig.suptitle(f"{title} (mean, 95% interval over replications)", fontsize=FONT_SIZE + 1)

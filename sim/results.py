@@ -18,7 +18,8 @@ import pandas as pd
 
 from sim.city import City
 from sim.config import DIAGNOSES, SimConfig, to_yaml
-from sim.metrics import summarise
+from sim.metrics import summarise, window_end
+from sim.population import plan
 from sim.states import LAPSE_REASON_NAMES
 
 WEEKLY_COUNTS = (
@@ -99,8 +100,9 @@ def _offer(raw: RawRun, city: City) -> np.ndarray:
 def _summary(raw: RawRun, cfg: SimConfig, city: City) -> pd.DataFrame:
     offer = _offer(raw, city)
     training = np.append(city.offers.training, False)[offer]  # offer -1 picks the appended False
+    ends = window_end(cfg, raw.citizens["start_week"], plan(cfg, city).policy)  # engines keep the plan's order
     summary = summarise(raw.citizens, raw.cost, cfg.programme.weeks, cfg.run.horizon_weeks,
-                        eligible=offer >= 0, training=training)
+                        eligible=offer >= 0, training=training, decision_end=ends)
     closed = ~np.isnan(raw.teams["closed_week"])
     summary["teams_closed"] = closed.sum(axis=1)
     summary["sister_teams_opened"] = (raw.teams["opened"] & city.team_is_sister).sum(axis=1)
