@@ -219,6 +219,23 @@ class EconomicsCfg:
 
 
 @dataclass
+class CostsCfg:
+    """Unit costs in DKK of what the engines and the intake plan count (sim/costs.py prices them).
+
+    Values and their [seed]/[assumed] tags: conf/costs/copenhagen.yaml and docs/model.md. The
+    Vesterbro session price, the gift card's value, subsidies and wages keep their MODEL.md keys
+    (vesterbro.price_session, vanlose.card_value, economics.*)."""
+
+    centre_session_staff: float = f_nonneg(1200.0)
+    centre_session_hall: float = f_nonneg(300.0)
+    club_session_staff: float = f_nonneg(800.0)
+    coleading_fee: float = f_nonneg(300.0)
+    trial_session: float = f_nonneg(300.0)
+    instructor_training: float = f_nonneg(6000.0)
+    coordination_week: float = f_nonneg(1500.0)
+
+
+@dataclass
 class PatientCfg:
     intercept: float = f_coef(-2.0)
     resourcefulness: float = f_coef(1.5)
@@ -354,6 +371,7 @@ class SimConfig:
     instructor: InstructorCfg = field(default_factory=InstructorCfg)
     team: TeamCfg = field(default_factory=TeamCfg)
     economics: EconomicsCfg = field(default_factory=EconomicsCfg)
+    costs: CostsCfg = field(default_factory=CostsCfg)
     patient: PatientCfg = field(default_factory=PatientCfg)
     citizen: CitizenCfg = field(default_factory=CitizenCfg)
     intake: IntakeCfg = field(default_factory=IntakeCfg)
