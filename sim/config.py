@@ -271,6 +271,11 @@ class IntakeCfg:
     cohorts_per_wave: int = f_count(2)
     wave_interval_weeks: int = f_weeks(6)
     waves: int = f_count(12)
+    # Planning (sim/intake.py): a yearly intake instead of the waves above, for `years` years; the
+    # horizon then extends itself until every starter's 52-week follow-up is reached.
+    citizens_per_year: float | None = f_nonneg(None)
+    citizens_per_year_by_centre: dict[str, float] = field(default_factory=dict, metadata={"range": "per_centre"})
+    years: int | None = f_one_up(None)
 
 
 @dataclass
@@ -401,6 +406,10 @@ def _check_value(path: str, kind: str, value: Any) -> None:
         bad = [d for d in value if d not in DIAGNOSES]
         if bad:
             raise UserError(f"{path}: unknown diagnosis {bad[0]!r}; allowed: {', '.join(DIAGNOSES)}")
+    elif kind == "per_centre":
+        bad = [k for k, v in value.items() if not (math.isfinite(v) and v >= 0)]
+        if bad:
+            raise UserError(f"{path}.{bad[0]}={value[bad[0]]!r} is out of range: expected a finite number >= 0")
     elif kind == "kind" and value not in ("sport", "patient"):
         raise UserError(f"{path}={value!r}: allowed: sport, patient")
 
@@ -471,9 +480,12 @@ def _check_weeks(cfg: SimConfig) -> None:
 
 def validate(cfg: SimConfig) -> SimConfig:
     """Check every range and cross-reference; raise `UserError` naming the first bad key."""
+    from sim import intake  # imports this module's types only
+
     _walk(cfg, "")
     _check_city(cfg)
     _check_weeks(cfg)
+    intake.check(cfg)  # a yearly intake: its own checks, and the horizon that reaches every follow-up
     return cfg
 
 
