@@ -69,6 +69,29 @@ ITEM_LABELS = {
     "coordination": "handover coordination",
 }
 
+# The unit costs behind the items: config key, what one unit is, source tag (conf/costs/*.yaml).
+UNIT_COSTS = (
+    ("costs.centre_session_staff", "centre staff per programme session at the centre", "assumed"),
+    ("costs.centre_session_hall", "the centre's hall per programme session at the centre", "assumed"),
+    ("costs.club_session_staff", "centre staff per programme session in a club (one trainer, travel)",
+     "seed: one trainer; assumed: amount"),
+    ("costs.coleading_fee", "paid to the club per session it hosts, its instructor co-leading", "assumed"),
+    ("costs.trial_session", "paid to the club per trial session held for a cohort", "assumed"),
+    ("costs.instructor_training", "per trained club instructor (34 trained in 2012-13)",
+     "seed: 34 trained; assumed: amount"),
+    ("costs.coordination_week", "handover coordination per centre-week", "assumed"),
+    ("vesterbro.price_session", "paid to the club per parallel session attended (Vesterbro)", "assumed"),
+    ("vanlose.card_value", "per redeemed gift card (Vanløse)", "assumed"),
+    ("economics.subsidy_week", "subsidy per open team per week", "assumed"),
+    ("economics.wage_week", "instructor wage per week (the municipality's cost only with "
+     "economics.municipality_pays_wages)", "assumed"),
+)
+# What the report's DKK 4 million covered that the model does not price (docs/model.md, Costs).
+NOT_MODELLED = ("project management and the sports federations' and patient associations' project staff "
+                "(DGI, DIF, DFIF, the four associations)", "training the 26 patient-association volunteers and "
+                "running their offerings", "the evaluation (115 telephone interviews, focus groups, seminars)",
+                "flyers, information and materials", "club administration of paid instructors")
+
 
 def engine_counts(shape: tuple[int, ...]) -> dict[str, np.ndarray]:
     """Zeroed counters: (replications, centres) for the vector engine, (centres,) for one model."""
