@@ -273,8 +273,8 @@ class IntakeCfg:
     waves: int = f_count(12)
     # Planning (sim/intake.py): a yearly intake instead of the waves above, for `years` years; the
     # horizon then extends itself until every starter's 52-week follow-up is reached.
+    # (city.centres.<name>.citizens_per_year sets a centre's own; the rest is split over the others.)
     citizens_per_year: float | None = f_nonneg(None)
-    citizens_per_year_by_centre: dict[str, float] = field(default_factory=dict, metadata={"range": "per_centre"})
     years: int | None = f_one_up(None)
 
 
@@ -309,6 +309,8 @@ class CentreCfg:
     resourcefulness_mean: float = f_unit_open(0.5)
     diagnosis_mix: dict[str, float] | None = field(default=None, metadata={"range": "mix"})
     modifiers: list[str] = field(default_factory=list, metadata={"range": "modifiers"})
+    # Planning: this centre's yearly intake (sim/intake.py); null = its share of intake.citizens_per_year.
+    citizens_per_year: float | None = f_nonneg(None)
     note: str = ""
 
 
@@ -406,10 +408,6 @@ def _check_value(path: str, kind: str, value: Any) -> None:
         bad = [d for d in value if d not in DIAGNOSES]
         if bad:
             raise UserError(f"{path}: unknown diagnosis {bad[0]!r}; allowed: {', '.join(DIAGNOSES)}")
-    elif kind == "per_centre":
-        bad = [k for k, v in value.items() if not (math.isfinite(v) and v >= 0)]
-        if bad:
-            raise UserError(f"{path}.{bad[0]}={value[bad[0]]!r} is out of range: expected a finite number >= 0")
     elif kind == "kind" and value not in ("sport", "patient"):
         raise UserError(f"{path}={value!r}: allowed: sport, patient")
 

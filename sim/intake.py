@@ -2,9 +2,10 @@
 
 By default the intake is the 2012-13 schedule of waves (`intake.waves` waves of
 `intake.cohorts_per_wave` cohorts every `intake.wave_interval_weeks` weeks at every centre). A
-planner can instead give a yearly intake: `intake.citizens_per_year` (the whole city, split evenly
-over the centres) or `intake.citizens_per_year_by_centre` (per centre; centres not named get none),
-for `intake.years` years (default 1). Each centre then runs round(n / cohort_size) cohorts of
+planner can instead give a yearly intake for `intake.years` years (default 1): per centre
+(`city.centres.<name>.citizens_per_year`), for the whole city (`intake.citizens_per_year`, split
+evenly over the centres), or both (the city total minus the centres' own, split evenly over the
+centres without their own value). Each centre then runs round(n / cohort_size) cohorts of
 `intake.cohort_size` a year (at least one if n > 0), spread evenly over each year's 52 weeks, so
 the simulated intake is a whole number of cohorts (`planned_per_year` says how many citizens).
 
@@ -25,17 +26,22 @@ FOLLOW_UP_WEEKS = 52
 REPLACED = ("waves", "cohorts_per_wave", "wave_interval_weeks")
 
 
+def _own(cfg: SimConfig) -> dict[str, float]:
+    return {name: c.citizens_per_year for name, c in cfg.city.centres.items() if c.citizens_per_year is not None}
+
+
 def planning(cfg: SimConfig) -> bool:
     """Whether the intake is given per year (else: the waves schedule)."""
-    return cfg.intake.citizens_per_year is not None or bool(cfg.intake.citizens_per_year_by_centre)
+    return cfg.intake.citizens_per_year is not None or bool(_own(cfg))
 
 
 def per_centre(cfg: SimConfig) -> dict[str, float]:
-    """Citizens a year each centre is asked to take in."""
-    intake, centres = cfg.intake, list(cfg.city.centres)
-    if intake.citizens_per_year is not None:
-        return {c: intake.citizens_per_year / len(centres) for c in centres}
-    return {c: float(intake.citizens_per_year_by_centre.get(c, 0.0)) for c in centres}
+    """Citizens a year each centre is asked to take in: its own value, else an even share of what
+    the city total leaves (0 without a city total)."""
+    own, total = _own(cfg), cfg.intake.citizens_per_year
+    others = [c for c in cfg.city.centres if c not in own]
+    share = (total - sum(own.values())) / len(others) if total is not None and others else 0.0
+    return {c: own.get(c, share) for c in cfg.city.centres}
 
 
 def cohorts_per_year(cfg: SimConfig) -> dict[str, int]:
@@ -80,14 +86,12 @@ def check(cfg: SimConfig) -> None:
     intake = cfg.intake
     if not planning(cfg):
         if intake.years is not None:
-            raise UserError("intake.years needs intake.citizens_per_year or intake.citizens_per_year_by_centre")
+            raise UserError("intake.years needs intake.citizens_per_year or city.centres.<name>.citizens_per_year")
         return
-    if intake.citizens_per_year is not None and intake.citizens_per_year_by_centre:
-        raise UserError("set intake.citizens_per_year (whole city) or intake.citizens_per_year_by_centre, not both")
-    unknown = [c for c in intake.citizens_per_year_by_centre if c not in cfg.city.centres]
-    if unknown:
-        raise UserError(f"intake.citizens_per_year_by_centre: unknown centre {unknown[0]!r}; "
-                        f"allowed: {', '.join(cfg.city.centres)}")
+    own = sum(_own(cfg).values())
+    if intake.citizens_per_year is not None and own > intake.citizens_per_year:
+        raise UserError(f"intake.citizens_per_year={intake.citizens_per_year:g} is less than the centres' own "
+                        f"city.centres.*.citizens_per_year ({own:g} together)")
     for key in REPLACED:
         default = getattr(IntakeCfg(), key)
         if getattr(intake, key) != default:
