@@ -41,11 +41,16 @@ class PercentTicks(Formatter):
     needs, the same for every tick (matplotlib's PercentFormatter with fixed decimals rounds 2.5%
     steps to 18/20/23/25)."""
 
+    ticks: np.ndarray = np.zeros(0)
+
+    def set_locs(self, locs: Sequence[float]) -> None:  # the axis hands over this draw's ticks
+        self.ticks = np.asarray(locs, dtype=float)
+
     def __call__(self, x: float, pos: int | None = None) -> str:
         return f"{100 * x:.{self._decimals()}f}%"
 
     def _decimals(self) -> int:
-        locs = 100 * np.asarray(self.locs, dtype=float)
+        locs = 100 * self.ticks
         for decimals in range(4):
             if np.allclose(np.round(locs, decimals), locs, atol=1e-9):
                 return decimals
