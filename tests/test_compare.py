@@ -168,7 +168,8 @@ def test_evaluate_is_the_one_computation(tmp_path):
     row = result.incremental.set_index("scenario").loc["amager"]
     ratio = row["extra_cost"] / row["extra_retained_52w"]
     assert row["cost_per_extra_retained_52w"] == pytest.approx(ratio)
-    assert result.summary_text.startswith("Over the run") and "Amager model everywhere hands over" in result.summary_text
+    text = result.summary_text
+    assert text.startswith("Over the run") and "Amager model everywhere hands over" in text
     counts = result.by_centre[(result.by_centre.metric == "started") & (result.by_centre.scenario == "amager")]
     total = result.counts[(result.counts.metric == "started") & (result.counts.scenario == "amager")]["mean"]
     assert counts["mean"].sum() == pytest.approx(float(total.iloc[0]))  # the centres add up to the city
