@@ -100,14 +100,18 @@ def prepare(names: Sequence[str], overrides: Sequence[str]) -> list[tuple[Scenar
     for s in scenarios:
         for key in sorted({_key(o) for o in s.overrides} & {_key(o) for o in overrides}):
             print(f"note: {key} on the command line replaces scenario {s.name}'s own value", file=sys.stderr)
-    first_s, first = scenarios[0], configs[0]
-    for s, cfg in zip(scenarios[1:], configs[1:], strict=True):
-        for key in ("seed", "replications"):
-            mine, theirs = getattr(cfg.run, key), getattr(first.run, key)
-            if mine != theirs:
-                raise UserError(f"scenario {s.name} runs with run.{key}={mine} but {first_s.name} with {theirs}: "
-                                f"compared scenarios share seeds and replications; set run.{key} on the command line")
+    check_paired({s.name: cfg for s, cfg in zip(scenarios, configs, strict=True)}, scenarios[0].name)
     return list(zip(scenarios, configs, strict=True))
+
+
+def check_paired(configs: Mapping[str, SimConfig], first: str) -> None:
+    """Compared scenarios share `run.seed` and `run.replications` (common random numbers)."""
+    for name, cfg in configs.items():
+        for key in ("seed", "replications"):
+            mine, theirs = getattr(cfg.run, key), getattr(configs[first].run, key)
+            if mine != theirs:
+                raise UserError(f"scenario {name} runs with run.{key}={mine} but {first} with {theirs}: "
+                                f"compared scenarios share seeds and replications; set run.{key} for all")
 
 
 COUNTS = ("started", "completed", "handed_over", "retained_26w", "retained_52w", "active_count_52w")
@@ -176,12 +180,8 @@ def evaluate(named_configs: Mapping[str, SimConfig], reference: str,
     configs = {name: to_schema(cfg) for name, cfg in named_configs.items()}
     if reference not in configs:
         raise UserError(f"reference {reference!r} is not one of the compared scenarios: {', '.join(configs)}")
+    check_paired(configs, reference)
     first = configs[reference]
-    for name, cfg in configs.items():
-        for key in ("seed", "replications"):
-            if getattr(cfg.run, key) != getattr(first.run, key):
-                raise UserError(f"scenario {name} runs with run.{key}={getattr(cfg.run, key)} but {reference} with "
-                                f"{getattr(first.run, key)}: compared scenarios share seeds and replications")
     total = len(configs) + 1
     results = {}
     for done, (name, cfg) in enumerate(configs.items(), 1):
@@ -220,20 +220,16 @@ def _centre_summaries(res: Results) -> dict[str, pd.DataFrame]:
     labels = dict(zip(city.centre_names, city.centre_labels, strict=True))
     priced = res.costs.set_index(["centre", "replication"]).sort_index()
     out = {}
+    weeks = ("start_week", "handover_week", "lapse_week", "patient_join_week", "patient_lapse_week")
     for name in city.centre_names:
-        mine = (centre == centre_index[name]).reshape(n_reps, -1)[0]
-        rows = citizens[np.tile(mine, n_reps)]
-
-        def arrays(column: str, rows: pd.DataFrame = rows) -> np.ndarray:
-            return rows[column].to_numpy(dtype=float).reshape(n_reps, -1)
-
-        arrays_ = {k: arrays(k) for k in ("start_week", "handover_week", "lapse_week", "patient_join_week",
-                                          "patient_lapse_week")}
-        arrays_["completed"] = rows["completed"].to_numpy(bool).reshape(n_reps, -1)
-        centre_offer = offer[np.tile(mine, n_reps)].reshape(n_reps, -1)
+        mine = np.tile((centre == centre_index[name]).reshape(n_reps, -1)[0], n_reps)  # same citizens every rep
+        rows = citizens[mine]
+        arrays = {k: rows[k].to_numpy(dtype=float).reshape(n_reps, -1) for k in weeks}
+        arrays["completed"] = rows["completed"].to_numpy(bool).reshape(n_reps, -1)
+        centre_offer = offer[mine].reshape(n_reps, -1)
         training = np.append(city.offers.training, False)[centre_offer]
         items = priced.loc[name]
-        summary = summarise(arrays_, items[list(COST_ITEMS)].sum(axis=1).to_numpy(), cfg.programme.weeks,
+        summary = summarise(arrays, items[list(COST_ITEMS)].sum(axis=1).to_numpy(), cfg.programme.weeks,
                             cfg.run.horizon_weeks, eligible=centre_offer >= 0, training=training)
         for column in COST_ITEMS:
             summary[column] = items[column].to_numpy()

@@ -179,12 +179,14 @@ def incremental_figure(table: pd.DataFrame, titles: Mapping[str, str] | None = N
     """Extra citizens retained at 52 weeks against extra municipal cost, each scenario against the
     reference, with 95% intervals of both paired differences (`table`: sim.analysis.incremental)."""
     fig, ax = _figure(None, (9, 6))
+    order = list(titles or {})  # a scenario keeps its colour of the other figures (its place in `titles`)
     for i, row in enumerate(table.itertuples()):
+        colour = f"C{order.index(row.scenario)}" if row.scenario in order else f"C{i + 1}"
         xerr = [[row.extra_retained_52w - row.extra_retained_52w_low], [row.extra_retained_52w_high
                                                                          - row.extra_retained_52w]]
         yerr = [[row.extra_cost - row.extra_cost_low], [row.extra_cost_high - row.extra_cost]]
         ax.errorbar(row.extra_retained_52w, row.extra_cost, xerr=xerr, yerr=yerr, fmt="o", ms=8, capsize=4,
-                    color=f"C{i + 1}", label=names_of(titles, [row.scenario])[0])
+                    color=colour, label=names_of(titles, [row.scenario])[0])
     ax.axhline(0, color="0.4", lw=1)
     ax.axvline(0, color="0.4", lw=1)
     ref = names_of(titles, [reference])[0]

@@ -101,13 +101,8 @@ def _offer(raw: RawRun, city: City) -> np.ndarray:
     return city.offers.of[raw.citizens["centre"], raw.citizens["diagnosis"]]
 
 
-def _priced(raw: RawRun, cfg: SimConfig, city: City) -> dict[str, np.ndarray]:
-    """Municipal cost by item and the club side, (R, centres + 1): sim.costs.price."""
-    trained = costs.instructors_trained(cfg, city, raw.teams)
-    return costs.price(cfg, raw.counts, costs.plan_counts(cfg, city, plan(cfg, city)), trained)
-
-
-def _summary(raw: RawRun, cfg: SimConfig, city: City, priced: dict[str, np.ndarray]) -> pd.DataFrame:
+def _summary(raw: RawRun, cfg: SimConfig, city: City, priced: dict[str, np.ndarray],
+             trained: np.ndarray) -> pd.DataFrame:
     offer = _offer(raw, city)
     training = np.append(city.offers.training, False)[offer]  # offer -1 picks the appended False
     items = {name: value.sum(axis=1) for name, value in priced.items()}
@@ -118,7 +113,7 @@ def _summary(raw: RawRun, cfg: SimConfig, city: City, priced: dict[str, np.ndarr
         summary[name] = value
     for name in ("parallel_sessions", "gift_cards", "trial_takeups"):
         summary[name] = raw.counts[name].sum(axis=1)
-    summary["instructors_trained"] = costs.instructors_trained(cfg, city, raw.teams).sum(axis=1)
+    summary["instructors_trained"] = trained.sum(axis=1)
     closed = ~np.isnan(raw.teams["closed_week"])
     summary["teams_closed"] = closed.sum(axis=1)
     summary["sister_teams_opened"] = (raw.teams["opened"] & city.team_is_sister).sum(axis=1)
@@ -188,9 +183,10 @@ def _reason_names(codes: np.ndarray) -> np.ndarray:
 
 def block_tables(raw: RawRun, cfg: SimConfig, city: City) -> dict[str, pd.DataFrame | None]:
     """The tables of one engine block; engines call this per block so raw arrays can be freed."""
-    priced = _priced(raw, cfg, city)
+    trained = costs.instructors_trained(cfg, city, raw.teams)
+    priced = costs.price(cfg, raw.counts, costs.plan_counts(cfg, city, plan(cfg, city)), trained)
     return {
-        "summary": _summary(raw, cfg, city, priced),
+        "summary": _summary(raw, cfg, city, priced, trained),
         "costs": costs.table(priced, raw.replication, city.centre_names),
         "weekly": _weekly(raw, city) if cfg.run.weekly_table else None,
         "teams": _teams(raw, city),
