@@ -351,6 +351,8 @@ def incremental_markdown(result: Comparison) -> list[str]:
     for r in result.incremental.itertuples():
         ratio = "n/a" if pd.isna(r.cost_per_extra_retained_52w) else f"{r.cost_per_extra_retained_52w:,.0f}"
         bounds = f" [{r.ratio_low:,.0f}, {r.ratio_high:,.0f}]" if pd.notna(r.ratio_low) else " (unbounded)"
+        if ratio != "n/a" and r.verdict != "costs more per extra citizen":
+            ratio, bounds = page.ratio_words(r.verdict, r.cost_per_extra_retained_52w), ""
         lines.append(f"| {result.titles[r.scenario]} | {r.extra_retained_52w:+,.1f} [{r.extra_retained_52w_low:+,.1f}, "
                      f"{r.extra_retained_52w_high:+,.1f}] | {r.extra_cost:+,.0f} [{r.extra_cost_low:+,.0f}, "
                      f"{r.extra_cost_high:+,.0f}] | {ratio}{bounds if ratio != 'n/a' else ''} | {r.verdict} |")

@@ -93,11 +93,20 @@ def metric_table(table: pd.DataFrame, result: Comparison, label: dict[str, str] 
     return f"<div class='wide'><table><tr><th></th>{head}</tr>{''.join(rows)}</table></div>"
 
 
+def ratio_words(verdict: str, ratio: float) -> str:
+    """The ratio where it is not a price per extra citizen: said in words."""
+    if verdict == "saves money, retains fewer":
+        return f"saves {ratio:,.0f} DKK per citizen fewer retained"
+    return verdict
+
+
 def incremental_table(result: Comparison) -> str:
     rows = []
     for r in result.incremental.itertuples():
         if pd.isna(r.cost_per_extra_retained_52w):
             ratio = "n/a"
+        elif r.verdict != "costs more per extra citizen":
+            ratio = _e(ratio_words(r.verdict, r.cost_per_extra_retained_52w))
         else:
             bounds = (f"95%: {r.ratio_low:,.0f} to {r.ratio_high:,.0f}" if pd.notna(r.ratio_low)
                       else "interval unbounded: the extra citizens retained may be 0")
@@ -117,17 +126,20 @@ def centre_table(result: Comparison) -> str:
     """Per centre: handed over, retained at 52 weeks and municipal cost, per scenario (means)."""
     if result.by_centre.empty:
         return "<p class='note'>Not available: the run had no per-citizen table (run.citizens_table=false).</p>"
-    shown = ("handed_over", "retained_52w", "cost_municipality")
-    table = result.by_centre[result.by_centre["metric"].isin(shown)]
-    means = table.pivot_table(index="centre", columns=["metric", "scenario"], values="mean", sort=False)
-    head = "".join(f"<th>{_e(_label(m))}: {_e(result.titles[s])}</th>" for m in shown for s in result.configs)
-    rows = []
-    for centre, row in means.iterrows():
-        cells = "".join(f"<td class='n'>{_number(m, row.get((m, s)))}</td>" for m in shown for s in result.configs)
-        rows.append(f"<tr><th>{_e(centre)}</th>{cells}</tr>")
-    return (f"<div class='wide'><table><tr><th>centre</th>{head}</tr>{''.join(rows)}</table></div>"
-            "<p class='note'>Means over replications; "
-            "intervals and every other metric per centre are in by_centre.csv.</p>")
+    shown = {"handed_over": "citizens handed over", "retained_52w": "citizens retained at 52 weeks",
+             "cost_municipality": "total municipal cost (DKK)"}
+    head = "".join(f"<th>{_e(result.titles[s])}</th>" for s in result.configs)
+    tables = []
+    for metric, heading in shown.items():
+        table = result.by_centre[result.by_centre["metric"] == metric]
+        means = table.pivot_table(index="centre", columns="scenario", values="mean", sort=False)
+        rows = "".join(f"<tr><th>{_e(centre)}</th>"
+                       + "".join(f"<td class='n'>{_number(metric, row.get(s))}</td>" for s in result.configs)
+                       + "</tr>" for centre, row in means.iterrows())
+        tables.append(f"<h3>{_e(heading)}</h3><div class='wide'><table><tr><th>centre</th>{head}</tr>{rows}"
+                      "</table></div>")
+    return ("".join(tables) + "<p class='note'>Means over replications; intervals and every other metric per "
+            "centre are in by_centre.csv.</p>")
 
 
 def _png(figure: Figure) -> str:
