@@ -26,7 +26,7 @@ table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.92em; }
 th, td { border: 1px solid #ddd; padding: 0.3em 0.6em; vertical-align: top; }
 th { background: #f3f3f3; text-align: left; } td.n { text-align: right; }
 .wide { overflow-x: auto; }
-.ci, .diff { color: #555; font-size: 0.88em; display: block; } .summary li { margin: 0.4em 0; }
+.ci, .diff { color: #555; font-size: 0.88em; display: block; font-weight: normal; } .summary li { margin: 0.4em 0; }
 img { max-width: 100%; margin: 0.5em 0 1.5em; } dt { font-weight: 600; } dd { margin: 0 0 0.5em 1.2em; }
 .note { color: #555; font-size: 0.92em; }
 """
@@ -67,9 +67,11 @@ def _label(metric: str) -> str:
     return metric.removeprefix("cost_").removeprefix("club_").replace("_", " ")
 
 
-def metric_table(table: pd.DataFrame, result: Comparison, label: dict[str, str] | None = None) -> str:
+def metric_table(table: pd.DataFrame, result: Comparison, label: dict[str, str] | None = None,
+                 define: bool = False) -> str:
     """One row per metric, one column per scenario: mean, its 95% interval and the paired
-    difference to the reference with its interval."""
+    difference to the reference with its interval (`define`: the metric's definition, with its
+    denominator, under its name)."""
     scenarios = list(result.configs)
     head = "".join(f"<th>{_e(result.titles[s])}{' (reference)' if s == result.reference else ''}</th>"
                    for s in scenarios)
@@ -88,8 +90,10 @@ def metric_table(table: pd.DataFrame, result: Comparison, label: dict[str, str] 
                 f"<span class='diff'>vs reference {_number(metric, r.diff_mean, True)} "
                 f"({_number(metric, r.diff_low, True)} to {_number(metric, r.diff_high, True)})</span>")
             cells.append(f"<td class='n'>{_number(metric, r['mean'])}{ci}{diff}</td>")
-        name = (label or {}).get(metric) or _label(metric)
-        rows.append(f"<tr><th title='{_e(DEFINITIONS.get(metric, ''))}'>{_e(name)}</th>{''.join(cells)}</tr>")
+        name = _e((label or {}).get(metric) or _label(metric))
+        if define and metric in DEFINITIONS:
+            name += f"<span class='ci'>{_e(DEFINITIONS[metric])}</span>"
+        rows.append(f"<tr><th title='{_e(DEFINITIONS.get(metric, ''))}'>{name}</th>{''.join(cells)}</tr>")
     return f"<div class='wide'><table><tr><th></th>{head}</tr>{''.join(rows)}</table></div>"
 
 
@@ -199,9 +203,9 @@ and random numbers replication by replication, so differences are paired. Interv
 <h2>The scenarios and their questions</h2><table>{scenarios}</table>
 <h2>In short</h2><ul class="summary">{summary}</ul>
 <h2>Citizens</h2><p class="note">Counts over the run (mean over replications).</p>
-{metric_table(result.counts, result)}
-<h2>Rates</h2><p class="note">Each rate names its denominator under Definitions; hover a row name for it.</p>
-{metric_table(result.rates, result)}
+{metric_table(result.counts, result, define=True)}
+<h2>Rates</h2><p class="note">Each rate with its denominator under its name.</p>
+{metric_table(result.rates, result, define=True)}
 <h2>Municipal cost by item (DKK over the run) and the club side</h2>
 {metric_table(result.costs, result, item_labels)}
 <h2>Cost per additional citizen retained at 52 weeks, against {_e(result.titles[result.reference])}</h2>
