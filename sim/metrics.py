@@ -98,6 +98,8 @@ def summarise(
     out["patient_retention_52w"] = _share((in_patient & base).sum(axis=1), base.sum(axis=1))
     active = (member_at(hw, lw, at) | (in_patient & training)) & counted
     out["active_52w"] = _share(active.sum(axis=1), counted.sum(axis=1))
+    out["active_count_52w"] = active.sum(axis=1)  # citizens, for planners' counts
+    out["reached_52w"] = counted.sum(axis=1)  # starters whose 52-week follow-up the horizon reaches
     out["cost_municipality"] = cost
     out["cost_per_retained_52w"] = _share(cost, out["retained_52w"].astype(float))
     return pd.DataFrame(out)
