@@ -151,8 +151,11 @@ def _same(control: Control, base: Any, value: Any) -> bool:
 def changes(base: SimConfig, values: dict[str, Any]) -> list[str]:
     """Overrides for the controls whose input differs from the scenario's own value."""
     by_key = {c.key: c for c in controls(base) if enabled(base, c)}
+    unknown = sorted(set(values) - set(by_key))
+    if unknown:
+        raise UserError(f"{unknown[0]}: no control of the plan page sets this key")
     return [f"{key}={from_input(by_key[key], v)}" for key, v in values.items()
-            if key in by_key and not _same(by_key[key], get(base, key), v)]
+            if not _same(by_key[key], get(base, key), v)]
 
 
 @lru_cache(maxsize=64)
