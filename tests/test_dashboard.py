@@ -114,8 +114,8 @@ def test_the_page_shows_what_sim_compare_computes(board: Dashboard, tmp_path, ca
     inputs = small(board, city__centres__osterbro__policy="amager", modifiers__monthly_trial=["yes"])
     message, _ = board.start_run(1, board.default, "baseline_everywhere", inputs)
     assert message.startswith("Running as_reported + 4 change(s): 4 replications")
-    progress, total, status, disabled, run_id, cards = wait(board)
-    assert (progress, total, disabled) == (2, 2, True) and "done in" in status
+    progress, total, status, disabled, run_id, cards, message = wait(board)
+    assert (progress, total, disabled, message) == (2, 2, True, "") and "done in" in status
     run = board._run(run_id)
     assert run.plan.overrides == ("city.centres.osterbro.policy=amager", "modifiers.monthly_trial=true",
                                   "intake.waves=2", "run.replications=4")

@@ -121,18 +121,18 @@ class Dashboard:
     def poll(self, _: int) -> tuple[Any, ...]:
         """Progress of the background run; when it is done, its results everywhere they show.
 
-        Returns (progress value, progress max, status text, poll disabled, latest run id, plan cards)."""
+        Returns (progress value, progress max, status, poll disabled, latest run id, plan cards, run message)."""
         job = self.runner.current
         if job is None:
-            return 0, 1, "", True, no_update, no_update
+            return 0, 1, "", True, no_update, no_update, no_update
         if not job.finished:
             return (job.done, job.total, f"{job.label}: {job.done} of {job.total} scenarios simulated…", False,
-                    no_update, no_update)
+                    no_update, no_update, no_update)
         if job.error:
-            return 0, 1, job.error, True, no_update, no_update
+            return 0, 1, job.error, True, no_update, no_update, ""
         run = self._record(job)
         return (job.total, job.total, f"{run.label}: done in {run.seconds:.1f} s", True, run.id,
-                views.cards(run.outcome, run.plan.config))
+                views.cards(run.outcome, run.plan.config), "")
 
     def _record(self, job: Job) -> Run:
         known = next((r for r in self.runs if r.id == job.id), None)
@@ -210,7 +210,8 @@ class Dashboard:
             return no_update, no_update, no_update, f"error: {exc}"
         watch_id = max(self.watches, default=0) + 1
         self.watches = {watch_id: Watch(plan.config, rep)}  # one replication at a time
-        return watch_id, plan.config.run.horizon_weeks - 1, 0, f"{name}, replication {rep}, agent engine"
+        changed = f" + {len(plan.overrides)} change(s)" if plan.overrides else ""
+        return watch_id, plan.config.run.horizon_weeks - 1, 0, f"{name}{changed}, replication {rep}, agent engine"
 
     @staticmethod
     def play(clicks: int | None) -> tuple[bool, str]:
@@ -343,15 +344,14 @@ def watch_page() -> html.Div:
         html.H2("Watch one replication, week by week (agent engine, the current plan)"),
         html.Div([
             html.Label("Replication", className="label"),
-            dcc.Input(id="watch-replication", type="number", value=0, min=0, className="number"),
+            html.Div(dcc.Input(id="watch-replication", type="number", value=0, min=0), className="small"),
             html.Button("Start", id="watch-start"),
             html.Button("Play", id="watch-play"),
             html.Button("Next week", id="watch-step"),
             html.Span(id="watch-message", className="message"),
         ], className="buttons"),
         html.Div(id="watch-week-label", className="week"),
-        dcc.Slider(id="watch-week", min=0, max=135, step=1, value=0, marks=None,
-                   tooltip={"placement": "bottom", "always_visible": False}),
+        dcc.Slider(id="watch-week", min=0, max=135, step=1, value=0, marks=None),
         html.Div(id="watch-facts", className="status"),
         html.Div([
             html.Div([html.H3("Members per team (red: no instructor)"), dcc.Graph(id="watch-teams")],
@@ -404,7 +404,8 @@ def create_app(board: Dashboard | None = None) -> dash.Dash:
                  prevent_initial_call=True)(board.start_run)
     app.callback(Output("progress", "value"), Output("progress", "max"), Output("status", "children"),
                  Output("poll", "disabled", allow_duplicate=True), Output("latest-run", "data"),
-                 Output("plan-cards", "children"), Input("poll", "n_intervals"), prevent_initial_call=True)(board.poll)
+                 Output("plan-cards", "children"), Output("run-message", "children", allow_duplicate=True),
+                 Input("poll", "n_intervals"), prevent_initial_call=True)(board.poll)
     for target in ("results-run", "compare-run"):
         app.callback(Output(target, "options"), Output(target, "value"), Input("latest-run", "data"))(
             board.run_options)
