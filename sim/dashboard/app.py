@@ -97,7 +97,8 @@ class Dashboard:
         return ""
 
     def start_run(self, clicks: int | None, name: str, reference: str, values: list[Any]) -> tuple[str, bool]:
-        """Start a run of the plan and the reference in the background: (message, poll disabled)."""
+        """Start a run of the plan and the reference in the background: (message, poll disabled). The
+        message is empty when the run starts (the status line shows its progress), else says why not."""
         if not clicks:
             return no_update, no_update
         if self.runner.busy():
@@ -112,27 +113,28 @@ class Dashboard:
             return f"error: {exc}", True
         configs = {views.PLAN: plan.config, reference: ref}
         label = f"{name}" + (f" + {len(plan.overrides)} change(s)" if plan.overrides else "")
+        label += f", {run.replications} replications"
         job = self.runner.start(label, lambda progress: (plan, run_plan(configs, reference, progress)),
                                 total=len(configs))
         if job is None:
             return "A run is already going; please wait for it to finish, then press Run again.", False
-        return f"Running {label}: {run.replications} replications, vector engine…", False
+        return "", False
 
     def poll(self, _: int) -> tuple[Any, ...]:
         """Progress of the background run; when it is done, its results everywhere they show.
 
-        Returns (progress value, progress max, status, poll disabled, latest run id, plan cards, run message)."""
+        Returns (progress value, progress max, status, poll disabled, latest run id, plan cards)."""
         job = self.runner.current
         if job is None:
-            return 0, 1, "", True, no_update, no_update, no_update
+            return 0, 1, "", True, no_update, no_update
         if not job.finished:
-            return (job.done, job.total, f"{job.label}: {job.done} of {job.total} scenarios simulated…", False,
-                    no_update, no_update, no_update)
+            return (job.done, job.total, f"Running {job.label}: {job.done} of {job.total} scenarios simulated…",
+                    False, no_update, no_update)
         if job.error:
-            return 0, 1, job.error, True, no_update, no_update, ""
+            return 0, 1, job.error, True, no_update, no_update
         run = self._record(job)
         return (job.total, job.total, f"{run.label}: done in {run.seconds:.1f} s", True, run.id,
-                views.cards(run.outcome, run.plan.config), "")
+                views.cards(run.outcome, run.plan.config))
 
     def _record(self, job: Job) -> Run:
         known = next((r for r in self.runs if r.id == job.id), None)
@@ -404,8 +406,7 @@ def create_app(board: Dashboard | None = None) -> dash.Dash:
                  prevent_initial_call=True)(board.start_run)
     app.callback(Output("progress", "value"), Output("progress", "max"), Output("status", "children"),
                  Output("poll", "disabled", allow_duplicate=True), Output("latest-run", "data"),
-                 Output("plan-cards", "children"), Output("run-message", "children", allow_duplicate=True),
-                 Input("poll", "n_intervals"), prevent_initial_call=True)(board.poll)
+                 Output("plan-cards", "children"), Input("poll", "n_intervals"), prevent_initial_call=True)(board.poll)
     for target in ("results-run", "compare-run"):
         app.callback(Output(target, "options"), Output(target, "value"), Input("latest-run", "data"))(
             board.run_options)
