@@ -64,13 +64,14 @@ def app_page(page, server: str):
     """The page, with every request it makes recorded and checked at the end to stay on the app's host."""
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
+    page.on("websocket", lambda socket: requests.append(socket.url))
     page.set_default_timeout(TIMEOUT_MS)
     yield page
     own = urlsplit(server).netloc
     foreign = [u for u in requests if urlsplit(u).scheme not in ("data", "blob") and urlsplit(u).netloc != own]
     assert requests, "no request recorded"
     assert not foreign, f"requests left the machine: {foreign}"
-    print(f"\n{len(requests)} requests, all to {own}")
+    print(f"\n{len(requests)} requests and websockets, all to {own}")
 
 
 def headline(page) -> dict[str, str]:
@@ -104,6 +105,7 @@ def test_run_default_plan_then_change_a_centre(app_page, server: str) -> None:
     page.locator("#row-city-centres-osterbro-policy").get_by_label("amager").check()
     run = page.get_by_role("button", name="Run", exact=True)
     run.click()
+    page.wait_for_function("() => document.querySelector('#status').innerText.startsWith('Running as_reported + 1')")
     run.click()  # while the first runs: refused, and the page keeps answering
     page.wait_for_function("() => document.querySelector('#run-message').innerText.includes('already going')")
     page.wait_for_function("() => document.querySelector('#status').innerText.startsWith('Run 2:')")

@@ -11,6 +11,7 @@ Runs are kept in this process (a planner's tool on their own machine): the last 
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +75,7 @@ class Dashboard:
         self.controls: list[Control] = controls(self.base)
         self.runner = Runner()
         self.runs: deque[Run] = deque(maxlen=KEEP)
+        self._recording = threading.Lock()
         self.watches: dict[int, Watch] = {}
 
     # --- the Plan page --------------------------------------------------------------------------------------
@@ -137,13 +139,15 @@ class Dashboard:
                 views.cards(run.outcome, run.plan.config))
 
     def _record(self, job: Job) -> Run:
-        known = next((r for r in self.runs if r.id == job.id), None)
-        if known:
-            return known
-        plan, outcome = job.result
-        run = Run(job.id, f"Run {job.id}: {job.label}", plan, outcome, job.seconds)
-        self.runs.append(run)
-        return run
+        """The finished job as a kept run (once, however many polls see it finished)."""
+        with self._recording:
+            known = next((r for r in self.runs if r.id == job.id), None)
+            if known:
+                return known
+            plan, outcome = job.result
+            run = Run(job.id, f"Run {job.id}: {job.label}", plan, outcome, job.seconds)
+            self.runs.append(run)
+            return run
 
     # --- Results and Compare --------------------------------------------------------------------------------
 

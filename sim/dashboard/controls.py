@@ -11,6 +11,7 @@ disabled, so adding the key to the schema is all it takes to enable them.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, fields, is_dataclass
 from enum import Enum
 from functools import lru_cache
@@ -158,11 +159,16 @@ def changes(base: SimConfig, values: dict[str, Any]) -> list[str]:
             if not _same(by_key[key], get(base, key), v)]
 
 
+# Hydra's compose API keeps global state: the page's request threads compose one at a time.
+_COMPOSING = threading.Lock()
+
+
 @lru_cache(maxsize=64)
 def base_config(scenario: Scenario, after: tuple[str, ...] = ()) -> SimConfig:
     """A scenario composed as the dashboard runs it (overrides `after` the scenario's own); cached,
     as composing takes a tenth of a second and configs are not changed by running them."""
-    return compose_scenario(scenario, DASHBOARD_DEFAULTS, after)
+    with _COMPOSING:
+        return compose_scenario(scenario, DASHBOARD_DEFAULTS, after)
 
 
 @dataclass(frozen=True)
@@ -214,7 +220,8 @@ def make_plan(scenario_name: str, values: dict[str, Any]) -> Plan:
 def _check(overrides: tuple[str, ...]) -> None:
     """Compose the overrides alone first, as `sim.compare` does with the command line's, so a bad
     value gets the command line's message (not one prefixed with the scenario's name)."""
-    compose([*DASHBOARD_DEFAULTS, *overrides])
+    with _COMPOSING:
+        compose([*DASHBOARD_DEFAULTS, *overrides])
 
 
 _SAFE = re.compile(r"[^a-z0-9_]+")
