@@ -24,6 +24,7 @@ import pytest
 from sim.compose import compose
 from sim.dashboard.controls import DASHBOARD_DEFAULTS
 from sim.errors import UserError
+from sim.scenarios import compose_scenario, load
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -91,7 +92,7 @@ def run_and_wait(page) -> float:
     return time.perf_counter() - start
 
 
-def test_run_default_plan_then_change_a_centre(app_page, server: str) -> None:
+def test_run_default_plan_then_change_a_centre(app_page, server: str, tmp_path: Path) -> None:
     page = app_page
     page.goto(server)
     page.wait_for_selector("#row-city-centres-osterbro-policy input[value=baseline]:checked")
@@ -117,6 +118,15 @@ def test_run_default_plan_then_change_a_centre(app_page, server: str) -> None:
     page.get_by_role("link", name="Results", exact=True).click()
     page.wait_for_selector("#results-curves .main-svg")
     assert "Monte Carlo only" in page.locator("#results-content").inner_text()
+
+    page.get_by_role("link", name="Compare", exact=True).click()
+    assert "Run 1: as_reported" in page.locator("#compare-table").inner_text()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Plan as scenario YAML").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    plan = compose_scenario(load(str(path)), DASHBOARD_DEFAULTS)
+    assert plan.city.centres["osterbro"].policy.value == "amager"
 
 
 def test_bad_value_shows_the_command_line_message(app_page, server: str) -> None:
