@@ -105,7 +105,7 @@ class Dashboard:
             return no_update, no_update
         if self.runner.busy():
             job = self.runner.current
-            return (f"A run is already going ({job.label}, {job.done} of {job.total} simulated); "
+            return (f"A run is already going ({job.label}, step {job.done} of {job.total}); "
                     "please wait for it to finish, then press Run again.", False)
         try:
             plan = make_plan(name, self._values(values))
@@ -130,7 +130,7 @@ class Dashboard:
         if job is None:
             return 0, 1, "", True, no_update, no_update
         if not job.finished:
-            return (job.done, job.total, f"Running {job.label}: {job.done} of {job.total} scenarios simulated…",
+            return (job.done, job.total, f"Running {job.label}: step {job.done} of {job.total}…",
                     False, no_update, no_update)
         if job.error:
             return 0, 1, job.error, True, no_update, no_update
@@ -172,8 +172,9 @@ class Dashboard:
             return html.P("No runs yet. Every run you make is kept here, the last four side by side.",
                           className="note")
         table = views.side_by_side([(r.label, r.outcome) for r in self.runs])
-        questions = [html.Li(f"{r.label} (reference {r.outcome.reference}): {r.plan.question}") for r in self.runs]
-        return html.Div([views.frame(table, ""), html.Ul(questions, className="note")])
+        plans = [html.Li(f"{r.label}: {r.plan.question} Changes: {', '.join(r.plan.overrides) or 'none'}; "
+                         f"reference {r.outcome.reference}.") for r in self.runs]
+        return html.Div([views.frame(table), html.Ul(plans, className="note")])
 
     def download_plan(self, clicks: int | None, run_id: int | None) -> Any:
         run = self._run(run_id)
@@ -256,10 +257,8 @@ def ctx_triggered() -> str | None:
 
 
 def rows_csv(outcome: Outcome) -> str:
-    """The run's comparison table as CSV, in `sim.compare`'s comparison.csv columns."""
-    import pandas as pd
-
-    return pd.concat([outcome.counts, outcome.headline]).to_csv(index=False)
+    """The run's per-metric tables as CSV, in `sim.compare`'s comparison.csv columns."""
+    return views.rows_of(outcome).reset_index().to_csv(index=False)
 
 
 # --- layout ----------------------------------------------------------------------------------------------------

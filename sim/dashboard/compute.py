@@ -36,16 +36,18 @@ Progress = Callable[[int, int], None]
 
 @dataclass
 class Outcome:
-    """What a comparison gives the page (field names follow the planned `sim.compare.Comparison`)."""
+    """What a comparison gives the page: the fields of the planned `sim.compare.Comparison` (issue 12)
+    that exist today, same names and table shapes, so the page reads either."""
 
     reference: str
     headline: pd.DataFrame  # metric, scenario, mean, ci_low, ci_high, diff_mean, diff_low, diff_high
     counts: pd.DataFrame  # same columns, for COUNTS
     curves: dict[str, pd.DataFrame]  # scenario -> week, mean, ci_low, ci_high
-    text: str  # the Markdown table `python -m sim.compare` prints
-    costs: pd.DataFrame | None = None  # costs by item (issue 12)
-    by_centre: pd.DataFrame | None = None  # by centre (issue 12)
-    incremental: pd.DataFrame | None = None  # incremental cost per extra citizen retained (issue 12)
+    summary_text: str  # the Markdown table `python -m sim.compare` prints
+    rates: pd.DataFrame | None = None  # issue 12: rates apart from the headline
+    costs: pd.DataFrame | None = None  # issue 12: municipal cost by item, same columns as headline
+    by_centre: pd.DataFrame | None = None  # issue 12: as headline, plus a centre column
+    incremental: pd.DataFrame | None = None  # issue 12: incremental cost per extra citizen retained
 
 
 _CACHE: OrderedDict[str, tuple[pd.DataFrame, pd.DataFrame]] = OrderedDict()
@@ -77,7 +79,7 @@ def run_plan(configs: dict[str, SimConfig], reference: str, progress: Progress |
             progress(done, len(prepared))
     headline = comparison(summaries, reference)
     return Outcome(reference, headline, comparison(summaries, reference, COUNTS), curves,
-                   compare.markdown(headline, prepared, reference))
+                   summary_text=compare.markdown(headline, prepared, reference))
 
 
 @dataclass

@@ -26,6 +26,7 @@ LABELS = {
     "completed": "citizens completing it",
     "handed_over": "citizens handed over to a club team",
     "retained_52w": "still in a club team a year after their programme",
+    "active_count_52w": "active a year after their programme: club team, or patient association with training",
     "completion_rate": "completion rate (of starters)",
     "handover_rate": "handover rate (of completers)",
     "retention_26w": "in a club team 26 weeks on (of starters)",
@@ -37,10 +38,11 @@ LABELS = {
     "cost_municipality": "municipal cost",
 }
 # The headline cards: (title, count or main metric, the rate shown under it).
+# The first of the counts that the comparison has is shown (active_count_52w arrives with issue 12).
 CARDS = (
-    ("Citizens handed over", "handed_over", "handover_rate"),
-    ("Still active after a year", "retained_52w", "active_52w"),
-    ("Cost per retained citizen", "cost_per_retained_52w", "cost_municipality"),
+    ("Citizens handed over", ("handed_over",), "handover_rate"),
+    ("Still active after a year", ("active_count_52w", "retained_52w"), "active_52w"),
+    ("Cost per retained citizen", ("cost_per_retained_52w",), "cost_municipality"),
 )
 
 
@@ -61,9 +63,14 @@ def span(metric: str, low: float, high: float, signed: bool = False) -> str:
     return f"[{number(metric, low, signed)}, {number(metric, high, signed)}]"
 
 
+COMPARED = ("counts", "headline", "rates", "costs")  # the comparison-shaped tables of an outcome, in page order
+
+
 def rows_of(outcome: Outcome) -> pd.DataFrame:
-    """Headline metrics and counts in one table, indexed by (metric, scenario)."""
-    return pd.concat([outcome.counts, outcome.headline]).set_index(["metric", "scenario"])
+    """Every per-metric table the comparison has, in one, indexed by (metric, scenario)."""
+    tables = [t for t in (getattr(outcome, name, None) for name in COMPARED) if t is not None and not t.empty]
+    table = pd.concat(tables).set_index(["metric", "scenario"])
+    return table[~table.index.duplicated()]
 
 
 def cards(outcome: Outcome, cfg: SimConfig) -> html.Div:
@@ -71,23 +78,23 @@ def cards(outcome: Outcome, cfg: SimConfig) -> html.Div:
     difference to the reference."""
     table = rows_of(outcome)
     out = []
-    for title, main, sub in CARDS:
-        if (main, PLAN) not in table.index:
+    for title, mains, sub in CARDS:
+        main = next((m for m in mains if (m, PLAN) in table.index), None)
+        if main is None:
             continue
         r = table.loc[(main, PLAN)]
         lines = [
             html.Div(title, className="card-title"),
             html.Div(number(main, r["mean"]), className="card-value", **{"data-metric": main}),
             html.Div(f"95% interval {span(main, r['ci_low'], r['ci_high'])}, {covers(cfg)}", className="card-ci"),
-            html.Div(LABELS[main], className="card-note"),
+            html.Div(LABELS.get(main, main), className="card-note"),
         ]
         if (sub, PLAN) in table.index:
             s = table.loc[(sub, PLAN)]
-            lines.append(html.Div(f"{LABELS[sub]}: {number(sub, s['mean'])} {span(sub, s['ci_low'], s['ci_high'])}",
-                                  className="card-note"))
-        if outcome.reference != PLAN:
-            lines.append(html.Div(f"vs {outcome.reference}: {number(main, r['diff_mean'], True)} "
-                                  f"{span(main, r['diff_low'], r['diff_high'], True)} (paired)", className="card-diff"))
+            lines.append(html.Div(f"{LABELS.get(sub, sub)}: {number(sub, s['mean'])} "
+                                  f"{span(sub, s['ci_low'], s['ci_high'])}", className="card-note"))
+        lines.append(html.Div(f"vs {outcome.reference}: {number(main, r['diff_mean'], True)} "
+                              f"{span(main, r['diff_low'], r['diff_high'], True)} (paired)", className="card-diff"))
         out.append(html.Div(lines, className="card"))
     return html.Div(out, className="cards")
 
@@ -108,37 +115,50 @@ def curves_figure(outcome: Outcome) -> go.Figure:
     return fig
 
 
-def differences(outcome: Outcome) -> html.Table:
-    """Each metric for the plan and the reference, and their paired difference (as `sim.compare`)."""
-    table = rows_of(outcome)
-    ref = outcome.reference
-    head = html.Tr([html.Th(h) for h in ("metric", PLAN, ref, "difference (paired)")])
+def differences(table: pd.DataFrame, reference: str) -> html.Table:
+    """A comparison-shaped table (metric, scenario, mean, ci_low, ci_high, diff_*) as the plan, the
+    reference and their paired difference, one row per metric."""
+    table = table.set_index(["metric", "scenario"])
+    head = html.Tr([html.Th(h) for h in ("metric", PLAN, reference, "difference (paired)")])
     body = []
     for metric in dict.fromkeys(table.index.get_level_values(0)):
-        if (metric, PLAN) not in table.index or (metric, ref) not in table.index:
+        if (metric, PLAN) not in table.index or (metric, reference) not in table.index:
             continue
-        p, q = table.loc[(metric, PLAN)], table.loc[(metric, ref)]
+        p, q = table.loc[(metric, PLAN)], table.loc[(metric, reference)]
         body.append(html.Tr([
             html.Td(LABELS.get(metric, metric)),
             html.Td(f"{number(metric, p['mean'])} {span(metric, p['ci_low'], p['ci_high'])}"),
             html.Td(f"{number(metric, q['mean'])} {span(metric, q['ci_low'], q['ci_high'])}"),
-            html.Td("(same scenario)" if ref == PLAN else
-                    f"{number(metric, p['diff_mean'], True)} {span(metric, p['diff_low'], p['diff_high'], True)}"),
+            html.Td(f"{number(metric, p['diff_mean'], True)} {span(metric, p['diff_low'], p['diff_high'], True)}"),
         ]))
     return html.Table([html.Thead(head), html.Tbody(body)], className="table")
 
 
-def frame(df: pd.DataFrame | None, missing: str) -> html.Div:
-    """A table `sim.compare` computed, as it is; or a note saying it does not compute it yet."""
-    if df is None:
-        return html.Div(missing, className="note")
-    cells = lambda v: f"{v:,.3g}" if isinstance(v, float) else str(v)  # noqa: E731
+def frame(df: pd.DataFrame) -> html.Table:
+    """Any table as it is (numbers rounded for reading)."""
+    cells = lambda v: f"{v:,.4g}" if isinstance(v, float) else str(v)  # noqa: E731
     return html.Table([html.Thead(html.Tr([html.Th(c) for c in df.columns])),
                        html.Tbody([html.Tr([html.Td(cells(v)) for v in row]) for row in df.itertuples(index=False)])],
                       className="table")
 
 
 NOT_YET = "This version of sim.compare does not compute {} yet (issue 12 adds it; the page shows it once it does)."
+EMPTY = "sim.compare computed no {} for this run."
+
+
+def section(outcome: Outcome, name: str, what: str) -> html.Div:
+    """One of the comparison's further tables: per metric against the reference, by centre, or as it is."""
+    table = getattr(outcome, name, None)
+    if table is None:
+        return html.Div(NOT_YET.format(what), className="note")
+    if table.empty:
+        return html.Div(EMPTY.format(what), className="note")
+    if "centre" in table:
+        return html.Div([html.Details([html.Summary(str(centre)), differences(rows, outcome.reference)])
+                         for centre, rows in table.groupby("centre", sort=False)])
+    if {"metric", "scenario", "diff_mean"} <= set(table.columns):
+        return html.Div(differences(table, outcome.reference))
+    return html.Div(frame(table))
 
 
 def results(outcome: Outcome, cfg: SimConfig, label: str) -> html.Div:
@@ -150,15 +170,15 @@ def results(outcome: Outcome, cfg: SimConfig, label: str) -> html.Div:
         html.H3("Retention"),
         dcc.Graph(figure=curves_figure(outcome), config={"displayModeBar": False}, id="results-curves"),
         html.H3(f"Against {outcome.reference}"),
-        differences(outcome),
+        differences(rows_of(outcome).reset_index(), outcome.reference),
         html.H3("Incremental cost per additional citizen retained"),
-        frame(outcome.incremental, NOT_YET.format("the incremental cost")),
+        section(outcome, "incremental", "the incremental cost"),
         html.H3("Cost items"),
-        frame(outcome.costs, NOT_YET.format("costs by item")),
+        section(outcome, "costs", "costs by item"),
         html.H3("By centre"),
-        frame(outcome.by_centre, NOT_YET.format("results by centre")),
-        html.Details([html.Summary("The table as python -m sim.compare prints it"),
-                      dcc.Markdown(outcome.text, className="markdown")]),
+        section(outcome, "by_centre", "results by centre"),
+        html.Details([html.Summary("Summary from python -m sim.compare"),
+                      dcc.Markdown(outcome.summary_text, className="markdown")]),
     ])
 
 
