@@ -11,6 +11,7 @@ import socket
 from collections.abc import Sequence
 
 from sim.cli import fail
+from sim.errors import UserError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,7 +38,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parse(argv)
     from sim.dashboard.app import create_app
 
-    app = create_app()
+    try:
+        app = create_app()
+    except UserError as exc:
+        fail(exc)
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"Handover planner: http://{host}:{args.port}/  (Ctrl+C stops it)", flush=True)
     app.run(host=args.host, port=args.port, debug=False, dev_tools_disable_version_check=True)

@@ -68,6 +68,9 @@ class Dashboard:
 
     def __init__(self, scenario_dir: Path | None = None, default: str = "as_reported") -> None:
         self.scenarios = available()
+        if not self.scenarios:
+            raise UserError(f"no scenario files found in ./scenarios or {PROJECT_SCENARIOS}; the Plan page starts "
+                            "from one")
         self.default = default if default in self.scenarios else self.scenarios[0]
         self.shipped = {p.stem for p in PROJECT_SCENARIOS.glob("*.yaml")}
         self.scenario_dir = scenario_dir or PROJECT_SCENARIOS

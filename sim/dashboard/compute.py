@@ -54,14 +54,14 @@ _CACHE: OrderedDict[str, tuple[pd.DataFrame, pd.DataFrame]] = OrderedDict()
 _CACHED = 8
 
 
-def _simulated(cfg: SimConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _simulated(name: str, cfg: SimConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(summary, retention curve) of one config, through `sim.compare.run`. Kept for the last few
     configs, keyed by the resolved config's YAML: the same config and seed give the same results, so
     an unchanged reference (or a plan identical to it) is simulated once, not at every Run."""
     key = to_yaml(cfg)
     if key not in _CACHE:
-        summaries, curves = compare.run([(Scenario("config", ()), cfg)])
-        _CACHE[key] = summaries["config"], curves["config"]
+        summaries, curves = compare.run([(Scenario(name, ()), cfg)])
+        _CACHE[key] = summaries[name], curves[name]
         while len(_CACHE) > _CACHED:
             _CACHE.popitem(last=False)
     _CACHE.move_to_end(key)
@@ -74,7 +74,7 @@ def run_plan(configs: dict[str, SimConfig], reference: str, progress: Progress |
     summaries: dict[str, pd.DataFrame] = {}
     curves: dict[str, pd.DataFrame] = {}
     for done, (scenario, cfg) in enumerate(prepared, 1):
-        summaries[scenario.name], curves[scenario.name] = _simulated(cfg)
+        summaries[scenario.name], curves[scenario.name] = _simulated(scenario.name, cfg)
         if progress:
             progress(done, len(prepared))
     headline = comparison(summaries, reference)
