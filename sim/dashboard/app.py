@@ -113,7 +113,10 @@ class Dashboard:
         try:
             plan = make_plan(name, self._values(values))
             run = plan.config.run
-            ref = base_config(load(reference), (f"run.replications={run.replications}", f"run.seed={run.seed}"))
+            ref = base_config(load(reference))
+            shared = tuple(f"run.{key}={getattr(run, key)}" for key in ("replications", "seed")
+                           if getattr(ref.run, key) != getattr(run, key))  # paired: same seeds and replications
+            ref = base_config(load(reference), shared) if shared else ref
         except UserError as exc:
             return f"error: {exc}", True
         configs = {views.PLAN: plan.config, reference: ref}
