@@ -167,7 +167,8 @@ class Comparison:
 
 def evaluate(named_configs: Mapping[str, SimConfig], reference: str,
              progress: Callable[[int, int], None] | None = None, *,
-             titles: Mapping[str, str] | None = None, questions: Mapping[str, str] | None = None) -> Comparison:
+             titles: Mapping[str, str] | None = None, questions: Mapping[str, str] | None = None,
+             simulate_one: Callable[[SimConfig], Results] = simulate) -> Comparison:
     """Run each named config and compare it with `reference` (one of the names).
 
     The configs must share `run.seed` and `run.replications` (common random numbers: replication
@@ -176,7 +177,8 @@ def evaluate(named_configs: Mapping[str, SimConfig], reference: str,
     (total = scenarios + 1). `titles` and `questions` give readable names and the question each
     scenario answers (default: the name, spaced out; no question). Raises UserError if the
     reference is not among the names or the configs cannot be paired. Deterministic for given
-    configs.
+    configs. `simulate_one` runs one config (default `sim.simulate`; the dashboard passes a cached one,
+    which is valid because the same config and seed give the same results).
     """
     configs = {name: to_schema(cfg) for name, cfg in named_configs.items()}
     if reference not in configs:
@@ -186,7 +188,7 @@ def evaluate(named_configs: Mapping[str, SimConfig], reference: str,
     total = len(configs) + 1
     results = {}
     for done, (name, cfg) in enumerate(configs.items(), 1):
-        results[name] = simulate(cfg)
+        results[name] = simulate_one(cfg)
         if progress:
             progress(done, total)
     summaries = {name: res.summary for name, res in results.items()}
