@@ -94,8 +94,8 @@ def reading(method: str, output: str, table: pd.DataFrame, spec: Spec) -> str:
                 f"{top['S1']:.0%} of its variance over the ranges, {top['ST']:.0%} with its interactions.")
         small = table[table["ST"] < NEGLIGIBLE_ST]["parameter"].tolist()
         limit = f"less than {NEGLIGIBLE_ST:.0%} of the variance"
-    follow = ", ".join(f"{p}" for p in table["parameter"].iloc[1:3])
-    text = f"{lead} Next come {follow}."
+    follow = [p for p in table["parameter"].iloc[1:3] if p not in small]
+    text = f"{lead} Next come {' and '.join(follow)}." if follow else lead
     if small:
         text += f" {len(small)} of {len(table)} parameters move it by {limit}: {', '.join(small)}."
     return text
