@@ -8,8 +8,9 @@
 - `cli`: `python -m sim.sensitivity` (see README, "Sensitivity analysis").
 """
 
+from sim.sensitivity.cli import base_config
 from sim.sensitivity.design import SimulationModel, evaluate, sample
 from sim.sensitivity.indices import indices
 from sim.sensitivity.spec import Spec, load
 
-__all__ = ["Spec", "SimulationModel", "evaluate", "indices", "load", "sample"]
+__all__ = ["base_config", "Spec", "SimulationModel", "evaluate", "indices", "load", "sample"]
