@@ -139,7 +139,8 @@ HOW_TO_READ = {
 def markdown(method: str, spec: Spec, table: pd.DataFrame, settings: dict[str, object]) -> str:
     """`report.md`: the run's settings, how to read the indices, then per output a plain reading and
     the ranked table."""
-    lines = [f"# Sensitivity analysis: {spec.name} ({'Morris' if method == 'morris' else "Sobol'"})", ""]
+    title = "Morris" if method == "morris" else "Sobol'"
+    lines = [f"# Sensitivity analysis: {spec.name} ({title})", ""]
     lines += [f"- {k}: {v}" for k, v in settings.items()]
     lines += ["", HOW_TO_READ[method], "",
               "Intervals (±) are 95% bootstrap intervals of the indices over the design (SALib). Each design "
