@@ -52,13 +52,15 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("items", nargs="*", metavar="SPEC|KEY=VALUE",
                         help=f"a spec (name in conf/sensitivity/: {', '.join(available())}; or a path; "
                         f"default {DEFAULT_SPEC}) and overrides applied to every design point")
-    parser.add_argument("--method", choices=designs.METHODS, default="morris")
+    parser.add_argument("--method", choices=designs.METHODS, default="morris",
+                        help="Morris screening (mu*, sigma) or Sobol' indices (S1, ST); default morris")
     parser.add_argument("--n", type=int, help="Morris trajectories (default 20) or Sobol' base samples, "
                         "a power of two (default 256)")
-    parser.add_argument("--replications", type=int, default=100, help="replications per design point")
+    parser.add_argument("--replications", type=int, default=100, help="replications per design point (default 100)")
     parser.add_argument("--seed", type=int, default=0, help="seeds the design and the bootstrap; the "
-                        "simulation's random numbers come from run.seed, the same at every point")
-    parser.add_argument("--n-jobs", type=int, default=os.cpu_count() or 1, help="parallel processes")
+                        "simulation's random numbers come from run.seed, the same at every point (default 0)")
+    parser.add_argument("--n-jobs", type=int, default=os.cpu_count() or 1,
+                        help="parallel processes (default: all cores)")
     parser.add_argument("--out", help="output folder (default: results/sensitivity/<time>)")
     args = parser.parse_intermixed_args(argv)
     specs = [i for i in args.items if "=" not in i]
