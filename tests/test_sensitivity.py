@@ -134,6 +134,21 @@ def test_command_writes_everything_and_resumes(tmp_path, monkeypatch, capsys):
     assert exit_.value.code == 2 and "another seed" in capsys.readouterr().err
 
 
+def test_command_sobol_writes_its_columns_bars_and_report(tmp_path):
+    spec = tmp_path / "two.yaml"
+    spec.write_text("parameters:\n  handover.intercept: {low: -5.6, high: -3.6}\n"
+                    "  patient.intercept: {low: -3, high: -1}\noutputs: [patient_uptake]\n")
+    out = tmp_path / "out"
+    cli.main([str(spec), *SMALL, "--method", "sobol", "--n", "4", "--replications", "2", "--n-jobs", "1",
+              "--out", str(out)])
+    table = pd.read_csv(out / "indices.csv")
+    assert list(table.columns) == ["output", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
+    assert table["parameter"].iloc[0] == "patient.intercept"  # ranked by ST
+    assert len(pd.read_parquet(out / "design.parquet")) == 4 * (2 + 2)
+    assert (out / "patient_uptake.png").stat().st_size > 10_000
+    assert "(Sobol')" in (out / "report.md").read_text() and "| ST |" in (out / "report.md").read_text()
+
+
 BAD = {
     "unknown key": ("parameters:\n  handover.nope: {low: 0, high: 1}\n", "handover.nope"),
     "unknown entity": ("parameters:\n  city.teams.nope.capacity: {low: 1, high: 9}\n", "nope"),
