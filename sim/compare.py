@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim import plots
+from sim import ensemble, plots  # issue 10: ensemble
 from sim.analysis import comparison, retention_curve
 from sim.cli import check_writable, fail, timestamp
 from sim.compose import compose
@@ -41,10 +41,14 @@ from sim.errors import UserError
 from sim.report import PERCENT
 from sim.scenarios import Scenario, available, compose_scenario, load
 from sim.simulate import simulate
+from sim.uncertainty import explain  # issue 10
 
 DEFAULT_OUT = Path("results") / "compare"
 # Comparisons do not use the weekly table; the per-citizen table feeds the retention curves.
 DEFAULTS = ("run.weekly_table=false",)
+# issue 10: spread replications over the calibration ensemble when one is shipped (run.uncertainty=none
+# on the command line turns it off).
+DEFAULTS += ("run.uncertainty=ensemble",) if ensemble.path("copenhagen").is_file() else ()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -142,7 +146,8 @@ def markdown(table: pd.DataFrame, prepared: list[tuple[Scenario, SimConfig]], re
         lines.append(f"| {label} | {r.scenario} | {_cell(m, r.mean)} | {ci} | {diff} | {diff_ci} |")
         previous = m
     lines += ["", "Intervals: 95% confidence intervals of the mean over replications; differences are paired "
-              "by replication. pp = percentage points. Metrics not simulated are left out."]
+              "by replication. pp = percentage points. Metrics not simulated are left out.",
+              "", explain(cfg)]  # issue 10
     return "\n".join(lines)
 
 
