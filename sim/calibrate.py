@@ -96,12 +96,12 @@ def _work(out: Path, base: SimConfig, spec: specs.Spec, seed: int, worker: int, 
     if phase == st.SEARCH:
         st.search(study, base, spec, trials)
     else:
-        st.run_ensemble(study, base, spec)
+        st.run_queued(study, base, spec)
 
 
 def _phase(args, out, base, spec, fingerprint, phase, study, bar) -> None:
     def tick() -> None:
-        bar.n = len(st.finished(study, st.SEARCH)) + len(st.finished(study, st.ENSEMBLE))
+        bar.n = sum(len(st.finished(study, p)) for p in (st.SEARCH, st.CURVATURE, st.ENSEMBLE))
         bar.refresh()
 
     extra = args.n_jobs - 1
@@ -112,7 +112,7 @@ def _phase(args, out, base, spec, fingerprint, phase, study, bar) -> None:
         if phase == st.SEARCH:
             st.search(study, base, spec, args.trials, tick)
         else:
-            st.run_ensemble(study, base, spec, tick)
+            st.run_queued(study, base, spec, tick)
         for f in futures:
             f.result()
     finally:
@@ -130,8 +130,10 @@ def write(out: Path, args: argparse.Namespace, base: SimConfig, spec: specs.Spec
     if len(table):
         ens_eval = st.evaluate(_with_ensemble(base), spec, {}, holdout=True, ensemble_table=table)
     fit = outputs.fit_table(spec, best_eval, ens_eval)
-    ident = outputs.identifiability(spec, table, values, ess)
+    local = st.conditional_sd(spec, study) if "curvature" in study.user_attrs else None
+    ident = outputs.identifiability(spec, table, values, ess, local)
     info = dict(trials=len(st.finished(study, st.SEARCH)), ensemble=len(st.finished(study, st.ENSEMBLE)),
+                probes=len(st.finished(study, st.CURVATURE)),
                 replications=args.replications, seed=args.seed, run_seed=base.run.seed, overrides=args.overrides,
                 best_objective=min(t.value for t in study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))),
                 ensemble_sets=len(table), ess=ess)
@@ -163,11 +165,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         study = st.open_study(out, spec, base, args.seed, 0, fingerprint)
     except UserError as exc:
         fail(exc)
-    total = args.trials + args.ensemble
-    with tqdm(total=total, desc=f"calibrating {spec.name}", unit="trial") as bar:
+    probes = 2 * len(spec.parameters) if args.ensemble else 0
+    with tqdm(total=args.trials + probes + args.ensemble, desc=f"calibrating {spec.name}", unit="trial") as bar:
         _phase(args, out, base, spec, fingerprint, st.SEARCH, study, bar)
-        st.enqueue_ensemble(study, spec, args.ensemble, args.seed)
-        _phase(args, out, base, spec, fingerprint, st.ENSEMBLE, study, bar)
+        if args.ensemble:
+            st.enqueue_curvature(study, spec)
+            _phase(args, out, base, spec, fingerprint, st.CURVATURE, study, bar)
+            st.enqueue_ensemble(study, spec, args.ensemble, args.seed)
+            _phase(args, out, base, spec, fingerprint, st.ENSEMBLE, study, bar)
     text = write(out, args, base, spec, study)
     print(text)
     print(f"\ncalibration written to {out}", file=sys.stderr)

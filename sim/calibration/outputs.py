@@ -109,41 +109,46 @@ def _weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
 MIN_ESS = 10
 
 
-def identifiability(spec: Spec, ensemble: pd.DataFrame, best: dict[str, float], ess: float) -> pd.DataFrame:
+def identifiability(spec: Spec, ensemble: pd.DataFrame, best: dict[str, float], ess: float,
+                    local_sd: np.ndarray | None = None) -> pd.DataFrame:
     """Per parameter: prior spread vs the ensemble's (posterior) spread, and a verdict.
 
     Prior sd: `prior_sd` where given, else the sd of a uniform over the search range. The ratio
     posterior sd / prior sd below 0.5 is read as "pinned down", 0.5-0.8 "partly", above 0.8 "not
     pinned down" (the data leave the parameter about where the prior had it). With an effective
-    sample size below MIN_ESS the spread says nothing: the verdict is "unknown (ensemble too small)"."""
+    sample size below MIN_ESS the ensemble's spread says nothing and the verdict falls back on the local
+    sd (the objective's curvature at the best set, other parameters held: it understates the spread
+    along ridges, so such a verdict is marked "(local)")."""
     w = ensemble["weight"].to_numpy(float)
     rows = []
-    for p in spec.parameters:
+    for j, p in enumerate(spec.parameters):
+        local = float(local_sd[j]) if local_sd is not None else np.nan
         prior_sd = p.prior_sd if p.prior_sd is not None else (p.high - p.low) / np.sqrt(12)
         x = ensemble[p.key].to_numpy(float) if len(ensemble) else np.array([np.nan])
         ww = w if len(ensemble) else np.array([1.0])
         mean = float(np.sum(ww * x))
         sd = float(np.sqrt(np.sum(ww * (x - mean) ** 2)))
-        ratio = sd / prior_sd
+        use_local = not ess >= MIN_ESS
+        ratio = (local if not np.isnan(local) else np.inf) / prior_sd if use_local else sd / prior_sd
         verdict = "pinned down" if ratio < 0.5 else ("partly" if ratio < 0.8 else "not pinned down")
-        if not ess >= MIN_ESS:
-            verdict = "unknown (ensemble too small)"
+        if use_local:
+            verdict = "unknown (no upward curvature)" if np.isnan(local) else f"{verdict} (local)"
         rows.append({"parameter": p.key, "best": best[p.key], "posterior_mean": mean, "posterior_sd": sd,
                      "low": _weighted_quantile(x, ww, 0.025), "high": _weighted_quantile(x, ww, 0.975),
-                     "prior_sd": prior_sd, "sd_ratio": ratio, "verdict": verdict})
+                     "local_sd": local, "prior_sd": prior_sd, "sd_ratio": ratio, "verdict": verdict})
     return pd.DataFrame(rows)
 
 
 def identifiability_figure(table: pd.DataFrame) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(7, 0.3 * len(table) + 1.5))
     y = np.arange(len(table))[::-1]
-    colours = table.verdict.map({"pinned down": "tab:green", "partly": "tab:olive", "not pinned down": "tab:red"}
-                                ).fillna("tab:grey")
-    ax.barh(y, table.sd_ratio, color=colours)
+    colours = table.verdict.str.replace(" (local)", "").map(
+        {"pinned down": "tab:green", "partly": "tab:olive", "not pinned down": "tab:red"}).fillna("tab:grey")
+    ax.barh(y, np.minimum(table.sd_ratio, 2.0), color=colours)
     ax.axvline(0.5, color="grey", ls=":")
     ax.axvline(0.8, color="grey", ls=":")
     ax.set_yticks(y, table.parameter, fontsize=7)
-    ax.set_xlabel("posterior sd / prior sd (ensemble); < 0.5 pinned down, > 0.8 not")
+    ax.set_xlabel("posterior sd / prior sd (ensemble, or local where marked); < 0.5 pinned down, > 0.8 not")
     fig.tight_layout()
     return fig
 
@@ -152,24 +157,28 @@ def report(spec: Spec, fit: pd.DataFrame, ident: pd.DataFrame, info: dict) -> st
     """report.md: method, fit, identifiability, in a form a researcher can paste from."""
     lines = [
         f"# Calibration: {spec.name}", "",
-        f"{info['trials']} search trials (Optuna CMA-ES, seed {info['seed']}) and {info['ensemble']} ensemble "
-        f"proposals, {info['replications']} replications each, vector engine, common random numbers "
-        f"(run.seed {info['run_seed']} in every trial); overrides: {' '.join(info['overrides']) or 'none'}.", "",
+        f"{info['trials']} search trials (Optuna CMA-ES, seed {info['seed']}), {info['probes']} curvature probes "
+        f"and {info['ensemble']} ensemble proposals, {info['replications']} replications each, vector engine, "
+        f"common random numbers (run.seed {info['run_seed']} in every trial); "
+        f"overrides: {' '.join(info['overrides']) or 'none'}.", "",
         f"Best objective (negative log-likelihood + priors): {info['best_objective']:.2f}. "
         f"Ensemble: {info['ensemble_sets']} weighted sets, effective sample size {info['ess']:.1f} of "
         f"{info['ensemble']} importance-weighted proposals (weights ∝ exp(-objective)/q, q a defensive Gaussian "
         "mixture around the best trial; see sim/calibration/study.py).", "",
         "## Fit", "", fit_markdown(fit), "",
         "## Parameters: what the data pin down", "",
-        "| parameter | best | posterior mean | 95% interval | prior sd | sd ratio | verdict |",
-        "|---|--:|--:|---|--:|--:|---|",
+        "| parameter | best | posterior mean | 95% interval | local sd | prior sd | sd ratio | verdict |",
+        "|---|--:|--:|---|--:|--:|--:|---|",
     ]
     for r in ident.itertuples():
         lines.append(f"| {r.parameter} | {r.best:.3g} | {r.posterior_mean:.3g} | [{r.low:.3g}, {r.high:.3g}] | "
-                     f"{r.prior_sd:.3g} | {r.sd_ratio:.2f} | {r.verdict} |")
-    lines += ["", "Posterior: the importance-weighted ensemble (Monte Carlo error in the objective included). "
-              "An effective sample size below about 20 makes these spreads rough; a parameter marked "
-              "'not pinned down' is one the data cannot determine: its value is the prior's."]
+                     f"{r.local_sd:.3g} | {r.prior_sd:.3g} | {r.sd_ratio:.2f} | {r.verdict} |")
+    lines += ["", "Posterior mean, 95% interval: the importance-weighted ensemble. Local sd: from the "
+              "objective's curvature at the best set with the other parameters held (it understates the "
+              "spread along ridges, e.g. the intercept against all attractivenesses). sd ratio: posterior sd "
+              f"(or local sd where the verdict says '(local)', used when the ensemble's effective sample size "
+              f"is below {MIN_ESS}) over prior sd; < 0.5 pinned down, 0.5-0.8 partly, > 0.8 not pinned down: "
+              "the data cannot determine it and its value is about the prior's."]
     return "\n".join(lines)
 
 

@@ -6,11 +6,13 @@
    numbers, so differences between trials are the parameters' doing) and scores the targets: the
    objective is the summed negative log-likelihood plus the priors' penalties.
    The first trial is the prior point (MODEL.md §8 values), for the record.
-2. **Ensemble.** Around the best trial, a defensive Gaussian mixture q (0.8·N(best, Σ) +
-   0.2·N(best, 4Σ), truncated to the search box; Σ the covariance of the search trials weighted by
-   exp(-(objective - min)/τ), τ the smallest power of 2 giving an effective sample size ≥ 2 per
-   parameter) proposes `ensemble` parameter sets, enqueued in the same study. Their importance
-   weights w ∝ exp(-objective)/q approximate the posterior (likelihood × prior) of the parameters.
+2. **Curvature.** 2d probes at the best trial ± a small step along each parameter give the
+   objective's second differences: the local (conditional) sd of each parameter.
+3. **Ensemble.** Around the best trial, a defensive Gaussian mixture q (0.8·N(best, Σ) +
+   0.2·N(best, 4Σ), truncated to the search box; Σ: the local sds × 1.5, correlations from the
+   search trials near the best, see `proposal`) proposes `ensemble` parameter sets, enqueued in
+   the same study. Their importance weights w ∝ exp(-objective)/q approximate the posterior
+   (likelihood × prior) of the parameters; their effective sample size says how well.
 
 The study lives in a journal file (`study.journal` in the output folder, Optuna's
 `JournalFileBackend`): the same command resumes it without repeating finished trials, and several
@@ -43,7 +45,7 @@ from sim.simulate import simulate
 
 STUDY = "calibration"
 JOURNAL = "study.journal"
-SEARCH, ENSEMBLE = "search", "ensemble"
+SEARCH, CURVATURE, ENSEMBLE = "search", "curvature", "ensemble"
 DEFENSIVE = (0.8, 0.2)  # mixture shares of N(best, Σ) and N(best, 4Σ)
 
 
@@ -172,17 +174,72 @@ def ess(w: np.ndarray) -> float:
     return float(1.0 / np.sum(w * w))
 
 
+def step_sizes(spec: Spec) -> np.ndarray:
+    """The curvature probes' step per parameter: a quarter of its prior sd (or of its range's sd), large
+    enough that Monte Carlo noise in the objective does not dominate the second difference."""
+    steps = [0.25 * (p.prior_sd if p.prior_sd is not None else (p.high - p.low) / np.sqrt(12))
+             for p in spec.parameters]
+    return np.array([max(step, 1.0) if p.integer else step for p, step in zip(spec.parameters, steps, strict=True)])
+
+
+def enqueue_curvature(study: optuna.Study, spec: Spec) -> None:
+    """Enqueue, once, the 2d probes best ± step along each parameter (the objective's local curvature)."""
+    if "curvature" in study.user_attrs:
+        return
+    x, y = _matrix(spec, finished(study, SEARCH))
+    centre = x[np.argmin(y)]
+    study.set_user_attr("curvature", {"centre": centre.tolist(), "value": float(y.min())})
+    for j, step in enumerate(step_sizes(spec)):
+        for sign in (-1.0, 1.0):
+            point = centre.copy()
+            point[j] = min(max(point[j] + sign * step, spec.parameters[j].low), spec.parameters[j].high)
+            params = {p.key: (int(round(v)) if p.integer else float(v))
+                      for p, v in zip(spec.parameters, point, strict=True)}
+            study.enqueue_trial(params, user_attrs={"phase": CURVATURE, "axis": j, "sign": sign})
+
+
+def conditional_sd(spec: Spec, study: optuna.Study) -> np.ndarray:
+    """Per parameter, 1/sqrt(second difference of the objective) at the best search trial: the sd of
+    the local normal approximation holding the other parameters at their best values (NaN where the
+    objective does not curve upwards, e.g. a flat or noisy direction)."""
+    info = study.user_attrs["curvature"]
+    centre, f0 = np.array(info["centre"]), info["value"]
+    out = np.full(len(spec.parameters), np.nan)
+    probes: dict[int, dict[float, tuple[float, float]]] = {}
+    for t in finished(study, CURVATURE):
+        j = t.user_attrs["axis"]
+        probes.setdefault(j, {})[t.user_attrs["sign"]] = (t.params[spec.parameters[j].key], t.value)
+    for j, pair in probes.items():
+        if len(pair) < 2:
+            continue
+        (xl, fl), (xh, fh) = pair[-1.0], pair[1.0]
+        hl, hh = centre[j] - xl, xh - centre[j]
+        if hl <= 0 or hh <= 0:
+            continue
+        second = 2 * (fh * hl + fl * hh - f0 * (hl + hh)) / (hl * hh * (hl + hh))
+        if second > 0:
+            out[j] = 1.0 / np.sqrt(second)
+    return out
+
+
 def proposal(spec: Spec, study: optuna.Study) -> tuple[np.ndarray, np.ndarray, float]:
-    """(mean, covariance, τ) of the ensemble's proposal, from the search trials."""
+    """(mean, covariance, τ) of the ensemble's proposal: centred on the best trial; scales from the
+    local curvature (×1.5; the prior's sd where the objective is flat), correlations from the search
+    trials weighted by exp(-(objective - min)/τ) (half-way shrunk towards none)."""
     x, y = _matrix(spec, finished(study, SEARCH))
     d = len(spec.parameters)
     tau = 1.0
     while ess(weights_of(y, tau=tau)) < min(2 * d, len(y)) and tau < 2**20:
         tau *= 2
     w = weights_of(y, tau=tau)
-    width = np.array([p.high - p.low for p in spec.parameters])
-    cov = np.atleast_2d(np.cov(x.T, aweights=w)) + np.diag((0.01 * width) ** 2)
-    return x[np.argmin(y)], cov, tau
+    cov_w = np.atleast_2d(np.cov(x.T, aweights=w))
+    sd_w = np.sqrt(np.clip(np.diag(cov_w), 1e-12, None))
+    corr = np.nan_to_num(cov_w / np.outer(sd_w, sd_w))
+    corr = 0.5 * corr + 0.5 * np.eye(d)
+    prior = step_sizes(spec) * 4
+    sd = 1.5 * np.where(np.isnan(local := conditional_sd(spec, study)), prior, np.minimum(local, prior))
+    centre = np.array(study.user_attrs["curvature"]["centre"])
+    return centre, corr * np.outer(sd, sd), tau
 
 
 def log_q(x: np.ndarray, mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
@@ -224,9 +281,9 @@ def enqueue_ensemble(study: optuna.Study, spec: Spec, n: int, seed: int) -> None
         study.enqueue_trial(params, user_attrs={"phase": ENSEMBLE, "log_q": float(value)})
 
 
-def run_ensemble(study: optuna.Study, base: SimConfig, spec: Spec, on_trial: Callable[[], None] = lambda: None
-                 ) -> None:
-    """Evaluate the queued ensemble proposals (shared with any parallel process)."""
+def run_queued(study: optuna.Study, base: SimConfig, spec: Spec, on_trial: Callable[[], None] = lambda: None
+               ) -> None:
+    """Evaluate the queued trials (curvature probes, ensemble proposals; shared with parallel processes)."""
     def stop(study: optuna.Study, _: Any) -> None:
         on_trial()
         if not study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
