@@ -15,6 +15,9 @@ from sim.calibration.targets import Observed
 from sim.compose import compose
 from sim.errors import UserError
 from sim.params import apply
+from sim.run import _with_scenario
+from sim.scenarios import compose_scenario
+from sim.scenarios import load as load_scenario
 from sim.simulate import simulate
 
 # Small and fast: three intake waves, the Amager district's teams in focus.
@@ -153,6 +156,15 @@ def test_parameter_recovery(tmp_path):
     for name in ("best.yaml", "ensemble.parquet", "fit.csv", "fit.md", "fit.png", "identifiability.csv",
                  "identifiability.png", "report.md"):
         assert (out / name).is_file(), name
+    scenario = load_scenario(str(out / "best.yaml"))  # best.yaml is a scenario file
+    assert compose_scenario(scenario).handover.intercept == pytest.approx(best["handover.intercept"], abs=1e-3)
     fit = pd.read_csv(out / "fit.csv")
     assert fit.best_inside[fit.kind == "target"].all()
     assert np.isclose(pd.read_parquet(out / "ensemble.parquet").weight.sum(), 1.0)
+
+
+def test_sim_run_takes_a_scenario_with_overrides_on_top():
+    expanded = _with_scenario(["run.replications=3", "scenario=amager_everywhere"])
+    assert expanded == [*load_scenario("amager_everywhere").overrides, "run.replications=3"]
+    with pytest.raises(UserError, match="one scenario"):
+        _with_scenario(["scenario=a,b"])
