@@ -11,6 +11,7 @@ deliberately, then regenerate the golden baselines (`python -m tests.update_base
 from __future__ import annotations
 
 import sys
+import textwrap
 from datetime import date
 from pathlib import Path
 
@@ -36,9 +37,10 @@ def install(result: Path, city: str = "copenhagen") -> list[Path]:
     best = yaml.safe_load((result / "best.yaml").read_text(encoding="utf-8"))
     report = (result / "report.md").read_text(encoding="utf-8").splitlines()
     fitted = {k: v for k, v in best.items() if k in pd.read_parquet(result / "ensemble.parquet").columns}
-    header = [f"# Calibrated values (docs/calibration.md): sim.calibrate, result {result.name}, installed "
-              f"{date.today().isoformat()} by python -m sim.calibration.install.", f"# {report[2]}",
-              "# params=prior gives the priors (MODEL.md §8) instead."]
+    text = (f"Calibrated values (docs/calibration.md): sim.calibrate, result {result.name}, installed "
+            f"{date.today().isoformat()} by python -m sim.calibration.install. {report[2]} "
+            "params=prior gives the priors (MODEL.md §8) instead.")
+    header = [f"# {line}" for line in textwrap.wrap(text, 98)]
     files = {
         PARAMS_FOLDER / "calibrated.yaml": {k: v for k, v in fitted.items() if not k.startswith("city.")},
         PARAMS_FOLDER / "city" / f"calibrated_{city}.yaml": {k: v for k, v in fitted.items() if k.startswith("city.")},
