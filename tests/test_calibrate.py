@@ -7,8 +7,10 @@ import textwrap
 
 import numpy as np
 import pytest
+import yaml
 
 from sim.calibrate import main, parse, prepare, summary_columns
+from sim.calibration import install
 from sim.calibration import study as st
 from sim.calibration.spec import load
 from sim.calibration.targets import Observed
@@ -131,7 +133,7 @@ def test_an_interrupted_study_resumes_without_repeating_finished_trials(tmp_path
 
 
 @pytest.mark.slow
-def test_parameter_recovery(tmp_path):
+def test_parameter_recovery(tmp_path, monkeypatch):
     """Observations made by the model at known values (the mean of 200 replications with another
     seed) are fitted back: the best trial has both parameters within 0.35 of the truth (the prior
     point, trial 0, is 0.6 and 1.0 away), and the outputs are written."""
@@ -158,6 +160,12 @@ def test_parameter_recovery(tmp_path):
         assert (out / name).is_file(), name
     scenario = load_scenario(str(out / "best.yaml"))  # best.yaml is a scenario file
     assert compose_scenario(scenario).handover.intercept == pytest.approx(best["handover.intercept"], abs=1e-3)
+    monkeypatch.setattr(install, "PARAMS_FOLDER", tmp_path / "params")  # not the project's conf/
+    (tmp_path / "params" / "city").mkdir(parents=True)
+    written = install.install(out, "copenhagen")
+    assert yaml.safe_load(written[0].read_text())["handover"]["intercept"] == pytest.approx(
+        best["handover.intercept"], abs=1e-3)
+    assert "b1908_football" in yaml.safe_load(written[1].read_text())["city"]["teams"]
     fit = pd.read_csv(out / "fit.csv")
     assert fit.best_inside[fit.kind == "target"].all()
     assert np.isclose(pd.read_parquet(out / "ensemble.parquet").weight.sum(), 1.0)

@@ -24,7 +24,9 @@ def best_yaml(spec: Spec, values: dict[str, float], overrides: Sequence[str], ob
     lines = [f"# What does the model give with the parameters calibrated to {spec.name} (sim.calibrate)?", "#",
              f"# Best objective {objective:.2f} (negative log-likelihood + priors); see report.md next to this file.",
              "# The calibration's own overrides (applied to every trial) are kept below."]
-    data: dict[str, object] = {}
+    # Trials ran on the priors (sim.calibrate composes params=prior first): so does this scenario, so
+    # that keys outside the spec keep the values the fit assumed.
+    data: dict[str, object] = {"params": "prior"}
     for o in overrides:
         key, value = o.split("=", 1)
         if not key.lstrip("+~").startswith("run."):
