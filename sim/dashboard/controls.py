@@ -20,11 +20,11 @@ from typing import Any
 
 import yaml
 
-from sim.compare import DEFAULTS
+from sim.compare import DEFAULTS, compose_compared
 from sim.compose import compose
 from sim.config import POLICIES, RANGES, PolicyName, SimConfig
 from sim.errors import UserError
-from sim.scenarios import Scenario, compose_scenario, load
+from sim.scenarios import Scenario, load
 
 # The dashboard's own defaults before any scenario: the vector engine, 200 replications, no
 # terminal progress bar (the page has its own).
@@ -168,7 +168,7 @@ def base_config(scenario: Scenario, after: tuple[str, ...] = ()) -> SimConfig:
     """A scenario composed as the dashboard runs it (overrides `after` the scenario's own); cached,
     as composing takes a tenth of a second and configs are not changed by running them."""
     with _COMPOSING:
-        return compose_scenario(scenario, DASHBOARD_DEFAULTS, after)
+        return compose_compared(scenario, after, before=DASHBOARD_DEFAULTS)
 
 
 @dataclass(frozen=True)
