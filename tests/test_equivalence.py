@@ -65,17 +65,21 @@ CONFIGS = {
 }
 
 
-@functools.cache
-def _outcomes(engine: str, overrides: tuple[str, ...]) -> pd.DataFrame:
-    """One row per replication: the summary metrics and the weekly curve points (cached: the
-    detection test reuses a run)."""
-    cfg = sim.compose([*SHRUNK, *overrides, f"run.engine={engine}", f"run.seed={SEEDS[engine]}",
-                       f"run.replications={REPLICATIONS[engine]}"])
+def outcomes(cfg: sim.SimConfig) -> pd.DataFrame:
+    """One row per replication of `cfg`: the summary metrics and the weekly curve points (those
+    within the horizon)."""
     res = sim.simulate(cfg)
     totals = res.weekly.groupby(["replication", "week"])[list(CURVES)].sum()
     columns = {f"{name}@{week}": totals[name].xs(week, level="week") for name, weeks in CURVES.items()
-               for week in weeks}
+               for week in weeks if week < cfg.run.horizon_weeks}
     return res.summary.set_index("replication")[list(METRICS)].join(pd.DataFrame(columns))
+
+
+@functools.cache
+def _outcomes(engine: str, overrides: tuple[str, ...]) -> pd.DataFrame:
+    """`outcomes` of a shrunk config (cached: the detection test reuses a run)."""
+    return outcomes(sim.compose([*SHRUNK, *overrides, f"run.engine={engine}", f"run.seed={SEEDS[engine]}",
+                                 f"run.replications={REPLICATIONS[engine]}"]))
 
 
 def _disagreements(agent: pd.DataFrame, vector: pd.DataFrame) -> list[str]:
