@@ -86,6 +86,8 @@ def _disagreements(agent: pd.DataFrame, vector: pd.DataFrame) -> list[str]:
     out = []
     for column in agent.columns:
         a, v = agent[column].dropna(), vector[column].dropna()
+        if min(len(a), len(v)) < 2:  # undefined within the horizon (or nearly): no standard error
+            continue
         diff = a.mean() - v.mean()
         se = np.sqrt(a.var(ddof=1) / len(a) + v.var(ddof=1) / len(v))
         if (se == 0 and diff != 0) or abs(diff) > TOLERANCE * se:

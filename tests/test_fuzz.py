@@ -2,10 +2,11 @@
 
 The configs come from the schema itself (sim/config.py): every key with a range in its field
 metadata, global and per entity (centres, associations, teams), is drawn within that range, as are
-the true/false switches and the policies. Each key is either its composed value or a random one,
-so hypothesis shrinks a failure towards the Copenhagen defaults and prints the keys that matter.
-A config the validation refuses (a cross-check between keys) is rejected, not counted. The
-population and horizon are capped (`FAST`) so that each example takes a fraction of a second.
+the true/false switches and the policies. Each key is either its composed value or a random one;
+a failing example is printed with a note of the keys that differ from the base, as command-line
+overrides (no shrinking: over hundreds of keys it takes minutes). A config the validation refuses
+(a cross-check between keys) is rejected, not counted. The population and horizon are capped
+(`FAST`) so that each example takes a fraction of a second.
 
 The slow test compares the two engines statistically on a few such configs (seeded; the falsifying
 config is printed), with the machinery and tolerance of tests/test_equivalence.py.
@@ -177,18 +178,31 @@ BASE_VALUES = {key: value for key, _, value in _leaves(BASE)}
 FAST_CONFIGS = st.deferred(lambda: config_values(BASE, FAST))
 
 
+def _override(value: Any) -> str:
+    """A value as the command line writes it."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k}:{_override(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(map(_override, value)) + "]"
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else str(value).lower()
+    return repr(float(value)) if isinstance(value, float | np.floating) else str(value)
+
+
 def _valid(values: dict[str, Any]) -> SimConfig:
     """The config of `values` (hypothesis prints the keys that differ from the base as overrides)."""
     try:
         cfg = configure(BASE, values)
     except UserError:
         reject()  # a combination the validation refuses (e.g. a cross-check): not a valid config
-    note("differs from the base: " + " ".join(f"{k}={v}" for k, v in values.items() if v != BASE_VALUES.get(k)))
+    note("differs from the base: " + " ".join(f"{k}={_override(v)}" for k, v in values.items()
+                                              if v != BASE_VALUES.get(k)))
     return cfg
 
 
-# No shrinking: with hundreds of keys it takes minutes; the note lists the keys that differ instead.
-@settings(max_examples=12, deadline=None, derandomize=True, database=None, phases=[Phase.explicit, Phase.generate],
+@settings(max_examples=16, deadline=None, derandomize=True, database=None, phases=[Phase.explicit, Phase.generate],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(FAST_CONFIGS)
 def test_random_valid_configs_keep_the_invariants_in_both_engines(values):
@@ -248,8 +262,8 @@ def test_extreme_resourcefulness_means_run(values):
 # reaches past the first programme ends.
 COMPARE = {**FAST, "intake.cohort_size": (6, 12), "intake.waves": (1, 1), "run.horizon_weeks": (30, 50)}
 # Independent samples per engine (the tolerance is the SE of the difference of their means).
-RUNS = {Engine.agent: {"run.seed": 11, "run.replications": 20},
-        Engine.vector: {"run.seed": 22, "run.replications": 400}}
+RUNS = {Engine.agent: {"run.seed": 11, "run.replications": 50},
+        Engine.vector: {"run.seed": 22, "run.replications": 500}}
 # SIM_FUZZ_SEED=<n> draws other configs (e.g. nightly); unset, every run draws the same ones.
 FUZZ_SEED = os.environ.get("SIM_FUZZ_SEED")
 
@@ -260,7 +274,7 @@ def _seeded(test):
 
 @pytest.mark.slow
 @_seeded
-@settings(max_examples=3, deadline=None, derandomize=FUZZ_SEED is None, database=None, phases=[Phase.generate],
+@settings(max_examples=4, deadline=None, derandomize=FUZZ_SEED is None, database=None, phases=[Phase.generate],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.deferred(lambda: config_values(BASE, COMPARE)))
 def test_engines_agree_on_random_valid_configs(values):
