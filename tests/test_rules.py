@@ -21,10 +21,11 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from sim import rules
+from sim import policies, rules
 from sim.city import build_city, weekly_quit_prob
 from sim.compose import compose
 from sim.params import apply
+from sim.policies import Attend
 
 # Non-default values, all different from each other and from the defaults (MODEL.md §8), with some
 # signs opposite to the default direction: the rules must read each one from its own key.
@@ -271,6 +272,35 @@ def test_patient_lapse(cfg):
     check(lambda s, v: rules.patient_lapse_prob(cfg, s, v), lambda s, v: 1.0 - math.exp(-lam(s, v)), S, (0, 1))
     check(lambda s, v: rules.patient_member_hazard(cfg, s) * rules.vacancy_factor(cfg, v), lam, S, (0, 1))
     check(lambda v: rules.vacancy_factor(cfg, v), lambda v: math.exp(0.7 * v), (0, 1))
+
+
+# --- §4: exposure schedules (sim/policies.py) ----------------------------------------------------
+
+EXPOSURE = {"exposure.club_session": 0.11, "exposure.trial": 0.23, "exposure.visit": 0.31,
+            "exposure.presentation": 0.05, "baseline.trial_week": 7, "modifiers.visit_week": 3,
+            "modifiers.presentation_week": 5, "programme.weeks": 10, "vanlose.free_weeks": 3}
+
+
+@pytest.mark.parametrize(("policy", "events"), [
+    (policies.BASELINE, [(7, 0.23, Attend.TRIAL)]),  # one trial session, taken up with trial_prob
+    (policies.AMAGER, [(w, 0.11, Attend.ALWAYS) for w in range(1, 11)]),  # every week at the club
+    (policies.VESTERBRO, [(w, 0.11, Attend.PARALLEL) for w in range(1, 11)]),  # free parallel training
+    (policies.VANLOSE, []),  # the gift card comes after the programme
+])
+def test_programme_exposures_follow_the_policy_table(cfg, policy, events):
+    """MODEL.md §4: which programme weeks expose whom with which φ; modifiers add to any policy."""
+    c = apply(cfg, EXPOSURE)
+    got = [(e.week, e.phi, e.attend) for e in policies.programme_exposures(c, policy, (False, False, False))]
+    assert sorted(got) == sorted(events)
+    modifiers = [(3, 0.31, Attend.ALWAYS), (5, 0.05, Attend.ALWAYS), (4, 0.23, Attend.ALWAYS), (8, 0.23, Attend.ALWAYS)]
+    got = [(e.week, e.phi, e.attend) for e in policies.programme_exposures(c, policy, (True, True, True))]
+    assert sorted(got) == sorted(events + modifiers)  # monthly trial in weeks 4, 8 (12 > programme.weeks)
+
+
+def test_vanlose_window_opens_after_the_free_weeks(cfg):
+    c = apply(cfg, EXPOSURE)
+    assert [policies.window_delay(c, p) for p in range(4)] == [0, 0, 0, 3]
+    assert [policies.has_gift_card(p) for p in range(4)] == [False, False, False, True]
 
 
 # --- §3.1: instructor turnover and replacement (sim/city.py resolves them per team) -------------
