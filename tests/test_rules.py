@@ -205,6 +205,19 @@ def test_lapse_hazard_from_its_two_terms(cfg):
           (0, 1), (0, 1), (0, 1))
 
 
+def test_no_base_hazard_no_lapse_where_exp_overflows(cfg):
+    """With lapse_base 0 nobody lapses, also where exp of the exponent overflows (float32 beyond
+    88, as the vector engine computes): λ is 0, not 0·inf = NaN (found by tests/test_fuzz.py)."""
+    c = apply(cfg, {"club.lapse_base": 0.0, "patient.lapse_base": 0.0, "patient.bond": -800.0})
+    team_term = np.float32(100.0) * np.ones(3, np.float32)
+    s, h, citizen = np.zeros(3, np.float32), np.zeros(3, np.float32), np.zeros(3, np.float32)
+    assert (rules.lapse_hazard(c, s, h, citizen, team_term) == 0).all()
+    assert rules.lapse_prob(c, 0.0, 0.0, 0.5, 0.5, Q, 1, 1, 1) == 0
+    assert (rules.patient_lapse_hazard(c, np.ones(3), np.array([0, 1, 1])) == 0).all()
+    np.testing.assert_allclose(rules.lapse_hazard(cfg, s, h, citizen, np.float32(1.0) * np.ones(3, np.float32)),
+                               0.09 * math.exp(1.0), rtol=1e-6)  # float32 in, the same λ out
+
+
 # --- §3.7: team economics and closure -----------------------------------------------------------
 
 FLAGS = (False, True)
