@@ -63,8 +63,10 @@ def team_utility(cfg: SimConfig, base, attract, quality, e, partner_club, f, s, 
 
 
 def bond_rate(cfg: SimConfig, cafe):
-    """Weekly bond growth on a club team; a café strengthens the bonds (MODEL.md §3.6)."""
-    return cfg.club.bond_growth * (1.0 + cfg.club.cafe_bond_boost * cafe)
+    """Weekly bond growth on a club team; a café strengthens the bonds (MODEL.md §3.6). At most 1:
+    a larger rate would carry `grow` past 1 (and beyond 2 make the bond diverge), where 1 means
+    the bond is complete within the week."""
+    return np.minimum(1.0, cfg.club.bond_growth * (1.0 + cfg.club.cafe_bond_boost * cafe))
 
 
 def lapse_citizen_term(cfg: SimConfig, r, e, quality):

@@ -35,6 +35,7 @@ from sim.errors import UserError
 from sim.params import apply
 from sim.vector.engine import Block
 from sim.vector.layout import build_layout
+from sim.vector.roster import GONE
 from tests.test_agent_invariants import check_tables
 from tests.test_agent_invariants import check_week as check_agent_week
 from tests.test_equivalence import TOLERANCE, _disagreements, outcomes
@@ -202,6 +203,16 @@ def _valid(values: dict[str, Any]) -> SimConfig:
     return cfg
 
 
+def check_unit_states(model, block: Block) -> None:
+    """Habit, bond and familiarity grow towards 1 and stay in [0, 1], in both engines (float32 in
+    the vector engine, hence the tolerance)."""
+    live = block.sport.idx != GONE
+    states = [np.array([(c.h, c.s, c.f) for c in model.citizens]), block.h, block.s, block.f, block.s_end,
+              block.sport["h"][live], block.sport["s"][live]]
+    for x in states:
+        assert ((x >= 0) & (x <= 1 + 1e-6)).all(), "habit, bond or familiarity outside [0, 1]"
+
+
 @settings(max_examples=16, deadline=None, derandomize=True, database=None, phases=[Phase.explicit, Phase.generate],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(FAST_CONFIGS)
@@ -215,6 +226,7 @@ def test_random_valid_configs_keep_the_invariants_in_both_engines(values):
         check_agent_week(model, week)
         block.step(week)
         check_vector_week(block, cfg, week)
+        check_unit_states(model, block)
     check_vector_citizens(block, cfg)
     for engine in Engine:
         cfg.run.engine = engine

@@ -175,6 +175,18 @@ def test_bond_rate(cfg):
     check(lambda cafe: rules.bond_rate(cfg, cafe), lambda cafe: 0.04 * (1 + 2.5 * cafe), (0, 1))
 
 
+def test_bond_rate_keeps_the_bond_within_one(cfg):
+    """Valid values can make bond_growth·(1 + cafe_bond_boost) exceed 1 (here 3): the rate is capped
+    at 1, so s never passes 1; uncapped, s ← s + 3(1 − s) alternates around 1 with growing swings
+    (found by tests/test_fuzz.py: s reached ±1e12 and the lapse hazard overflowed)."""
+    c = apply(cfg, {"club.bond_growth": 0.5, "club.cafe_bond_boost": 5.0})
+    assert rules.bond_rate(c, 1) == 1.0 and rules.bond_rate(c, 0) == 0.5
+    s = 0.2
+    for _ in range(40):
+        s = rules.grow(s, rules.bond_rate(c, 1))
+        assert 0.0 <= s <= 1.0
+
+
 def _lapse_hazard(s, h, r, e, vacant, changed, small):
     """λ = lapse_base·exp(−bond·s − habit·h − resourcefulness·(r − 0.5) + facility_gap·max(0, e − q)
     + vacancy·[vacant] + change·[changed] + small·[small]) with the values of PARAMS."""
