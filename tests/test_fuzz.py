@@ -174,8 +174,8 @@ def config_values(base: SimConfig, bounds: dict[str, tuple]) -> st.SearchStrateg
 # The composed base: Copenhagen with one wave and one replication (each key is this or random).
 BASE = compose([f"{k}={str(v).lower()}" for k, v in FIXED.items()]
                + ["intake.waves=1", "run.horizon_weeks=40", "run.replications=1"])
-# Built when a test first draws (asking the validation per key takes a second or two).
 BASE_VALUES = {key: value for key, _, value in _leaves(BASE)}
+# Built when a test first draws (asking the validation per key takes a second or two).
 FAST_CONFIGS = st.deferred(lambda: config_values(BASE, FAST))
 
 
@@ -254,7 +254,6 @@ def test_tiny_replacement_times_fill_at_once():
     tiny = {"instructor.replacement_weeks": 1e-200, "instructor.admin_staff_factor": 1e-200}
     city = build_city(configure(BASE, tiny))
     assert (city.team_fill_prob == 1.0).all()
-
 
 
 @pytest.mark.xfail(strict=True, raises=ValueError, reason="model bug: sim/population.py draws resourcefulness from "
