@@ -110,15 +110,14 @@ def wage_due(cfg: SimConfig, paid, meets, has_instructor):
 
 
 def team_accounts(cfg: SimConfig, size, paid, has_instructor):
-    """Step 7 for an open team: (change of its balance, what the municipality pays) this week.
+    """Step 7 for an open team: the change of its balance this week.
 
     Fees count regulars (`size`); the subsidy is the municipality's; the wage is the club's unless
-    `economics.municipality_pays_wages`. Sports teams meet every week."""
+    `economics.municipality_pays_wages`. Sports teams meet every week. (What the municipality
+    pays is priced by sim.costs from the engines' counts.)"""
     econ = cfg.economics
-    wage = wage_due(cfg, paid, True, has_instructor)
-    if econ.municipality_pays_wages:
-        return size * econ.fee_week + econ.subsidy_week, econ.subsidy_week + wage
-    return size * econ.fee_week + econ.subsidy_week - wage, econ.subsidy_week
+    wage = 0.0 if econ.municipality_pays_wages else wage_due(cfg, paid, True, has_instructor)
+    return size * econ.fee_week + econ.subsidy_week - wage
 
 
 def low_size_weeks(cfg: SimConfig, low_weeks, size, ever_joined):

@@ -4,7 +4,7 @@ For each configuration both engines run many replications from independent seeds
 metric, `teams_closed` and points of the weekly curves must agree within 4 standard errors of the
 difference of the two means (SE from the two samples' variances). The population is shrunk to
 three intake waves (the horizon still reaches 52 weeks after the last programme end) so that the
-agent engine stays cheap; the city is the full Copenhagen city.
+agent engine stays cheap; the city is the full Copenhagen city, except in `another_city`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,10 @@ SEEDS = {"agent": 11, "vector": 22}  # independent samples: the SE of the differ
 TOLERANCE = 4.0  # standard errors
 
 METRICS = ("completion_rate", "handover_rate", "retention_26w", "retention_52w", "cost_municipality",
-           "teams_closed", "sister_teams_opened", "patient_uptake", "patient_retention_52w", "active_52w")
+           "teams_closed", "sister_teams_opened", "patient_uptake", "patient_retention_52w", "active_52w",
+           # the cost items the engines count (sim.costs), and what the clubs take in fees
+           "cost_parallel_sessions", "cost_gift_cards", "cost_instructor_training", "cost_subsidies", "cost_wages",
+           "trial_takeups", "club_fees")
 CURVES = {  # weekly count summed over centres, at these weeks
     "members_sport": (16, 20, 30, 45, 60, 79),
     "members_patient": (16, 20, 30, 45, 60, 79),
@@ -62,6 +65,8 @@ CONFIGS = {
     # ... and small diabetes groups that keen citizens oversubscribe, within delayed windows.
     "patient_oversubscribed": ["policy=vanlose", "patient.intercept=1",
                                "city.associations.diabetes_association.capacity=3"],
+    # Another city (conf/city/template.yaml: two centres on their own models, a patient association).
+    "another_city": ["city=template", "trial_cohorts=3", "handover.intercept=-3.5"],
 }
 
 

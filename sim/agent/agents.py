@@ -140,13 +140,11 @@ class Team(Group):
         self.joined_total += 1
         self.ever_joined = True
 
-    def settle(self, week: int) -> float:
-        """Step 7: fees, subsidy and wage; returns what the municipality pays this week."""
+    def settle(self, week: int) -> None:
+        """Step 7: fees, subsidy and wage (the model counts the team-week for sim.costs)."""
         cfg = self.model.cfg
-        change, municipal = rules.team_accounts(cfg, self.size, self.paid, self.instructor is not None)
-        self.balance += float(change)
+        self.balance += float(rules.team_accounts(cfg, self.size, self.paid, self.instructor is not None))
         self.low_weeks = int(rules.low_size_weeks(cfg, self.low_weeks, self.size, self.ever_joined))
-        return float(municipal)
 
     def must_close(self) -> bool:
         return bool(rules.must_close(self.model.cfg, self.balance, self.low_weeks))
@@ -202,13 +200,16 @@ class Citizen(mesa.Agent):
             return False
         self.h = rules.grow(self.h, cfg.programme.habit_growth)
         self.s = rules.grow(self.s, cfg.programme.bond_growth)
+        counts = self.model.activity
         for event in self.model.exposures(self, week - self.start_week + 1):
-            if event.attend == Attend.TRIAL and rng.random() >= rules.trial_prob(cfg, self.r):
-                continue
+            if event.attend == Attend.TRIAL:
+                if rng.random() >= rules.trial_prob(cfg, self.r):
+                    continue
+                counts["trial_takeups"][self.centre.index] += 1
             if event.attend == Attend.PARALLEL:
                 if rng.random() >= rules.parallel_prob(cfg, self.r, self.h):
                     continue
-                self.model.cost += cfg.vesterbro.price_session
+                counts["parallel_sessions"][self.centre.index] += 1
             self.expose(event.phi)
         if self.offering is not None and week - self.start_week + 1 == cfg.patient.presentation_week:
             self.presented = True  # the associations present themselves at the centre
@@ -231,7 +232,7 @@ class Citizen(mesa.Agent):
         if model.gift_card[self.policy]:
             self.card_redeemed = model.rng.random() < rules.redeem_prob(model.cfg, self.r, self.f)
             if self.card_redeemed:
-                model.cost += model.cfg.vanlose.card_value
+                model.activity["gift_cards"][self.centre.index] += 1
 
     # --- handover (step 5) ----------------------------------------------------------------------
 

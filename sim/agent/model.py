@@ -12,7 +12,7 @@ import mesa
 import numpy as np
 from mesa.agent import AgentSet
 
-from sim import policies
+from sim import costs, policies
 from sim.agent.agents import Association, Centre, Citizen, Offering, Team
 from sim.city import City
 from sim.config import POLICIES, SimConfig
@@ -29,7 +29,7 @@ class HandoverModel(mesa.Model):
         super().__init__(rng=rng)
         self.cfg, self.city = cfg, city
         self.week = 0
-        self.cost = 0.0
+        self.activity = costs.engine_counts((city.n_centres,))  # what sim.costs prices
         self.pool = cfg.instructor.pool
         self._build_world()
         self._build_citizens(population)
@@ -121,7 +121,8 @@ class HandoverModel(mesa.Model):
 
     def staff_teams(self) -> None:
         self.open_teams.do("staff", self.rng, self.week)
-        self.agents_by_type[Offering].do("staff", self.rng, self.week)
+        for offering in self.offerings:  # a city may have none (Mesa then has no AgentSet for the type)
+            offering.staff(self.rng, self.week)
 
     def admit_intake(self) -> None:
         for citizen in self.intake.pop(self.week, []):
@@ -222,7 +223,10 @@ class HandoverModel(mesa.Model):
     def settle_team_accounts(self) -> None:
         closing = []
         for team in self.open_teams:
-            self.cost += team.settle(self.week)
+            team.settle(self.week)
+            for name, value in costs.team_week(team.paid, team.instructor is not None, len(team.members),
+                                               team.regulars).items():
+                self.activity[name][team.centre.index] += value
             if team.must_close():
                 closing.append(team)
         for team in closing:  # all are closed first, so nobody transfers into a closing team

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import rules
+from sim import costs, rules
 from sim.city import City
 from sim.config import SimConfig
 from sim.vector.draws import Streams, geometric
@@ -123,15 +123,15 @@ class Teams:
             self.status[rep, sister] = OPEN
             self.hire(rep, sister, week)
 
-    def settle(self) -> tuple[np.ndarray, np.ndarray]:
-        """Step 7: fees, subsidy and wages of open teams. Returns (municipal cost per replication,
-        teams that close now)."""
-        cfg, open_, size = self.cfg, self.open, self.size
-        change, municipal = rules.team_accounts(cfg, size, self.city.team_paid, self.instructor)
-        self.balance += np.where(open_, change, 0.0)
-        cost = np.where(open_, municipal, 0.0).sum(axis=1)
+    def settle(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Step 7: fees, subsidy and wages of open teams. Returns (what sim.costs counts per
+        (replication, team), teams that close now)."""
+        cfg, open_, size, paid = self.cfg, self.open, self.size, self.city.team_paid
+        self.balance += np.where(open_, rules.team_accounts(cfg, size, paid, self.instructor), 0.0)
+        week = costs.team_week(paid, self.instructor, self.members, self.city.team_regulars)
+        counts = {name: np.where(open_, value, 0).astype(np.float32) for name, value in week.items()}
         self.low_weeks = rules.low_size_weeks(cfg, self.low_weeks, size, open_ & self.ever_joined).astype(np.int16)
-        return cost, open_ & rules.must_close(cfg, self.balance, self.low_weeks)
+        return counts, open_ & rules.must_close(cfg, self.balance, self.low_weeks)
 
     def close(self, closing: np.ndarray, week: int) -> None:
         self.status[closing] = CLOSED
