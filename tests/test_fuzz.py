@@ -30,8 +30,9 @@ import sim
 from sim.agent.engine import build_model
 from sim.city import build_city
 from sim.compose import compose
-from sim.config import DIAGNOSES, MODIFIERS, Engine, PolicyName, SimConfig, validate
+from sim.config import DIAGNOSES, MODIFIERS, Engine, IntakeCfg, PolicyName, SimConfig, validate
 from sim.errors import UserError
+from sim.intake import REPLACED
 from sim.params import apply
 from sim.vector.engine import Block
 from sim.vector.layout import build_layout
@@ -53,6 +54,9 @@ FAST = {"intake.waves": (1, 2), "intake.cohorts_per_wave": (1, 2), "intake.cohor
 # Programme weeks that validation checks against `programme.weeks`: drawn within it.
 IN_PROGRAMME = ("baseline.trial_week", "modifiers.visit_week", "modifiers.presentation_week",
                 "patient.presentation_week")
+# The yearly intake (sim/intake.py) replaces the waves: drawn as a mode of its own (`_intake`), with
+# the waves at their defaults, a city total of up to 60 citizens in one year; centres' own totals stay null.
+YEARLY = ("intake.citizens_per_year", "intake.years")
 # A value of each range kind, to ask the validation whether an entity takes a key it leaves unset.
 PROBE = {"prob": 0.5, "coef": 0.5, "nonneg": 1.0, "positive": 1.0, "unit_open": 0.5, "count": 1, "weeks": 1,
          "one_up": 1}
@@ -155,7 +159,7 @@ def config_values(base: SimConfig, bounds: dict[str, tuple]) -> st.SearchStrateg
     """Random {key: value} over every parameter of `base` (each key its value or a random one)."""
     keys = {}
     for key, f, value in _leaves(base):
-        if key in FIXED or key in IN_PROGRAMME:
+        if key in FIXED or key in IN_PROGRAMME or key in YEARLY or key.endswith(".citizens_per_year"):
             continue
         strategy = _strategy(base, key, f, value, bounds.get(key))
         if strategy is not None:
@@ -166,6 +170,9 @@ def config_values(base: SimConfig, bounds: dict[str, tuple]) -> st.SearchStrateg
         values = draw_from(st.fixed_dictionaries(keys))
         weeks = values.get("programme.weeks", base.programme.weeks)
         values.update({k: draw_from(st.integers(1, weeks)) for k in IN_PROGRAMME})
+        if draw_from(st.sampled_from([False, False, False, True])):  # a yearly intake instead of waves
+            values.update({f"intake.{k}": getattr(IntakeCfg(), k) for k in REPLACED}, **{
+                "intake.citizens_per_year": draw_from(st.floats(0.0, 60.0)), "intake.years": 1})
         return values
 
     return draw()

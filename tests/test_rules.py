@@ -245,19 +245,15 @@ def test_wage_due(cfg):
 @covers(rules.team_accounts)
 @pytest.mark.parametrize("municipality_pays", [False, True])
 def test_team_accounts(cfg, municipality_pays):
-    """balance += size·fee_week + subsidy − wage (size counts regulars); the municipality pays the
-    subsidy, and the wage too under `economics.municipality_pays_wages` (docs/model.md)."""
+    """balance += size·fee_week + subsidy − wage (size counts regulars); no wage from the club's
+    balance under `economics.municipality_pays_wages` (docs/model.md)."""
     c = apply(cfg, {"economics.municipality_pays_wages": municipality_pays})
     for size, paid, instr in itertools.product((0, 3, 11), FLAGS, FLAGS):
-        wage = 321.0 if paid and instr else 0.0
-        balance, municipal = rules.team_accounts(c, size, paid, instr)
-        if municipality_pays:
-            assert (balance, municipal) == pytest.approx((size * 7 + 13, 13 + wage))
-        else:
-            assert (balance, municipal) == pytest.approx((size * 7 + 13 - wage, 13))
+        wage = 321.0 if paid and instr and not municipality_pays else 0.0
+        assert rules.team_accounts(c, size, paid, instr) == pytest.approx(size * 7 + 13 - wage)
     sizes, paid, instr = np.array([0, 3, 11]), np.array([True, True, False]), np.array([True, False, True])
-    balance, _ = rules.team_accounts(c, sizes, paid, instr)
-    np.testing.assert_allclose(balance, sizes * 7 + 13 - (0 if municipality_pays else 321) * (paid & instr))
+    np.testing.assert_allclose(rules.team_accounts(c, sizes, paid, instr),
+                               sizes * 7 + 13 - (0 if municipality_pays else 321) * (paid & instr))
 
 
 @covers(rules.low_size_weeks)
