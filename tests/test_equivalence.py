@@ -93,8 +93,10 @@ def _disagreements(agent: pd.DataFrame, vector: pd.DataFrame) -> list[str]:
         a, v = agent[column].dropna(), vector[column].dropna()
         if min(len(a), len(v)) < 2:  # undefined within the horizon (or nearly): no standard error
             continue
-        diff = a.mean() - v.mean()
-        se = np.sqrt(a.var(ddof=1) / len(a) + v.var(ddof=1) / len(v))
+        # in units of the largest value, so that the variance of tiny amounts does not underflow to 0
+        scale = max(a.abs().max(), v.abs().max()) or 1.0
+        diff = (a.mean() - v.mean()) / scale
+        se = np.sqrt((a / scale).var(ddof=1) / len(a) + (v / scale).var(ddof=1) / len(v))
         if (se == 0 and diff != 0) or abs(diff) > TOLERANCE * se:
             out.append(f"{column}: agent {a.mean():.4g} vector {v.mean():.4g} ({diff / se:+.1f} SE)")
     return out
