@@ -31,9 +31,9 @@ DIFFERENCES: dict[str, str] = {}
 
 
 def prior_config() -> SimConfig:
-    """The prior config. When calibrated values become the defaults (issue 10) the priors stay
-    reachable as `params=prior`: switch this to `compose(["params=prior"])` then."""
-    return compose([])
+    """The prior config: the defaults are calibrated (issue 10, docs/calibration.md); the priors
+    stay reachable as `params=prior`."""
+    return compose(["params=prior"])
 
 
 def _section_8() -> str:
