@@ -23,6 +23,7 @@ from sim.dashboard.views import PLAN
 from sim.dashboard.watch import Watch
 from sim.errors import UserError
 from sim.states import State
+from sim.uncertainty import covers
 
 SMALL = {"run.replications": "4", "intake.waves": "2"}
 
@@ -114,7 +115,8 @@ def test_runner_reports_an_internal_error_in_one_line() -> None:
 def test_the_page_shows_what_sim_compare_computes(board: Dashboard, tmp_path, capsys) -> None:
     """Run a plan on the page, save it as a scenario file, compare it on the command line: same numbers."""
     inputs = small(board, city__centres__osterbro__policy="amager", modifiers__monthly_trial=["yes"])
-    assert board.start_run(1, board.default, "baseline_everywhere", inputs) == ("", False)
+    message, disabled = board.start_run(1, board.default, "baseline_everywhere", inputs)
+    assert message.startswith("Started run ") and disabled is False
     progress, total, status, disabled, run_id, cards = wait(board)
     assert (progress, total, disabled) == (3, 3, True)  # two scenarios, then the tables (sim.compare.evaluate)
     assert re.fullmatch(r"Run \d+: as_reported \+ 4 change\(s\), 4 replications: done in [\d.]+ s", status)
@@ -132,7 +134,8 @@ def test_the_page_shows_what_sim_compare_computes(board: Dashboard, tmp_path, ca
 
     text = str(cards)
     handed = run.outcome.counts.set_index(["metric", "scenario"]).loc[("handed_over", PLAN), "mean"]
-    assert f"'{handed:,.0f}'" in text and "Monte Carlo only" in text and "vs baseline_everywhere" in text
+    assert f"'{handed:,.0f}'" in text and covers(run.plan.config) in text and "vs baseline_everywhere" in text
+    assert covers(run.plan.config) == "Monte Carlo + calibration"  # the shipped ensemble, as sim.compare runs it
     assert board.download_plan(1, run_id)["content"] == path.read_text(encoding="utf-8")
     csv = board.download_csv(1, run_id)["content"]
     assert csv.splitlines()[0] == "metric,scenario,mean,ci_low,ci_high,diff_mean,diff_low,diff_high"

@@ -106,7 +106,8 @@ def test_run_default_plan_then_change_a_centre(app_page, server: str, tmp_path: 
     page.locator("#row-city-centres-osterbro-policy").get_by_label("amager").check()
     run = page.get_by_role("button", name="Run", exact=True)
     run.click()
-    run.click()  # at once, while the first runs: refused, and the page keeps answering
+    page.wait_for_function("() => document.querySelector('#run-message').innerText.startsWith('Started run 2')")
+    run.click()  # while the first runs: refused, and the page keeps answering
     page.wait_for_function("() => document.querySelector('#run-message').innerText.includes('already going')")
     page.wait_for_function("() => document.querySelector('#status').innerText.startsWith('Run 2:')")
     changed = headline(page)
@@ -116,7 +117,7 @@ def test_run_default_plan_then_change_a_centre(app_page, server: str, tmp_path: 
 
     page.get_by_role("link", name="Results", exact=True).click()
     page.wait_for_selector("#results-curves .main-svg")
-    assert "Monte Carlo only" in page.locator("#results-content").inner_text()
+    assert "Monte Carlo + calibration" in page.locator("#results-content").inner_text()
 
     page.get_by_role("link", name="Compare", exact=True).click()
     assert "Run 1: as_reported" in page.locator("#compare-table").inner_text()
@@ -131,6 +132,8 @@ def test_run_default_plan_then_change_a_centre(app_page, server: str, tmp_path: 
 def test_bad_value_shows_the_command_line_message(app_page, server: str) -> None:
     page = app_page
     page.goto(server)
+    # the scenario's values arrive after the page loads and would overwrite a value typed before them
+    page.wait_for_selector("#row-city-centres-osterbro-policy input[value=baseline]:checked")
     box = page.locator("#row-instructor-turnover_annual input")
     box.fill("1.5")
     box.press("Enter")

@@ -104,7 +104,7 @@ class Dashboard:
 
     def start_run(self, clicks: int | None, name: str, reference: str, values: list[Any]) -> tuple[str, bool]:
         """Start a run of the plan and the reference in the background: (message, poll disabled). The
-        message is empty when the run starts (the status line shows its progress), else says why not."""
+        message says the run started (the status line then shows its progress), or why it did not."""
         if not clicks:
             return no_update, no_update
         if self.runner.busy():
@@ -128,7 +128,7 @@ class Dashboard:
                                 total=len(configs))
         if job is None:
             return "A run is already going; please wait for it to finish, then press Run again.", False
-        return "", False
+        return f"Started run {job.id}: {label}.", False
 
     def poll(self, _: int) -> tuple[Any, ...]:
         """Progress of the background run; when it is done, its results everywhere they show.
