@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import DIAGNOSES, MODIFIERS, POLICIES, SimConfig
+from sim.config import DIAGNOSES, MODIFIERS, POLICIES, SimConfig, own_mix
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,8 @@ def build_city(cfg: SimConfig) -> City:
     team_assoc = per_team([club_index[t.association] for t in listed])
     names = listed_names + [f"{n}#{k + 1}" for n in listed_names for k in range(extra)]
     mods = [[getattr(cfg.modifiers, m) or m in c.modifiers for m in MODIFIERS] for c in centre_cfgs]
-    mix = [[(c.diagnosis_mix or cfg.citizen.diagnosis_mix)[d] for d in DIAGNOSES] for c in centre_cfgs]
+    mix = [[(c.diagnosis_mix if own_mix(c.diagnosis_mix) else cfg.citizen.diagnosis_mix)[d] for d in DIAGNOSES]
+           for c in centre_cfgs]
     return City(
         centre_names=list(city.centres),
         centre_labels=[c.label or name for name, c in city.centres.items()],

@@ -238,6 +238,15 @@ def _offsets() -> dict[str, float]:
     return {"at_risk": 0.0, "diabetes": -0.2, "copd": -0.8, "heart": 0.0, "cancer": 0.2}
 
 
+def _no_mix() -> dict[str, float | None]:
+    return dict.fromkeys(DIAGNOSES)
+
+
+def own_mix(mix: dict[str, float | None] | None) -> bool:
+    """Whether a centre's `diagnosis_mix` gives shares (else the global `citizen.diagnosis_mix` applies)."""
+    return bool(mix) and any(v is not None for v in mix.values())
+
+
 @dataclass
 class CitizenCfg:
     resourcefulness_concentration: float = f_positive(6.0)
@@ -285,7 +294,9 @@ class CentreCfg:
     policy: PolicyName = PolicyName.baseline
     partner_team: str = ""
     resourcefulness_mean: float = f_unit_open(0.5)
-    diagnosis_mix: dict[str, float] | None = field(default=None, metadata={"range": "mix"})
+    # No share given (the default) = citizen.diagnosis_mix; otherwise a share for every diagnosis,
+    # summing to 1. The default names every diagnosis (null) so that a `{...}` override merges into it.
+    diagnosis_mix: dict[str, float | None] | None = field(default_factory=_no_mix, metadata={"range": "centre_mix"})
     modifiers: list[str] = field(default_factory=list, metadata={"range": "modifiers"})
     note: str = ""
 
@@ -370,7 +381,7 @@ def _check_value(path: str, kind: str, value: Any) -> None:
         text, ok = RANGES[kind]
         if not ok(value):
             raise UserError(f"{path}={value!r} is out of range: expected {text}")
-    elif kind == "mix":
+    elif kind == "mix" or (kind == "centre_mix" and own_mix(value)):  # a centre without shares: the global mix
         _check_mix(path, value)
     elif kind == "offsets":
         if set(value) != set(DIAGNOSES) or not all(math.isfinite(v) for v in value.values()):
@@ -391,6 +402,9 @@ def _check_mix(path: str, mix: dict[str, float]) -> None:
     unknown = set(mix) - set(DIAGNOSES)
     if unknown:
         raise UserError(f"{path}: unknown diagnosis {sorted(unknown)[0]!r}; allowed: {', '.join(DIAGNOSES)}")
+    missing = [d for d in DIAGNOSES if mix.get(d) is None]
+    if missing:
+        raise UserError(f"{path}: no share for {missing[0]!r}; give one for each of {', '.join(DIAGNOSES)}")
     if any(not (0.0 <= v <= 1.0) for v in mix.values()):
         raise UserError(f"{path}: each share must be in [0, 1]")
     if abs(sum(mix.values()) - 1.0) > 1e-6:
