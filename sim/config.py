@@ -438,6 +438,7 @@ def _check_city(cfg: SimConfig) -> None:
             bad = [c for c in getattr(a, key) if c not in city.centres]
             if bad:
                 raise UserError(f"city.associations.{name}.{key}: unknown centre {bad[0]!r}; allowed: {centres}")
+    _check_association_keys(city)
     for name, t in city.teams.items():
         a = city.associations.get(t.association)
         if a is None or a.kind != "sport":
@@ -451,6 +452,46 @@ def _check_city(cfg: SimConfig) -> None:
         t = city.teams.get(c.partner_team)
         if t is None or t.centre != name:
             raise UserError(f"city.centres.{name}.partner_team={c.partner_team!r} must name a team at centre {name!r}")
+
+
+# Per-association keys the model gives meaning for one kind only (MODEL.md §2, §4b): set on the
+# other kind, they would be silently ignored, so they are refused. (key, value that means "not set", why)
+_SPORT_ONLY = (
+    ("has_cafe", False, "the patient channel has no café effect (its bond is the bond at programme end, MODEL.md §4b)"),
+    ("facility_quality", None, "the patient decision has no facility term (MODEL.md §4b)"),
+)
+_PATIENT_ONLY = (
+    ("has_training", True, "sports teams train; only a patient association's offering may not"),
+    ("course_weeks", None, "sports teams are standing teams; courses are patient-association offerings"),
+    ("diagnoses", [], "a sports club serves every diagnosis"),
+    ("centres", [], "a sports club's teams name their centres (city.teams)"),
+    ("staff_run_at", [], "sports teams have instructors (city.teams.<team>.paid_instructor)"),
+)
+
+
+def _check_association_keys(city: CityCfg) -> None:
+    """Refuse association keys without meaning for the association's kind, and patient offerings
+    that overlap (one offering per diagnosis and centre: a citizen is eligible for at most one)."""
+    served: dict[tuple[str, str], str] = {}
+    for name, a in city.associations.items():
+        where = f"city.associations.{name}"
+        refused, kind = (_PATIENT_ONLY, "patient associations") if a.kind == "sport" else (_SPORT_ONLY, "sports clubs")
+        for key, unset, why in refused:
+            value = getattr(a, key)
+            if value != unset:
+                shown = str(value).lower() if isinstance(value, bool) else repr(value)
+                raise UserError(f"{where}.{key}={shown}: only for {kind}; {why}")
+        if a.kind != "patient":
+            continue
+        stray = [c for c in a.staff_run_at if c not in a.centres]
+        if stray:
+            raise UserError(f"{where}.staff_run_at: {stray[0]!r} is not among its centres ({', '.join(a.centres)})")
+        for d in a.diagnoses:
+            for c in a.centres:
+                if (d, c) in served:
+                    raise UserError(f"{where}: {d} at {c} is served by city.associations.{served[d, c]} already; "
+                                    "one patient offering per diagnosis and centre")
+                served[d, c] = name
 
 
 def _check_weeks(cfg: SimConfig) -> None:

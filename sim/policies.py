@@ -12,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+import numpy as np
+
+from sim import rules
 from sim.config import MODIFIERS, POLICIES, SimConfig
 
 BASELINE, AMAGER, VESTERBRO, VANLOSE = (POLICIES.index(p) for p in POLICIES)
@@ -39,8 +42,9 @@ def programme_exposures(cfg: SimConfig, policy: int, modifiers: tuple[bool, ...]
     events: list[Exposure] = []
     if policy == BASELINE:
         events.append(Exposure(cfg.baseline.trial_week, ex.trial, Attend.TRIAL))
-    elif policy == AMAGER:
-        events += [Exposure(w, ex.club_session, Attend.ALWAYS) for w in range(1, n + 1)]
+    elif policy == AMAGER:  # every other session at the club: half of the week's sessions
+        club = float(rules.session_rate(cfg, ex.club_session))
+        events += [Exposure(w, club, Attend.ALWAYS) for w in range(1, n + 1)]
     elif policy == VESTERBRO:
         events += [Exposure(w, ex.club_session, Attend.PARALLEL) for w in range(1, n + 1)]
     on = dict(zip(MODIFIERS, modifiers, strict=True))
@@ -53,11 +57,18 @@ def programme_exposures(cfg: SimConfig, policy: int, modifiers: tuple[bool, ...]
     return sorted(events, key=lambda e: (e.week, e.attend))
 
 
-def has_gift_card(policy: int) -> bool:
-    """Vanløse: a gift card for free club weeks is offered at completion."""
+def has_gift_card(policy):
+    """Vanløse: a gift card for free club weeks is offered at completion (policy codes, scalar or array)."""
     return policy == VANLOSE
 
 
-def window_delay(cfg: SimConfig, policy: int) -> int:
-    """Weeks between programme end and the first week of the decision window."""
-    return cfg.vanlose.free_weeks if has_gift_card(policy) else 0
+def window_delay(cfg: SimConfig, policy):
+    """Weeks between programme end and the first week of the decision window: "the window of every
+    Vanløse completer starts after the `vanlose.free_weeks` free weeks" (MODEL.md §3.4)."""
+    return np.where(has_gift_card(policy), cfg.vanlose.free_weeks, 0)
+
+
+def window_start(cfg: SimConfig, policy, start_week):
+    """The first week of the decision window: "starting next week" after the last programme week,
+    i.e. at programme end, plus the Vanløse free weeks (MODEL.md §3.4)."""
+    return rules.programme_end(cfg, start_week) + window_delay(cfg, policy)
