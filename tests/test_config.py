@@ -47,6 +47,7 @@ def test_policy_group(policy):
         ("baseline.trial_week=13", "baseline.trial_week=13 is out of range: a programme week in 1..12"),
         ("citizen.diagnosis_mix.copd=0.5", "citizen.diagnosis_mix: shares must sum to 1"),
         ("citizen.expectation_mean=1", "citizen.expectation_mean=1.0 is out of range"),
+        ("club.bond_growth=0.5", "club.cafe_bond_boost=1.5: with club.bond_growth=0.5 a café team's weekly bond"),
         ("city.centres.osterbro.partner_team=nowhere", "city.centres.osterbro.partner_team='nowhere' must name a team"),
         ("city.teams.kom_i_gang.centre=malmo", "city.teams.kom_i_gang.centre='malmo'"),
         ("city.teams.kom_i_gang.association=lung_association", "is not a sports club"),
@@ -54,6 +55,13 @@ def test_policy_group(policy):
         ("city.teams.kom_i_gang.capacty=3", "unknown config key 'city.teams.kom_i_gang.capacty'"),
         ("city.centres.amager.policy=mixed", "city.centres.amager.policy=mixed"),
         ("city.associations.bk_skjold.facility_quality=1.3", "city.associations.bk_skjold.facility_quality=1.3 is out"),
+        # Two patient associations serving one diagnosis at one centre (the later one used to win).
+        ("city.associations.heart_association.diagnoses=[heart,copd]",
+         "city.associations.heart_association: copd at osterbro is served by city.associations.lung_association"),
+        ("city.associations.lung_association.staff_run_at=[vesterbro]", "'vesterbro' is not among its centres"),
+        ("city.associations.bk_skjold.course_weeks=6", "city.associations.bk_skjold.course_weeks=6: only for patient"),
+        ("city.associations.bk_skjold.has_training=false", "city.associations.bk_skjold.has_training=false: only for"),
+        ("city.associations.heart_association.has_cafe=true", "heart_association.has_cafe=true: only for"),
     ],
 )
 def test_bad_override_names_the_key(override, needle):

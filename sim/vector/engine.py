@@ -273,7 +273,7 @@ class Block:
         the week's programme uniforms `u` (R, programme_draws): drop out in one's dropout week,
         else attend: h and s grow (programme_h, programme_s), then the week's exposure events; in
         programme week `patient.presentation_week` the attending eligible citizens see their
-        patient association present itself. Returns who attended (R, W) and `u`."""
+        patient association present itself, if its key person's post is filled. Returns who attended (R, W) and `u`."""
         cfg, lay, cols = self.cfg, self.layout, week.programme
         citizen = np.arange(cols.start, cols.stop)
         k = rules.programme_week(t, lay.start_week[citizen])
@@ -296,7 +296,10 @@ class Block:
             if taken.any():
                 self.expose(t, cols, taken, lay.event_phi[citizen, k, slot])
         shown = cols.start + np.flatnonzero(k == cfg.patient.presentation_week)
-        self.presented[:, shown] |= attend[:, shown - cols.start] & (self.patient_state[:, shown] == ELIGIBLE)
+        if len(shown):  # by the offering's key person, if its post is filled (docs/model.md)
+            staffed = np.take_along_axis(self.offerings.instructor, np.maximum(self.offering[:, shown], 0), axis=1)
+            self.presented[:, shown] |= (attend[:, shown - cols.start] & (self.patient_state[:, shown] == ELIGIBLE)
+                                         & staffed)
         return attend, u
 
     def expose_free_weeks(self, t: int, week: Week) -> None:
