@@ -72,3 +72,9 @@ def window_start(cfg: SimConfig, policy, start_week):
     """The first week of the decision window: "starting next week" after the last programme week,
     i.e. at programme end, plus the Vanløse free weeks (MODEL.md §3.4)."""
     return rules.programme_end(cfg, start_week) + window_delay(cfg, policy)
+
+
+def in_free_weeks(week, programme_end, window_start):
+    """Whether `week` is one of the Vanløse free weeks, between programme end and the window's
+    start (MODEL.md §3.3: "one event in each free week")."""
+    return (programme_end <= week) & (week < window_start)

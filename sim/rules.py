@@ -58,6 +58,14 @@ def completes(cfg: SimConfig, week_of_programme):
     return week_of_programme == cfg.programme.weeks
 
 
+def sees_presentation(cfg: SimConfig, week_of_programme, staffed):
+    """"the associations present themselves at the centre in programme week
+    `patient.presentation_week` … attending eligible citizens then know the offering" (MODEL.md §4b),
+    presented by the offering's key person: not in a week its volunteer post is vacant (`staffed`
+    false; docs/model.md)."""
+    return (week_of_programme == cfg.patient.presentation_week) & staffed
+
+
 def dropout_prob(cfg: SimConfig, r):
     p = cfg.programme
     return sigmoid(p.dropout_logit + p.dropout_r * (r - 0.5))

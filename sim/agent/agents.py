@@ -223,8 +223,7 @@ class Citizen(mesa.Agent):
                 self.model.cost += cfg.vesterbro.price_session
             self.expose(event.phi)
         if self.patient_state == PatientState.eligible and k == cfg.patient.presentation_week:
-            # the associations present themselves at the centre, by their key person if the post is filled
-            self.presented = self.offering.instructor is not None
+            self.presented = bool(rules.sees_presentation(cfg, k, self.offering.instructor is not None))
         return True
 
     def expose(self, phi: float) -> None:

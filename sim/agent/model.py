@@ -139,7 +139,7 @@ class HandoverModel(mesa.Model):
         self.in_programme = still
         phi = self.cfg.exposure.club_session
         for citizen in self.deciding:  # Vanløse gift cards: one exposure in each free week
-            if citizen.card_redeemed and citizen.programme_end <= self.week < citizen.window_start:
+            if citizen.card_redeemed and policies.in_free_weeks(self.week, citizen.programme_end, citizen.window_start):
                 citizen.expose(phi)
 
     def complete_programmes(self) -> None:

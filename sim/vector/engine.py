@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import population, rules
+from sim import policies, population, rules
 from sim.city import City
 from sim.config import SimConfig
 from sim.policies import Attend
@@ -296,18 +296,18 @@ class Block:
             if taken.any():
                 self.expose(t, cols, taken, lay.event_phi[citizen, k, slot])
         shown = cols.start + np.flatnonzero(k == cfg.patient.presentation_week)
-        if len(shown):  # by the offering's key person, if its post is filled (docs/model.md)
+        if len(shown):
             staffed = np.take_along_axis(self.offerings.instructor, np.maximum(self.offering[:, shown], 0), axis=1)
-            self.presented[:, shown] |= (attend[:, shown - cols.start] & (self.patient_state[:, shown] == ELIGIBLE)
-                                         & staffed)
+            attending = attend[:, shown - cols.start] & (self.patient_state[:, shown] == ELIGIBLE)
+            self.presented[:, shown] |= attending & rules.sees_presentation(cfg, k[shown - cols.start], staffed)
         return attend, u
 
     def expose_free_weeks(self, t: int, week: Week) -> None:
         """Step 3, Vanløse: a redeemed gift card is one exposure event in each free week."""
         lay, cols = self.layout, week.free_weeks
-        in_free_weeks = (lay.programme_end[cols] <= t) & (t < lay.window_start[cols])
-        if in_free_weeks.any():
-            mask = self.redeemed[:, cols] & (self.state[:, cols] == DECIDING) & in_free_weeks
+        free_week = policies.in_free_weeks(t, lay.programme_end[cols], lay.window_start[cols])
+        if free_week.any():
+            mask = self.redeemed[:, cols] & (self.state[:, cols] == DECIDING) & free_week
             self.expose(t, cols, mask, self.cfg.exposure.club_session)
 
     def complete_programmes(self, t: int, week: Week, attend: np.ndarray, u: np.ndarray) -> None:
