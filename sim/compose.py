@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+import warnings
 from collections.abc import Sequence
 
 from hydra import compose as hydra_compose
@@ -18,6 +19,11 @@ from sim.errors import UserError
 
 CONFIG_MODULE = "conf"
 CONFIG_NAME = "config"
+# conf/config.yaml adds ./conf to Hydra's search path, so `city=NAME` also finds ./conf/city/NAME.yaml
+# (a planner's own city, docs/cities.md); Hydra warns on every run from a folder without one.
+# (The filter is also set around each compose: pytest and other callers reset the global filters.)
+NO_USER_CONF = r"provider=hydra\.searchpath in main, path=conf is not available"
+warnings.filterwarnings("ignore", message=NO_USER_CONF)
 
 
 def one_line(exc: BaseException) -> str:
@@ -45,7 +51,8 @@ def compose_dict(overrides: Sequence[str] = ()) -> DictConfig:
     """The composed (unvalidated) DictConfig; raises UserError on unknown keys, options or types."""
     GlobalHydra.instance().clear()
     try:
-        with initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3"):
+        with warnings.catch_warnings(), initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3"):
+            warnings.filterwarnings("ignore", message=NO_USER_CONF)
             return hydra_compose(config_name=CONFIG_NAME, overrides=list(overrides))
     except (HydraException, OmegaConfBaseException, ValueError) as exc:
         raise UserError(one_line(exc)) from None

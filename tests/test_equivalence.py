@@ -4,7 +4,7 @@ For each configuration both engines run many replications from independent seeds
 metric, `teams_closed` and points of the weekly curves must agree within 4 standard errors of the
 difference of the two means (SE from the two samples' variances). The population is shrunk to
 three intake waves (the horizon still reaches 52 weeks after the last programme end) so that the
-agent engine stays cheap; the city is the full Copenhagen city.
+agent engine stays cheap; the city is the full Copenhagen city, except in `another_city`.
 """
 
 from __future__ import annotations
@@ -67,6 +67,8 @@ CONFIGS = {
     # ... and small diabetes groups that keen citizens oversubscribe, within delayed windows.
     "patient_oversubscribed": ["policy=vanlose", "patient.intercept=1",
                                "city.associations.diabetes_association.capacity=3"],
+    # Another city (conf/city/template.yaml: two centres on their own models, a patient association).
+    "another_city": ["city=template", "trial_cohorts=3", "handover.intercept=-3.5"],
 }
 
 

@@ -123,7 +123,8 @@ class HandoverModel(mesa.Model):
 
     def staff_teams(self) -> None:
         self.open_teams.do("staff", self.rng, self.week)
-        self.agents_by_type[Offering].do("staff", self.rng, self.week)
+        for offering in self.offerings:  # a city may have none (Mesa then has no AgentSet for the type)
+            offering.staff(self.rng, self.week)
 
     def admit_intake(self) -> None:
         for citizen in self.intake.pop(self.week, []):
