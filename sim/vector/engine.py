@@ -296,7 +296,7 @@ class Block:
             if taken.any():
                 self.expose(t, cols, taken, lay.event_phi[citizen, k, slot])
         shown = cols.start + np.flatnonzero(k == cfg.patient.presentation_week)
-        if len(shown):
+        if len(shown) and len(self.city.offers):  # (a city may have no patient offerings)
             staffed = np.take_along_axis(self.offerings.instructor, np.maximum(self.offering[:, shown], 0), axis=1)
             attending = attend[:, shown - cols.start] & (self.patient_state[:, shown] == ELIGIBLE)
             self.presented[:, shown] |= attending & rules.sees_presentation(cfg, k[shown - cols.start], staffed)
