@@ -260,7 +260,8 @@ class Block:
         """Exposure events at the partner club for the citizens `taken` of slice `cols` (R, W):
         their f grows by `phi`; they now know the partner team's current instructor, if any."""
         f, teams, partner = self.f[:, cols], self.teams, self.layout.partner[cols]
-        shortcuts.require((self.layout.window_start[cols] > t) | ~taken.any(axis=0),
+        opened = np.flatnonzero(self.layout.window_start[cols] <= t)  # none in the programme slice
+        shortcuts.require(len(opened) == 0 or not taken[:, opened].any(),
                           "no exposure once the decision window is open (decider weights are frozen then)")
         np.copyto(f, rules.grow(f, phi), where=taken)
         met = taken & teams.instructor.take(partner, axis=1)
