@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -37,6 +39,9 @@ import sim
 from sim import analysis, plots
 
 POLICIES = ["baseline", "amager", "vesterbro", "vanlose"]
+# Readable names in legends and axes (sim.plots takes them; percent ticks keep their decimals).
+NAMES = {"baseline": "Trial sessions everywhere", "amager": "Amager model everywhere",
+         "vesterbro": "Vesterbro model everywhere", "vanlose": "Vanløse model everywhere"}
 runs = {
     policy: sim.simulate(sim.compose([
         f"policy={policy}", f"run.replications={REPLICATIONS}", f"run.seed={SEED}",
@@ -54,14 +59,14 @@ runs = {
 
 # %%
 curves = {policy: analysis.retention_curve(res) for policy, res in runs.items()}
-plots.retention_figure(curves)
+plots.retention_figure(curves, titles=NAMES)
 
 # %% [markdown]
 # ## Handover and 52-week retention side by side
 
 # %%
 table = analysis.comparison({p: r.summary for p, r in runs.items()}, reference="baseline")
-display(plots.handover_retention_figure(table))
+display(plots.handover_retention_figure(table, NAMES))
 table[table.metric.isin(["handover_rate", "retention_52w", "cost_per_retained_52w"])].round(3)
 
 # %% [markdown]

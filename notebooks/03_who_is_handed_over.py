@@ -43,9 +43,10 @@ runs = {
 # %% [markdown]
 # ## By resourcefulness quintile
 #
-# Quintiles of resourcefulness among programme completers (1 = least resourceful). Handover is a
-# share of completers; retention is still a member 52 weeks after programme end, as a share of
-# completers the horizon reaches.
+# Quintiles of resourcefulness among programme completers (1 = least resourceful). Handover
+# (`handover_rate`) is a share of completers whose decision window has closed; retention
+# (`completer_retention_52w`) is still a member 52 weeks after programme end, as a share of completers
+# the horizon reaches (the headline `retention_52w` is a share of starters, so it is lower).
 
 # %%
 by_quintile = {p: analysis.rates_by(r, "resourcefulness_quintile") for p, r in runs.items()}

@@ -219,6 +219,23 @@ class EconomicsCfg:
 
 
 @dataclass
+class CostsCfg:
+    """Unit costs in DKK of what the engines and the intake plan count (sim/costs.py prices them).
+
+    Values and their [seed]/[assumed] tags: conf/costs/copenhagen.yaml and docs/model.md. The
+    Vesterbro session price, the gift card's value, subsidies and wages keep their MODEL.md keys
+    (vesterbro.price_session, vanlose.card_value, economics.*)."""
+
+    centre_session_staff: float = f_nonneg(1200.0)
+    centre_session_hall: float = f_nonneg(300.0)
+    club_session_staff: float = f_nonneg(800.0)
+    coleading_fee: float = f_nonneg(300.0)
+    trial_session: float = f_nonneg(300.0)
+    instructor_training: float = f_nonneg(6000.0)
+    coordination_week: float = f_nonneg(1500.0)
+
+
+@dataclass
 class PatientCfg:
     intercept: float = f_coef(-2.0)
     resourcefulness: float = f_coef(1.5)
@@ -263,6 +280,11 @@ class IntakeCfg:
     cohorts_per_wave: int = f_count(2)
     wave_interval_weeks: int = f_weeks(6)
     waves: int = f_count(12)
+    # Planning (sim/intake.py): a yearly intake instead of the waves above, for `years` years; the
+    # horizon then extends itself until every starter's 52-week follow-up is reached.
+    # (city.centres.<name>.citizens_per_year sets a centre's own; the rest is split over the others.)
+    citizens_per_year: float | None = f_nonneg(None)
+    years: int | None = f_one_up(None)
 
 
 @dataclass
@@ -298,6 +320,8 @@ class CentreCfg:
     # summing to 1. The default names every diagnosis (null) so that a `{...}` override merges into it.
     diagnosis_mix: dict[str, float | None] | None = field(default_factory=_no_mix, metadata={"range": "centre_mix"})
     modifiers: list[str] = field(default_factory=list, metadata={"range": "modifiers"})
+    # Planning: this centre's yearly intake (sim/intake.py); null = its share of intake.citizens_per_year.
+    citizens_per_year: float | None = f_nonneg(None)
     note: str = ""
 
 
@@ -365,6 +389,7 @@ class SimConfig:
     instructor: InstructorCfg = field(default_factory=InstructorCfg)
     team: TeamCfg = field(default_factory=TeamCfg)
     economics: EconomicsCfg = field(default_factory=EconomicsCfg)
+    costs: CostsCfg = field(default_factory=CostsCfg)
     patient: PatientCfg = field(default_factory=PatientCfg)
     citizen: CitizenCfg = field(default_factory=CitizenCfg)
     intake: IntakeCfg = field(default_factory=IntakeCfg)
@@ -517,10 +542,13 @@ def _check_rates(cfg: SimConfig) -> None:
 
 def validate(cfg: SimConfig) -> SimConfig:
     """Check every range and cross-reference; raise `UserError` naming the first bad key."""
+    from sim import intake  # imports this module's types only
+
     _walk(cfg, "")
     _check_city(cfg)
     _check_weeks(cfg)
     _check_rates(cfg)
+    intake.check(cfg)  # a yearly intake: its own checks, and the horizon that reaches every follow-up
     return cfg
 
 

@@ -4,12 +4,19 @@ Inputs are arrays shaped (replications, citizens); NaN marks a week that never h
 handover, no lapse). A citizen is a member at week m if it joined at or before m and has not
 lapsed (or left) at or before m; the same holds for patient-association activities. Shares are
 of programme starters unless named otherwise.
+
+A citizen counts in a rate only once the run's horizon reaches the week that settles its outcome
+(`reached`, the one test shared with sim.analysis): its last programme week for completion, the last
+week of its decision window for handover, the week k weeks after its programme end for retention.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from sim.config import POLICIES, SimConfig
+from sim.policies import window_delay
 
 RETENTION_WEEKS = (26, 52)
 HEADLINE = (
@@ -35,18 +42,31 @@ def member_at(handover_week: np.ndarray, lapse_week: np.ndarray, week: np.ndarra
     return (handover_week <= week) & ~(lapse_week <= week)
 
 
+def reached(week: np.ndarray, horizon: int) -> np.ndarray:
+    """Whether a run of `horizon` weeks (numbered 0 … horizon − 1) reaches `week` (NaN: never)."""
+    return np.asarray(week) <= horizon - 1
+
+
+def window_end(cfg: SimConfig, start_week: np.ndarray, policy: np.ndarray) -> np.ndarray:
+    """The last week of each citizen's decision window: programme end, then Vanløse's free weeks,
+    then `handover.window_weeks` weeks (MODEL.md §3 steps 4–5). `policy`: index into POLICIES."""
+    delay = np.array([window_delay(cfg, p) for p in range(len(POLICIES))])
+    return start_week + cfg.programme.weeks + delay[policy] + cfg.handover.window_weeks - 1
+
+
 def _at(start_week: np.ndarray, programme_weeks: int, horizon: int, after: int) -> tuple[np.ndarray, np.ndarray]:
     """(the week `after` weeks past each citizen's own programme end, whether the horizon reaches it)."""
     at = start_week + programme_weeks + after
-    return at, at <= horizon - 1
+    return at, reached(at, horizon)
 
 
 def summarise(
     citizens: dict[str, np.ndarray], cost: np.ndarray, programme_weeks: int, horizon: int,
-    eligible: np.ndarray, training: np.ndarray,
+    eligible: np.ndarray, training: np.ndarray, decision_end: np.ndarray,
 ) -> pd.DataFrame:
     """One row per replication: counts and the headline metrics.
 
+    `decision_end`: the last week of each citizen's decision window (`window_end`);
     `eligible`: the citizen has a patient-association offering for its diagnosis at its centre;
     `training`: that offering includes physical training (counts towards `active_52w`).
     """
@@ -56,26 +76,30 @@ def summarise(
     started = (start < horizon).sum(axis=1)
     n_completed = completed.sum(axis=1)
     handed_over = (~np.isnan(hw)).sum(axis=1)
+    programme_over = reached(start + programme_weeks - 1, horizon)
+    window_over = completed & reached(decision_end, horizon)
     out = {
         "started": started,
         "completed": n_completed,
         "handed_over": handed_over,
-        "completion_rate": _share(n_completed, started),
-        "handover_rate": _share(handed_over, n_completed),
+        "completion_rate": _share((completed & programme_over).sum(axis=1), programme_over.sum(axis=1)),
+        "handover_rate": _share((window_over & ~np.isnan(hw)).sum(axis=1), window_over.sum(axis=1)),
     }
     for weeks in RETENTION_WEEKS:
-        at, reached = _at(start, programme_weeks, horizon, weeks)
-        kept = (member_at(hw, lw, at) & reached).sum(axis=1)
-        out[f"retention_{weeks}w"] = _share(kept, reached.sum(axis=1))
+        at, counted = _at(start, programme_weeks, horizon, weeks)
+        kept = (member_at(hw, lw, at) & counted).sum(axis=1)
+        out[f"retention_{weeks}w"] = _share(kept, counted.sum(axis=1))
         out[f"retained_{weeks}w"] = kept
-    eligible_done = eligible & completed
+    eligible_done = eligible & window_over  # the patient decision shares the sports decision's window
     out["patient_uptake"] = _share((eligible_done & ~np.isnan(pjw)).sum(axis=1), eligible_done.sum(axis=1))
-    at, reached = _at(start, programme_weeks, horizon, 52)
+    at, counted = _at(start, programme_weeks, horizon, 52)
     in_patient = member_at(pjw, plw, at)
-    base = eligible_done & reached
+    base = eligible_done & counted
     out["patient_retention_52w"] = _share((in_patient & base).sum(axis=1), base.sum(axis=1))
-    active = (member_at(hw, lw, at) | (in_patient & training)) & reached
-    out["active_52w"] = _share(active.sum(axis=1), reached.sum(axis=1))
+    active = (member_at(hw, lw, at) | (in_patient & training)) & counted
+    out["active_52w"] = _share(active.sum(axis=1), counted.sum(axis=1))
+    out["active_count_52w"] = active.sum(axis=1)  # citizens, for planners' counts
+    out["reached_52w"] = counted.sum(axis=1)  # starters whose 52-week follow-up the horizon reaches
     out["cost_municipality"] = cost
     out["cost_per_retained_52w"] = _share(cost, out["retained_52w"].astype(float))
     return pd.DataFrame(out)

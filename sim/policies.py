@@ -42,9 +42,8 @@ def programme_exposures(cfg: SimConfig, policy: int, modifiers: tuple[bool, ...]
     events: list[Exposure] = []
     if policy == BASELINE:
         events.append(Exposure(cfg.baseline.trial_week, ex.trial, Attend.TRIAL))
-    elif policy == AMAGER:  # every other session at the club: half of the week's sessions
-        club = float(rules.session_rate(cfg, ex.club_session))
-        events += [Exposure(w, club, Attend.ALWAYS) for w in range(1, n + 1)]
+    elif policy == AMAGER:  # one of the week's sessions at the club (as sim.costs counts it)
+        events += [Exposure(w, ex.club_session, Attend.ALWAYS) for w in range(1, n + 1)]
     elif policy == VESTERBRO:
         events += [Exposure(w, ex.club_session, Attend.PARALLEL) for w in range(1, n + 1)]
     on = dict(zip(MODIFIERS, modifiers, strict=True))

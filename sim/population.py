@@ -13,6 +13,7 @@ import numpy as np
 
 from sim.city import City
 from sim.config import DIAGNOSES, POLICIES, PolicyName, SimConfig
+from sim.intake import planned_cohorts, planning
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,13 @@ def _beta_mean(rng: np.random.Generator, mean: np.ndarray | float, concentration
 
 
 def schedule(cfg: SimConfig, city: City) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(centre, cohort, start_week) of every citizen: deterministic intake waves (MODEL.md §8)."""
+    """(centre, cohort, start_week) of every citizen: deterministic intake waves (MODEL.md §8), or
+    the cohorts of a yearly intake (sim.intake), ordered by start week, centre and cohort."""
     intake = cfg.intake
+    if planning(cfg):
+        centre, cohort, start = planned_cohorts(cfg)
+        order = np.lexsort((cohort, centre, start))
+        return tuple(np.repeat(x[order], intake.cohort_size) for x in (centre, cohort, start))
     wave = np.arange(intake.waves)
     grid = np.stack(np.meshgrid(wave, np.arange(city.n_centres), np.arange(intake.cohorts_per_wave),
                                 indexing="ij"), axis=-1).reshape(-1, 3)

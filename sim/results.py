@@ -16,9 +16,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim import costs
 from sim.city import City
 from sim.config import DIAGNOSES, SimConfig, to_yaml
-from sim.metrics import summarise
+from sim.metrics import summarise, window_end
+from sim.population import Plan, plan
 from sim.states import LAPSE_REASON_NAMES
 
 WEEKLY_COUNTS = (
@@ -49,14 +51,15 @@ class RawRun:
     *reason a LapseReason code (the patient offering joined is the one the citizen is eligible
     for: City.offers.of[centre, diagnosis]). weekly: (R, weeks, centres, len(WEEKLY_COUNTS))
     counts at the end of each week. teams: TEAM_ARRAYS, each (R, T),
-    `opened` false for sister teams that never opened. cost: (R,) municipal cost.
+    `opened` false for sister teams that never opened. counts: sim.costs.ENGINE_COUNTS, each (R,
+    centres), priced by sim.costs.
     """
 
     replication: np.ndarray
     citizens: dict[str, np.ndarray]
     weekly: np.ndarray
     teams: dict[str, np.ndarray]
-    cost: np.ndarray
+    counts: dict[str, np.ndarray]
 
 
 @dataclass
@@ -68,6 +71,8 @@ class Results:
     teams: pd.DataFrame
     citizens: pd.DataFrame | None
     config: SimConfig
+    # Municipal cost by item and the club side, per replication and centre (sim.costs.table).
+    costs: pd.DataFrame | None = None
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write Parquet tables + `config.yaml` into the folder `path` (created if needed).
@@ -79,7 +84,7 @@ class Results:
         target.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=target))
         try:
-            for name in ("summary", "weekly", "teams", "citizens"):
+            for name in ("summary", "weekly", "teams", "citizens", "costs"):
                 table = getattr(self, name)
                 if table is not None:
                     table.to_parquet(tmp / f"{name}.parquet", index=False)
@@ -96,11 +101,20 @@ def _offer(raw: RawRun, city: City) -> np.ndarray:
     return city.offers.of[raw.citizens["centre"], raw.citizens["diagnosis"]]
 
 
-def _summary(raw: RawRun, cfg: SimConfig, city: City) -> pd.DataFrame:
+def _summary(raw: RawRun, cfg: SimConfig, city: City, shared: Plan, priced: dict[str, np.ndarray],
+             trained: np.ndarray) -> pd.DataFrame:
     offer = _offer(raw, city)
     training = np.append(city.offers.training, False)[offer]  # offer -1 picks the appended False
-    summary = summarise(raw.citizens, raw.cost, cfg.programme.weeks, cfg.run.horizon_weeks,
-                        eligible=offer >= 0, training=training)
+    items = {name: value.sum(axis=1) for name, value in priced.items()}
+    total = sum(items[f"cost_{i}"] for i in costs.ITEMS)
+    ends = window_end(cfg, raw.citizens["start_week"], shared.policy)  # engines keep the plan's order
+    summary = summarise(raw.citizens, total, cfg.programme.weeks, cfg.run.horizon_weeks,
+                        eligible=offer >= 0, training=training, decision_end=ends)
+    for name, value in items.items():
+        summary[name] = value
+    for name in ("parallel_sessions", "gift_cards", "trial_takeups"):
+        summary[name] = raw.counts[name].sum(axis=1)
+    summary["instructors_trained"] = trained.sum(axis=1)
     closed = ~np.isnan(raw.teams["closed_week"])
     summary["teams_closed"] = closed.sum(axis=1)
     summary["sister_teams_opened"] = (raw.teams["opened"] & city.team_is_sister).sum(axis=1)
@@ -170,8 +184,12 @@ def _reason_names(codes: np.ndarray) -> np.ndarray:
 
 def block_tables(raw: RawRun, cfg: SimConfig, city: City) -> dict[str, pd.DataFrame | None]:
     """The tables of one engine block; engines call this per block so raw arrays can be freed."""
+    shared = plan(cfg, city)
+    trained = costs.instructors_trained(cfg, city, raw.teams)
+    priced = costs.price(cfg, raw.counts, costs.plan_counts(cfg, city, shared), trained)
     return {
-        "summary": _summary(raw, cfg, city),
+        "summary": _summary(raw, cfg, city, shared, priced, trained),
+        "costs": costs.table(priced, raw.replication, city.centre_names),
         "weekly": _weekly(raw, city) if cfg.run.weekly_table else None,
         "teams": _teams(raw, city),
         "citizens": _citizens(raw, city) if cfg.run.citizens_table else None,
@@ -185,5 +203,6 @@ def combine(blocks: list[dict[str, pd.DataFrame | None]], cfg: SimConfig) -> Res
         return pd.concat(parts, ignore_index=True) if parts else None
 
     return Results(
-        summary=cat("summary"), weekly=cat("weekly"), teams=cat("teams"), citizens=cat("citizens"), config=cfg
+        summary=cat("summary"), weekly=cat("weekly"), teams=cat("teams"), citizens=cat("citizens"), config=cfg,
+        costs=cat("costs"),
     )

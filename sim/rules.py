@@ -26,8 +26,8 @@ def grow(x, rate):
 
 # --- the programme (MODEL.md §3.3-§3.4) ---------------------------------------------------------
 
-# The programme's weekly rates (habit and bond growth, the Amager club session) are given for this
-# many sessions a week, the report's programme (MODEL.md §8: `programme.sessions_per_week` 2).
+# The programme's weekly habit and bond growth are given for this many sessions a week, the
+# report's programme (MODEL.md §8: `programme.sessions_per_week` 2).
 REFERENCE_SESSIONS = 2
 
 
@@ -209,23 +209,27 @@ def hazard_prob(lam):
     return -np.expm1(-lam)
 
 
-def wage_due(cfg: SimConfig, paid, meets, has_instructor):
+def wage_is_due(paid, meets, has_instructor):
     """"wage only for paid instructors, only in weeks the team meets" (MODEL.md §3.7), with its
-    instructor."""
-    return cfg.economics.wage_week * (paid & meets & has_instructor)
+    instructor there."""
+    return paid & meets & has_instructor
+
+
+def wage_due(cfg: SimConfig, paid, meets, has_instructor):
+    """The week's wage of a team: `economics.wage_week` when `wage_is_due`."""
+    return cfg.economics.wage_week * wage_is_due(paid, meets, has_instructor)
 
 
 def team_accounts(cfg: SimConfig, size, paid, has_instructor, meets):
-    """Step 7 for an open team: (change of its balance, what the municipality pays) this week.
+    """Step 7 for an open team: the change of its balance this week.
 
     `balance += members·economics.fee_week + subsidy − wage` (MODEL.md §3.7): fees count regulars
     (`size`); the subsidy is the municipality's; the wage (`wage_due`, in weeks the team `meets`)
-    is the club's unless `economics.municipality_pays_wages`."""
+    is the club's unless `economics.municipality_pays_wages`. (What the municipality pays is
+    priced by sim.costs from the engines' counts.)"""
     econ = cfg.economics
-    wage = wage_due(cfg, paid, meets, has_instructor)
-    if econ.municipality_pays_wages:
-        return size * econ.fee_week + econ.subsidy_week, econ.subsidy_week + wage
-    return size * econ.fee_week + econ.subsidy_week - wage, econ.subsidy_week
+    wage = 0.0 if econ.municipality_pays_wages else wage_due(cfg, paid, meets, has_instructor)
+    return size * econ.fee_week + econ.subsidy_week - wage
 
 
 def low_size_weeks(cfg: SimConfig, low_weeks, size, ever_joined):

@@ -6,14 +6,18 @@ several values: `policy=amager,vesterbro`). User errors (unknown key or policy, 
 of range, an output folder that cannot be written) exit with status 2 and one line on stderr, before
 anything is written; every job of a sweep is checked before the first one runs. Internal errors exit
 1. A failed run leaves no folder behind; a sweep with failed jobs keeps the others, lists the failed
-ones and exits 1.
+ones and exits 1. Ctrl-C or SIGTERM stops a run or sweep with one line (exit 128 + the signal); a
+sweep first aggregates the jobs that finished, and the same command resumes it.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import shutil
+import signal
 import sys
+import threading
 from importlib.resources import files
 from pathlib import Path
 
@@ -21,6 +25,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
+from tqdm import tqdm
 
 from sim import sweep
 from sim.cli import check_writable, fail
@@ -71,7 +76,11 @@ def _job(dc: DictConfig) -> None:
     hc = HydraConfig.get()
     out_dir = Path(hc.runtime.output_dir)
     if hc.mode == RunMode.MULTIRUN:
-        sweep.run_job(dc, out_dir, f"job {hc.job.num} ({' '.join(hc.overrides.task)})")
+        if multiprocessing.parent_process() is not None:  # a launcher's worker process
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the main process, which stops us
+            tqdm.set_lock(threading.RLock())  # not tqdm's process-shared lock, which a stopped worker leaks
+        overrides = list(hc.overrides.task)
+        sweep.run_job(dc, out_dir, f"job {hc.job.num} ({' '.join(overrides)})", sweep.asks_citizens_table(overrides))
         return
     try:
         cfg = from_dict(dc)
@@ -84,6 +93,29 @@ def _job(dc: DictConfig) -> None:
         raise
     print(summary_table(results.summary))
     print(f"tables and config written to {out_dir}")
+
+
+def _interrupted(multirun: bool, signum: int) -> None:
+    """After Ctrl-C or SIGTERM: aggregate a sweep's finished jobs, say so in one line, exit 128 + signum."""
+    # a second Ctrl-C must not cut the aggregation short
+    previous = {other: signal.signal(other, signal.SIG_IGN) for other in (signal.SIGINT, signal.SIGTERM)}
+    folder = sweep.started_dir() if multirun else None
+    if not multirun:
+        message = "interrupted: the run was stopped before it finished; nothing was written"
+    elif folder is None:
+        message = "interrupted before the first job started; nothing was written"
+    else:
+        try:
+            outcome = sweep.aggregate(folder)
+            done = outcome.jobs - len(outcome.failed)
+            message = (f"interrupted: {done} of {outcome.jobs} jobs complete; run the same command again to resume"
+                       + (f" (finished jobs in {folder}/summary.parquet)" if done else ""))
+        except UserError:  # stopped before the job list was written
+            message = "interrupted: 0 jobs complete; run the same command again to resume"
+    print(message, file=sys.stderr)
+    for other, handler in previous.items():
+        signal.signal(other, handler)
+    sys.exit(128 + signum)
 
 
 def main() -> None:
@@ -100,7 +132,23 @@ def main() -> None:
             check_writable(_output_root(hydra_overrides, multirun))
     except UserError as exc:
         fail(exc)
-    _job()
+    stopped: list[int] = []
+
+    def stop(signum: int, frame: object) -> None:
+        stopped.append(signum)
+        raise KeyboardInterrupt
+
+    # `kill` stops a run as Ctrl-C does: one line, finished jobs kept (the handlers are restored after)
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        _job()
+    except KeyboardInterrupt:
+        stopped.append(signal.SIGINT)  # (when raised other than by `stop`)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if stopped:
+        _interrupted(multirun, stopped[0])
     if not multirun or flags & _HELP_FLAGS:
         return
     outcome = sweep.last_outcome()

@@ -35,6 +35,7 @@ class Scenario:
     overrides: tuple[str, ...]
     question: str = ""
     path: Path | None = None
+    title: str = ""
 
 
 def folders() -> list[Path]:
@@ -60,18 +61,40 @@ def find(name_or_path: str) -> Path:
     raise UserError(f"unknown scenario {name_or_path!r}; available: {', '.join(available()) or 'none'}")
 
 
+TITLE = re.compile(r"#\s*Title:\s*(.+)", re.I)
+
+
 def _question(text: str) -> str:
-    """The file's opening comment paragraph (the question the scenario answers)."""
+    """The file's opening comment paragraph (the question the scenario answers), without its
+    `# Title:` line."""
     lines = []
     for line in text.splitlines():
         if not line.startswith("#"):
             break
+        if TITLE.match(line):
+            continue
         body = line.lstrip("#").strip()
         if not body and lines:
             break
         if body:
             lines.append(body)
     return " ".join(lines)
+
+
+def _title(text: str, name: str) -> str:
+    """A readable name: the opening comment's `# Title: ...` line, else the name spaced out."""
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        match = TITLE.match(line)
+        if match:
+            return match.group(1).strip()
+    return default_title(name)
+
+
+def default_title(name: str) -> str:
+    """A readable name for a scenario without a title: `amager_everywhere` -> `Amager everywhere`."""
+    return name.replace("_", " ").strip().capitalize()
 
 
 def load(name_or_path: str) -> Scenario:
@@ -88,7 +111,7 @@ def load(name_or_path: str) -> Scenario:
         data = {}
     if not isinstance(data, Mapping):
         raise UserError(f"{path}: a scenario is a mapping of config keys (key: value), not a {type(data).__name__}")
-    return Scenario(path.stem, tuple(to_overrides(data)), _question(text), path)
+    return Scenario(path.stem, tuple(to_overrides(data)), _question(text), path, _title(text, path.stem))
 
 
 def _flatten(mapping: Mapping, prefix: str = "") -> Iterator[tuple[str, Any]]:

@@ -12,6 +12,10 @@
   start (`jobs.yaml`) and at the end writes at the sweep root `summary.parquet` and `summary.csv`
   (the summary rows of every complete job, with the job number and the swept values as columns) and
   `failed_jobs.csv`. `python -m sim.sweep SWEEP_DIR` aggregates again, e.g. after a killed sweep.
+  A sweep folder that holds jobs of a different sweep gets a warning (their folders are reused).
+- Interrupted sweeps (Ctrl-C, SIGTERM): `sim.run` aggregates the jobs that finished (`started_dir`)
+  and says how many; a job cut short has no `run_key.json` and runs again on the next attempt.
+- Sweep jobs write no per-citizen table unless the command line sets `run.citizens_table`.
 """
 
 from __future__ import annotations
@@ -163,11 +167,19 @@ def execute(cfg: SimConfig, folder: Path) -> Results:
     return results
 
 
-def run_job(dc: DictConfig, folder: Path, label: str) -> bool:
-    """One sweep job: skip it if already complete, else run it; a failure is recorded, not raised."""
+def asks_citizens_table(overrides: Sequence[str]) -> bool:
+    """Does a job's command line set `run.citizens_table` (sweeps leave the large table out otherwise)?"""
+    return any(o.lstrip("+~").startswith("run.citizens_table=") for o in overrides)
+
+
+def run_job(dc: DictConfig, folder: Path, label: str, citizens_table: bool = False) -> bool:
+    """One sweep job: skip it if already complete, else run it; a failure is recorded, not raised.
+    `citizens_table`: the command line set `run.citizens_table` (else the job writes no such table)."""
     try:
         cfg = from_dict(dc)
         cfg.run.progress = False  # parallel jobs print one line each, not interleaved progress bars
+        if not citizens_table:
+            cfg.run.citizens_table = False  # one row per citizen and replication, in every job: ask for it
         if is_complete(folder, run_key(cfg)):
             print(f"{label}: skipped, {folder} already holds its results")
             return True
@@ -199,8 +211,13 @@ class SweepOutcome:
 
 
 def write_jobs(sweep_dir: Path, overrides: Sequence[str], parser: OverridesParser) -> None:
-    """List the sweep's jobs (their overrides, in Hydra's numbering) and swept keys in `jobs.yaml`."""
+    """List the sweep's jobs (their overrides, in Hydra's numbering) and swept keys in `jobs.yaml`;
+    warn if the folder holds jobs of a different sweep."""
     jobs, swept = expand(overrides, parser)
+    if sweep_dir.is_dir() and (foreign := foreign_jobs(sweep_dir, jobs)):
+        print(f"warning: {sweep_dir} holds {foreign} job(s) of a different sweep: its job folders are reused "
+              "(results overwritten) and left out of this sweep's table; use a new hydra.sweep.dir to keep both",
+              file=sys.stderr)
     sweep_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(sweep_dir / JOBS_FILE, yaml.safe_dump({"swept": swept, "jobs": jobs}, sort_keys=False))
 
@@ -272,10 +289,26 @@ def report(outcome: SweepOutcome) -> None:
 
 
 _last: list[SweepOutcome] = []  # the outcome of the sweep this process ran, for sim.run's exit status
+_started: list[Path] = []  # the folder of the sweep this process started, to aggregate if interrupted
 
 
 def last_outcome() -> SweepOutcome | None:
     return _last[-1] if _last else None
+
+
+def started_dir() -> Path | None:
+    """The folder of the sweep this process started (None before Hydra started it)."""
+    return _started[-1] if _started else None
+
+
+def foreign_jobs(sweep_dir: Path, jobs: Sequence[Sequence[str]]) -> int:
+    """How many jobs of another sweep `sweep_dir` holds (listed in its `jobs.yaml` or in job folders)."""
+    try:
+        listed = yaml.safe_load((sweep_dir / JOBS_FILE).read_text(encoding="utf-8"))["jobs"]
+    except (OSError, TypeError, KeyError, yaml.YAMLError):
+        listed = []
+    ours = {tuple(job) for job in jobs}
+    return len(({tuple(job) for job in listed} | set(_job_folders(sweep_dir))) - ours)
 
 
 class AggregateSweep(Callback):
@@ -283,6 +316,7 @@ class AggregateSweep(Callback):
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         _last.clear()
+        _started.append(Path(config.hydra.sweep.dir))
         params = config.hydra.sweeper.get("params") or {}
         overrides = [f"{k}={v}" for k, v in params.items()] + list(config.hydra.overrides.task)
         parser = OverridesParser.create(config_loader=GlobalHydra.instance().config_loader())

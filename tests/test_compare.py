@@ -14,11 +14,13 @@ import pytest
 import sim
 from sim import compare, plots
 from sim.analysis import comparison, retention_by_replication, retention_curve
+from sim.errors import UserError
 
 # One intake wave and a horizon that reaches 52 weeks after its programme end (12 + 52 < 66).
 SMALL = ["intake.waves=1", "run.horizon_weeks=66", "run.replications=3", "run.progress=false"]
 FILES = {"comparison.csv", "comparison.md", "summary.parquet", "retention.csv", "retention.png",
-         "handover_retention.png", "cost_per_retained.png", "config"}
+         "handover_retention.png", "cost_per_retained.png", "config", "comparison.html", "counts.csv", "rates.csv",
+         "costs.csv", "incremental.csv", "by_centre.csv", "cost_items.png", "incremental.png"}
 
 
 @pytest.fixture
@@ -49,8 +51,18 @@ def test_compare_writes_tables_and_figures(tmp_path, twin, capsys):
     assert len(summary) == 3 * 3 and set(summary["scenario"]) == {"as_reported", "amager_everywhere", "twin"}
     printed = capsys.readouterr().out
     assert "| metric | scenario | mean | 95% interval | difference to as_reported | 95% interval |" in printed
-    assert printed.split("\n\ntables and figures")[0].strip() == (out / "comparison.md").read_text().strip()
+    assert printed.split("\n\ntables, figures")[0].strip() == (out / "comparison.md").read_text().strip()
     assert not [p for p in out.iterdir() if p.name.startswith(".partial")]
+    incremental = pd.read_csv(out / "incremental.csv").set_index("scenario")
+    assert incremental.loc["twin", "extra_retained_52w"] == 0 and incremental.loc["twin", "extra_cost"] == 0
+    assert np.isnan(incremental.loc["twin", "cost_per_extra_retained_52w"])
+    by_centre = pd.read_csv(out / "by_centre.csv")
+    assert {"Østerbro", "Nørrebro", "Amager", "Vanløse", "Vesterbro", "(city-wide)"} == set(by_centre["centre"])
+    html = (out / "comparison.html").read_text(encoding="utf-8")
+    assert "Amager model everywhere" in html and "What if every centre ran the Amager model" in html
+    assert "cost_per_extra_retained_52w" in html and "Monte Carlo noise only" in html
+    assert "costs.coordination_week" in html and html.count("data:image/png;base64,") == 5
+    assert "http" not in html.replace("http-equiv", "") and "<script" not in html  # nothing loaded from elsewhere
 
 
 def test_reference_option_and_default_folder(tmp_path, monkeypatch):
@@ -141,3 +153,25 @@ def test_output_folder_without_permission(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         compare.main(["as_reported", "--out", str(locked / "out")])
     assert exit_.value.code == 2 and "cannot write to" in capsys.readouterr().err
+
+
+def test_evaluate_is_the_one_computation(tmp_path):
+    """`evaluate` on composed configs, as the dashboard calls it: tables, progress, plain summary."""
+    configs = {"as_reported": sim.compose(SMALL), "amager": sim.compose([*SMALL, "policy=amager"])}
+    calls = []
+    result = compare.evaluate(configs, "as_reported", lambda done, total: calls.append((done, total)),
+                              titles={"amager": "Amager model everywhere"})
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+    assert result.titles == {"as_reported": "As reported", "amager": "Amager model everywhere"}
+    assert set(result.counts["metric"]) == set(compare.COUNTS)
+    assert {"cost_club_sessions", "cost_coleading", "cost_municipality", "club_net"} <= set(result.costs["metric"])
+    row = result.incremental.set_index("scenario").loc["amager"]
+    ratio = row["extra_cost"] / row["extra_retained_52w"]
+    assert row["cost_per_extra_retained_52w"] == pytest.approx(ratio)
+    text = result.summary_text
+    assert text.startswith("Over the run") and "Amager model everywhere hands over" in text
+    counts = result.by_centre[(result.by_centre.metric == "started") & (result.by_centre.scenario == "amager")]
+    total = result.counts[(result.counts.metric == "started") & (result.counts.scenario == "amager")]["mean"]
+    assert counts["mean"].sum() == pytest.approx(float(total.iloc[0]))  # the centres add up to the city
+    with pytest.raises(UserError, match="reference"):
+        compare.evaluate(configs, "nope")

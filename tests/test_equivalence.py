@@ -25,7 +25,10 @@ SEEDS = {"agent": 11, "vector": 22}  # independent samples: the SE of the differ
 TOLERANCE = 4.0  # standard errors
 
 METRICS = ("completion_rate", "handover_rate", "retention_26w", "retention_52w", "cost_municipality",
-           "teams_closed", "sister_teams_opened", "patient_uptake", "patient_retention_52w", "active_52w")
+           "teams_closed", "sister_teams_opened", "patient_uptake", "patient_retention_52w", "active_52w",
+           # the cost items the engines count (sim.costs), and what the clubs take in fees
+           "cost_parallel_sessions", "cost_gift_cards", "cost_instructor_training", "cost_subsidies", "cost_wages",
+           "trial_takeups", "club_fees")
 CURVES = {  # weekly count summed over centres, at these weeks
     "members_sport": (16, 20, 30, 45, 60, 79),
     "members_patient": (16, 20, 30, 45, 60, 79),

@@ -1,14 +1,17 @@
-"""Sweeps (`python -m sim.run -m`): aggregation, failed jobs, resume, launchers, user errors."""
+"""Sweeps (`python -m sim.run -m`): aggregation, failed jobs, resume, interruptions, launchers, user errors."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from hydra import compose as hydra_compose
 from hydra import initialize_config_module
 
@@ -162,3 +165,49 @@ def test_sweep_user_errors_exit_2_before_any_job(tmp_path, args, needle):
     assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1 and needle in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "results").exists()
+
+
+def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, "the first job did not finish"
+        time.sleep(0.05)
+
+
+def test_interrupted_sweep_says_one_line_and_aggregates_finished_jobs(tmp_path):
+    # job 0 is quick, jobs 1 and 2 take seconds: the signal arrives while job 1 runs
+    args = ["-m", *TINY, "run.replications=2,3000,3001", "hydra/launcher=basic", f"hydra.sweep.dir={tmp_path / 's'}"]
+    proc = subprocess.Popen([sys.executable, "-m", "sim.run", *args], cwd=tmp_path, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _wait_for(tmp_path / "s" / "0" / sweep.KEY_FILE, proc)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert err.startswith("interrupted: 1 of 3 jobs complete; run the same command again to resume")
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert pd.read_parquet(tmp_path / "s" / "summary.parquet")["job"].unique().tolist() == [0]
+    assert pd.read_csv(tmp_path / "s" / sweep.FAILED_FILE)["job"].tolist() == [1, 2]
+    assert not (tmp_path / "s" / "1" / sweep.KEY_FILE).exists()  # cut short: runs again on resume
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_a_joblib_sweep_with_one_line(tmp_path):
+    # Ctrl-C in a terminal signals the whole process group: the workers leave it to the main process
+    args = ["-m", *TINY, "run.replications=2,3000,3001", f"hydra.sweep.dir={tmp_path / 's'}"]
+    proc = subprocess.Popen([sys.executable, "-m", "sim.run", *args], cwd=tmp_path, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    _wait_for(tmp_path / "s" / "0" / sweep.KEY_FILE, proc)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + signal.SIGINT
+    assert err.startswith("interrupted: 1 of 3 jobs complete") and err.count("\n") == 1, err
+
+
+def test_sweep_jobs_skip_the_citizens_table_and_a_reused_folder_warns(tmp_path, monkeypatch, capsys):
+    _in_process(monkeypatch, "policy=amager,baseline", f"hydra.sweep.dir={tmp_path}")
+    assert not (tmp_path / "0" / "citizens.parquet").exists() and "warning" not in capsys.readouterr().err
+    jobs = yaml.safe_load((tmp_path / sweep.JOBS_FILE).read_text())["jobs"]
+    assert sweep.foreign_jobs(tmp_path, jobs) == 0  # the same sweep again (a resume): no warning
+    _in_process(monkeypatch, "club.cafe=true", "run.citizens_table=true", f"hydra.sweep.dir={tmp_path}")
+    assert "holds 2 job(s) of a different sweep" in capsys.readouterr().err
+    assert (tmp_path / "0" / "citizens.parquet").exists()  # asked for on the command line

@@ -265,15 +265,15 @@ def test_no_turnover_no_instructor_changes_but_new_sisters():
     assert (teams.instructor_changes[~sister] == 0).all() and (teams.instructor_changes[sister] == 1).all()
 
 
-def test_subsidy_is_the_only_cost_under_amager():
+def test_subsidies_are_paid_per_open_team_week():
     res = sim.simulate(small(VECTOR, "policy=amager", "economics.subsidy_week=10"))
     # open at the end of a week, plus the week each closed team closed in (it was paid that week)
     team_weeks = res.weekly.groupby("replication").teams_open.sum().to_numpy() + res.summary.teams_closed
-    np.testing.assert_allclose(res.summary.cost_municipality, 10 * team_weeks)
+    np.testing.assert_allclose(res.summary.cost_subsidies, 10 * team_weeks)
 
 
 def test_vesterbro_pays_per_parallel_session():
-    cost = sim.simulate(small(VECTOR, "policy=vesterbro", "vesterbro.price_session=1")).summary.cost_municipality
+    cost = sim.simulate(small(VECTOR, "policy=vesterbro", "vesterbro.price_session=1")).summary.cost_parallel_sessions
     started = 2 * 5 * 24  # two waves, five centres, two cohorts of 12
     assert (cost > 0).all() and (cost < started * 12).all() and (cost == cost.round()).all()
 
@@ -293,7 +293,7 @@ def test_run_block_returns_the_documented_shapes():
     assert raw.weekly.shape[:3] == (2, cfg.run.horizon_weeks, city.n_centres)
     assert all(a.shape == (2, city.n_teams) for a in raw.teams.values())
     assert raw.teams["opened"][:, : city.n_listed].all()
-    assert raw.cost.shape == (2,)
+    assert all(a.shape == (2, city.n_centres) for a in raw.counts.values())
 
 
 # --- patient-association channel (MODEL.md §4b) -----------------------------------------------------

@@ -148,14 +148,12 @@ class Team(Group):
         self.joined_total += 1
         self.ever_joined = True
 
-    def settle(self, week: int) -> float:
-        """Step 7: fees, subsidy and wage; returns what the municipality pays this week."""
+    def settle(self, week: int) -> None:
+        """Step 7: fees, subsidy and wage (the model counts the team-week for sim.costs)."""
         cfg = self.model.cfg
-        change, municipal = rules.team_accounts(cfg, self.size, self.paid, self.instructor is not None,
-                                                self.meets(week))
-        self.balance += float(change)
+        self.balance += float(rules.team_accounts(cfg, self.size, self.paid, self.instructor is not None,
+                                                  self.meets(week)))
         self.low_weeks = int(rules.low_size_weeks(cfg, self.low_weeks, self.size, self.ever_joined))
-        return float(municipal)
 
     def must_close(self) -> bool:
         return bool(rules.must_close(self.model.cfg, self.balance, self.low_weeks))
@@ -214,13 +212,16 @@ class Citizen(mesa.Agent):
             return False
         self.h = rules.grow(self.h, model.programme_habit_growth)
         self.s = rules.grow(self.s, model.programme_bond_growth)
+        counts = model.activity
         for event in model.exposures(self, k):
-            if event.attend == Attend.TRIAL and rng.random() >= rules.trial_prob(cfg, self.r):
-                continue
+            if event.attend == Attend.TRIAL:
+                if rng.random() >= rules.trial_prob(cfg, self.r):
+                    continue
+                counts["trial_takeups"][self.centre.index] += 1
             if event.attend == Attend.PARALLEL:
                 if rng.random() >= rules.parallel_prob(cfg, self.r, self.h):
                     continue
-                self.model.cost += cfg.vesterbro.price_session
+                counts["parallel_sessions"][self.centre.index] += 1
             self.expose(event.phi)
         if self.patient_state == PatientState.eligible and k == cfg.patient.presentation_week:
             self.presented = bool(rules.sees_presentation(cfg, k, self.offering.instructor is not None))
@@ -243,7 +244,7 @@ class Citizen(mesa.Agent):
         if model.gift_card[self.policy]:
             self.card_redeemed = model.rng.random() < rules.redeem_prob(model.cfg, self.r, self.f)
             if self.card_redeemed:
-                model.cost += model.cfg.vanlose.card_value
+                model.activity["gift_cards"][self.centre.index] += 1
 
     # --- handover (step 5) ----------------------------------------------------------------------
 

@@ -74,5 +74,5 @@ def run_block(cfg: SimConfig, city: City, replications: np.ndarray) -> RawRun:
         citizens=stack([_citizen_arrays(m) for m in models]),
         weekly=np.stack([_weekly_array(m, city) for m in models]),
         teams=stack([_team_arrays(m) for m in models]),
-        cost=np.array([m.cost for m in models]),
+        counts={k: np.stack([m.activity[k] for m in models]) for k in models[0].activity},
     )

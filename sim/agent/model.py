@@ -12,7 +12,7 @@ import mesa
 import numpy as np
 from mesa.agent import AgentSet
 
-from sim import policies, rules
+from sim import costs, policies, rules
 from sim.agent.agents import Association, Centre, Citizen, Offering, Team
 from sim.city import City
 from sim.config import POLICIES, SimConfig
@@ -29,7 +29,7 @@ class HandoverModel(mesa.Model):
         super().__init__(rng=rng)
         self.cfg, self.city = cfg, city
         self.week = 0
-        self.cost = 0.0
+        self.activity = costs.engine_counts((city.n_centres,))  # what sim.costs prices
         self.pool = cfg.instructor.pool
         self.programme_habit_growth = rules.session_rate(cfg, cfg.programme.habit_growth)
         self.programme_bond_growth = rules.session_rate(cfg, cfg.programme.bond_growth)
@@ -220,7 +220,10 @@ class HandoverModel(mesa.Model):
     def settle_team_accounts(self) -> None:
         closing = []
         for team in self.open_teams:
-            self.cost += team.settle(self.week)
+            team.settle(self.week)
+            for name, value in costs.team_week(team.paid, team.instructor is not None, len(team.members),
+                                               team.regulars, team.meets(self.week)).items():
+                self.activity[name][team.centre.index] += value
             if team.must_close():
                 closing.append(team)
         for team in closing:  # all are closed first, so nobody transfers into a closing team

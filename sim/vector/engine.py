@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import policies, population, rules
+from sim import costs, policies, population, rules
 from sim.city import City
 from sim.config import SimConfig
 from sim.policies import Attend
@@ -136,7 +136,7 @@ class Block:
                                until=np.int32, threshold=np.float64)
         self.intensity = np.zeros((n_reps, len(city.offers)))
         self.bond_rate = rules.bond_rate(cfg, city.team_cafe).astype(np.float32)
-        self.cost = np.zeros(n_reps)
+        self.counts = costs.engine_counts((n_reps, city.n_centres))  # what sim.costs prices
         self.lapsed_by_centre = np.zeros((n_reps, city.n_centres), np.int32)
         weeks = cfg.run.horizon_weeks if cfg.run.weekly_table else 0
         self.weekly = np.zeros((n_reps, weeks, city.n_centres, len(WEEKLY_COUNTS)), np.int32)
@@ -289,10 +289,12 @@ class Block:
                 drawn = _pick(u, week.programme_offset, column)
             taken = attend & (kind == Attend.ALWAYS)
             if (kind == Attend.TRIAL).any():
-                taken |= attend & (kind == Attend.TRIAL) & (drawn < rules.trial_prob(cfg, r))
+                tried = attend & (kind == Attend.TRIAL) & (drawn < rules.trial_prob(cfg, r))
+                self.counts["trial_takeups"] += tried.astype(np.float32) @ self.citizen_centre[cols]
+                taken |= tried
             if (kind == Attend.PARALLEL).any():
                 went = attend & (kind == Attend.PARALLEL) & (drawn < rules.parallel_prob(cfg, r, h))
-                self.cost += cfg.vesterbro.price_session * went.sum(axis=1)
+                self.counts["parallel_sessions"] += went.astype(np.float32) @ self.citizen_centre[cols]
                 taken |= went
             if taken.any():
                 self.expose(t, cols, taken, lay.event_phi[citizen, k, slot])
@@ -330,7 +332,7 @@ class Block:
             drawn = _pick(u, week.programme_offset[:k], lay.redeem_column[done])
             redeem = card & (drawn < rules.redeem_prob(cfg, self.r[:, done], self.f[:, done]))
             self.redeemed[:, done] |= redeem
-            self.cost += cfg.vanlose.card_value * redeem.sum(axis=1)
+            self.counts["gift_cards"] += redeem.astype(np.float32) @ self.citizen_centre[done]
 
     def _choose(self, t: int, u: np.ndarray, free: np.ndarray) -> np.ndarray:
         """Multinomial logit of each decider over the open teams of its centre with free capacity
@@ -495,8 +497,9 @@ class Block:
     def settle_team_accounts(self, t: int) -> None:
         """Step 7: accounts and closures. All closing teams are marked closed first, so nobody
         transfers into a team that closes the same week; then each disbands, in team order."""
-        cost, closing = self.teams.settle(t)
-        self.cost += cost
+        counts, closing = self.teams.settle(t)
+        for name, value in counts.items():
+            self.counts[name] += value @ self.team_centre
         if closing.any():
             self.teams.close(closing, t)
             for rep, team in zip(*np.nonzero(closing), strict=True):
@@ -584,5 +587,5 @@ def run_block(cfg: SimConfig, city: City, replications: np.ndarray) -> RawRun:
         citizens=block.citizen_arrays(),
         weekly=block.weekly,
         teams=block.teams.outputs(),
-        cost=block.cost,
+        counts=block.counts,
     )

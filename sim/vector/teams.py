@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import rules
+from sim import costs, rules
 from sim.city import City
 from sim.config import SimConfig
 from sim.states import TeamStatus
@@ -126,16 +126,16 @@ class Teams:
             self.status[rep, sister] = OPEN
             self.hire(rep, sister, week)
 
-    def settle(self, week: int) -> tuple[np.ndarray, np.ndarray]:
-        """Step 7: fees, subsidy and wages of open teams. Returns (municipal cost per replication,
-        teams that close now)."""
-        cfg, open_, size = self.cfg, self.open, self.size
+    def settle(self, week: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Step 7: fees, subsidy and wages of open teams. Returns (what sim.costs counts per
+        (replication, team), teams that close now)."""
+        cfg, open_, size, paid = self.cfg, self.open, self.size, self.city.team_paid
         meets = rules.meets(week, self.city.team_interval)
-        change, municipal = rules.team_accounts(cfg, size, self.city.team_paid, self.instructor, meets)
-        self.balance += np.where(open_, change, 0.0)
-        cost = np.where(open_, municipal, 0.0).sum(axis=1)
+        self.balance += np.where(open_, rules.team_accounts(cfg, size, paid, self.instructor, meets), 0.0)
+        counted = costs.team_week(paid, self.instructor, self.members, self.city.team_regulars, meets)
+        counts = {name: np.where(open_, value, 0).astype(np.float32) for name, value in counted.items()}
         self.low_weeks = rules.low_size_weeks(cfg, self.low_weeks, size, open_ & self.ever_joined).astype(np.int16)
-        return cost, open_ & rules.must_close(cfg, self.balance, self.low_weeks)
+        return counts, open_ & rules.must_close(cfg, self.balance, self.low_weeks)
 
     def close(self, closing: np.ndarray, week: int) -> None:
         self.status[closing] = CLOSED
