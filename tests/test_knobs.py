@@ -74,6 +74,10 @@ CHANGES: dict[str, tuple[object, dict]] = {
     "economics.deficit_tolerance": (0.0, PAID),
     "economics.municipality_pays_wages": (True, PAID),
     "trial_cohorts": (0, {}),
+    # A yearly intake replaces the waves (left at their default then, sim/intake.py).
+    "intake.citizens_per_year": (100.0, {"intake.waves": 12}),
+    "intake.years": (2, {"intake.waves": 12, "intake.citizens_per_year": 100.0}),
+    f"{CENTRE}.citizens_per_year": (50.0, {"intake.waves": 12}),
     "programme.weeks": (14, {}),
     "vanlose.redeem_f": (4.0, {"modifiers.team_visit": True}),  # f > 0 at completion only with exposure
     "club.small": (3.0, {"team.min_size": 8}),  # with 3 regulars a team with members is small below 4
@@ -116,7 +120,7 @@ def _default_change(key: str, value: object, rng: str | None) -> object:
     if isinstance(value, bool):
         return not value
     if value is None:  # a per-entity value left to its global default: set one far from it
-        return {"prob": 0.05, "coef": 3.0, "positive": 1.0, "count": 1, "weeks": 4}[rng]
+        return {"prob": 0.05, "coef": 3.0, "positive": 1.0, "nonneg": 50.0, "count": 1, "weeks": 4}[rng]
     if rng == "prob":
         return 1.0 if value < 0.5 else 0.0
     if rng == "unit_open":
