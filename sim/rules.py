@@ -160,7 +160,8 @@ def changed_until(cfg: SimConfig, week):
 
 
 def is_changed(week, until):
-    """The `changed` flag of a team in `week`, given `changed_until` of its latest hire."""
+    """The `changed` flag of a team in `week` ("A new instructor marks the team `changed` for
+    `instructor.continuity_weeks`", MODEL.md §3.1), given `changed_until` of its latest hire."""
     return week < until
 
 
