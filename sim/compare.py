@@ -33,6 +33,7 @@ override, an output folder that cannot be written) exit with status 2 and one li
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import shutil
 import sys
@@ -45,12 +46,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim import costs, intake, page, plots, uncertainty
+from sim import costs, ensemble, intake, page, plots, uncertainty
 from sim.analysis import comparison, incremental, retention_curve
 from sim.city import build_city
 from sim.cli import check_writable, fail, timestamp
 from sim.compose import compose
-from sim.config import DIAGNOSES, SimConfig, to_schema, to_yaml
+from sim.config import DIAGNOSES, SimConfig, Uncertainty, to_schema, to_yaml
 from sim.errors import UserError
 from sim.metrics import summarise, window_end
 from sim.population import plan
@@ -97,12 +98,25 @@ def prepare(names: Sequence[str], overrides: Sequence[str]) -> list[tuple[Scenar
         if s.name in seen:
             raise UserError(f"scenario {s.name!r} is given twice")
         seen.add(s.name)
-    configs = [compose_scenario(s, DEFAULTS, overrides) for s in scenarios]
+    configs = [compose_compared(s, overrides) for s in scenarios]
     for s in scenarios:
         for key in sorted({_key(o) for o in s.overrides} & {_key(o) for o in overrides}):
             print(f"note: {key} on the command line replaces scenario {s.name}'s own value", file=sys.stderr)
     check_paired({s.name: cfg for s, cfg in zip(scenarios, configs, strict=True)}, scenarios[0].name)
     return list(zip(scenarios, configs, strict=True))
+
+
+def compose_compared(scenario: Scenario, overrides: Sequence[str] = (), before: Sequence[str] = DEFAULTS) -> SimConfig:
+    """A scenario's config as comparisons run it: `before` (the defaults), the scenario, the overrides;
+    and, unless the scenario or the overrides set `run.uncertainty`, replications spread over the
+    city's calibration ensemble where one is shipped (sim.ensemble), so intervals cover the calibrated
+    parameters' uncertainty too."""
+    cfg = compose_scenario(scenario, before, overrides)
+    chosen = {_key(o) for o in (*scenario.overrides, *overrides)}
+    if "run.uncertainty" not in chosen and ensemble.exists(cfg):
+        cfg = copy.deepcopy(cfg)
+        cfg.run.uncertainty = Uncertainty.ensemble
+    return cfg
 
 
 def check_paired(configs: Mapping[str, SimConfig], first: str) -> None:
@@ -167,7 +181,8 @@ class Comparison:
 
 def evaluate(named_configs: Mapping[str, SimConfig], reference: str,
              progress: Callable[[int, int], None] | None = None, *,
-             titles: Mapping[str, str] | None = None, questions: Mapping[str, str] | None = None) -> Comparison:
+             titles: Mapping[str, str] | None = None, questions: Mapping[str, str] | None = None,
+             simulate_one: Callable[[SimConfig], Results] = simulate) -> Comparison:
     """Run each named config and compare it with `reference` (one of the names).
 
     The configs must share `run.seed` and `run.replications` (common random numbers: replication
@@ -176,7 +191,8 @@ def evaluate(named_configs: Mapping[str, SimConfig], reference: str,
     (total = scenarios + 1). `titles` and `questions` give readable names and the question each
     scenario answers (default: the name, spaced out; no question). Raises UserError if the
     reference is not among the names or the configs cannot be paired. Deterministic for given
-    configs.
+    configs. `simulate_one` runs one config (default `sim.simulate`; the dashboard passes a cached one,
+    which is valid because the same config and seed give the same results).
     """
     configs = {name: to_schema(cfg) for name, cfg in named_configs.items()}
     if reference not in configs:
@@ -186,7 +202,7 @@ def evaluate(named_configs: Mapping[str, SimConfig], reference: str,
     total = len(configs) + 1
     results = {}
     for done, (name, cfg) in enumerate(configs.items(), 1):
-        results[name] = simulate(cfg)
+        results[name] = simulate_one(cfg)
         if progress:
             progress(done, total)
     summaries = {name: res.summary for name, res in results.items()}

@@ -37,6 +37,13 @@ class Engine(str, Enum):
     vector = "vector"
 
 
+class Uncertainty(str, Enum):
+    """What replications vary: Monte Carlo noise only, or also the calibrated parameters (sim.ensemble)."""
+
+    none = "none"
+    ensemble = "ensemble"
+
+
 # --- field helpers: the allowed range travels with the field as metadata -----------------------
 
 
@@ -300,6 +307,8 @@ class RunCfg:
     # Replications stepped together by the vector engine (memory bound; results do not depend on it).
     chunk_size: int = f_one_up(500)
     progress: bool = True
+    # ensemble: spread replications over the calibration ensemble's parameter sets (sim.ensemble).
+    uncertainty: Uncertainty = Uncertainty.none
 
 
 @dataclass

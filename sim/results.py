@@ -118,6 +118,8 @@ def _summary(raw: RawRun, cfg: SimConfig, city: City, shared: Plan, priced: dict
     closed = ~np.isnan(raw.teams["closed_week"])
     summary["teams_closed"] = closed.sum(axis=1)
     summary["sister_teams_opened"] = (raw.teams["opened"] & city.team_is_sister).sum(axis=1)
+    # The listed teams (open from week 0) plus the sister teams opened: the report's "new teams".
+    summary["teams_opened"] = raw.teams["opened"].sum(axis=1)
     summary.insert(0, "replication", raw.replication)
     return summary
 

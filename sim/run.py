@@ -1,5 +1,7 @@
 """Command line: `python -m sim.run [OVERRIDES...]` runs one configuration and saves its tables;
 `python -m sim.run -m [SWEEP OVERRIDES...]` runs a sweep (Hydra multirun, see sim/sweep.py).
+`scenario=NAME|PATH` runs a scenario file (scenarios/, or e.g. a calibration's best.yaml) with the
+other overrides on top.
 
 Overrides use Hydra's syntax (`policy=amager run.replications=200 club.cafe=true`; a sweep gives
 several values: `policy=amager,vesterbro`). User errors (unknown key or policy, wrong type, value out
@@ -32,6 +34,8 @@ from sim.cli import check_writable, fail
 from sim.compose import compose, from_dict
 from sim.errors import UserError
 from sim.report import summary_table
+from sim.scenarios import load as load_scenario
+from sim.uncertainty import explain
 
 # Hydra flags that print something instead of running; Hydra refuses the first three with -m.
 _PRINT_FLAGS = {"--cfg", "-c", "--info", "-i", "--shell-completion", "-sc"}
@@ -92,6 +96,7 @@ def _job(dc: DictConfig) -> None:
         shutil.rmtree(out_dir, ignore_errors=True)  # nothing half-written stays behind
         raise
     print(summary_table(results.summary))
+    print(explain(cfg))
     print(f"tables and config written to {out_dir}")
 
 
@@ -118,7 +123,22 @@ def _interrupted(multirun: bool, signum: int) -> None:
     sys.exit(128 + signum)
 
 
+def _with_scenario(argv: list[str]) -> list[str]:
+    """`scenario=NAME|PATH` replaced by the scenario's overrides, ahead of the others (which win)."""
+    chosen = [a for a in argv if a.startswith("scenario=")]
+    if not chosen:
+        return argv
+    if len(chosen) > 1 or "," in chosen[0]:
+        raise UserError("scenario=: give one scenario (compare several with python -m sim.compare)")
+    scenario = load_scenario(chosen[0].split("=", 1)[1])
+    return [*scenario.overrides, *(a for a in argv if a != chosen[0])]
+
+
 def main() -> None:
+    try:
+        sys.argv[1:] = _with_scenario(sys.argv[1:])
+    except UserError as exc:
+        fail(exc)
     overrides, hydra_overrides, multirun = _overrides(sys.argv[1:])
     flags = set(sys.argv[1:])
     if multirun and flags & _PRINT_FLAGS:

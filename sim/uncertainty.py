@@ -1,8 +1,9 @@
 """What an interval covers, said once for every table, figure and page that prints one.
 
-Today every interval is over replications with fixed parameters: Monte Carlo noise only. When a run
-also spreads its replications over a calibrated parameter ensemble (issue: calibration), the
-interval covers that parameter uncertainty too, and this is the one place that says so.
+By default every interval is over replications with fixed parameters: Monte Carlo noise only. With
+`run.uncertainty=ensemble` the replications are spread over the calibration ensemble's parameter
+sets (sim.ensemble), so the spread over replications also carries the calibrated parameters'
+uncertainty, and this is the one place that says so.
 """
 
 from __future__ import annotations
@@ -18,10 +19,20 @@ def covers(cfg: SimConfig) -> str:
     return WITH_CALIBRATION if getattr(cfg.run, "uncertainty", "none") == "ensemble" else MONTE_CARLO
 
 
+def _held(cfg: SimConfig) -> list[str]:
+    from sim import ensemble
+
+    return ensemble.held(cfg, ensemble.load(cfg)) if ensemble.exists(cfg) else []
+
+
 def explain(cfg: SimConfig) -> str:
     """One sentence for reports: what the run's intervals do and do not cover."""
     if covers(cfg) == WITH_CALIBRATION:
-        return ("95% intervals cover Monte Carlo noise and the calibrated parameters' uncertainty (replications "
-                "spread over the calibration ensemble); not structural uncertainty of the model itself.")
-    return ("95% intervals cover Monte Carlo noise only (replications with the same parameters); they do not "
-            "cover uncertainty in the model's assumed or calibrated parameters, nor in the model's structure.")
+        held = _held(cfg)
+        note = f" Held at this run's own values, not spread: {', '.join(held)}." if held else ""
+        return ("Intervals: Monte Carlo + calibration. Replications are spread over the calibration ensemble's "
+                "parameter sets by weight, so ranges over replications carry the calibrated parameters' "
+                "uncertainty; a 95% confidence interval of a mean is the mean over that uncertainty, not its "
+                "spread. Structural uncertainty of the model is not covered." + note)
+    return ("Intervals: Monte Carlo only (replications with the same parameters); they do not cover "
+            "uncertainty in the model's assumed or calibrated parameters, nor in the model's structure.")

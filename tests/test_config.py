@@ -14,12 +14,20 @@ from sim.config import PolicyName
 
 
 def test_defaults_match_model_md():
-    cfg = sim.compose([])
+    cfg = sim.compose(["params=prior"])  # MODEL.md §8 gives the priors; the default is calibrated
     assert cfg.policy.name == PolicyName.mixed
     assert cfg.programme.weeks == 12 and cfg.handover.intercept == -4.6
     assert cfg.instructor.turnover_annual == 0.25 and cfg.instructor.pool == 18
     assert cfg.run.horizon_weeks == 136 and cfg.trial_cohorts == 6
     assert cfg.club.cafe is None
+
+
+def test_the_default_is_the_calibration_and_its_own_keys_only():
+    calibrated, prior = sim.compose([]), sim.compose(["params=prior"])
+    assert calibrated.handover.intercept != prior.handover.intercept
+    assert calibrated.city.teams["swim_vanlose"].attractiveness is not None
+    assert prior.city.teams["swim_vanlose"].attractiveness is None
+    assert calibrated.instructor == prior.instructor and calibrated.club == prior.club
 
 
 @pytest.mark.parametrize("policy", ["baseline", "amager", "vesterbro", "vanlose", "mixed"])

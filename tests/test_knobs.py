@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.config import PolicyName, validate
+from sim.config import PolicyName, Uncertainty, validate
 
 BASE = ["intake.waves=2", "run.horizon_weeks=40", "run.replications=2", "run.seed=3", "run.progress=false",
         "run.engine=vector"]
@@ -51,9 +51,12 @@ PATIENT_POSTS = {"patient.volunteer_turnover_annual": 1.0, "instructor.replaceme
 # key -> (new value, context applied to both runs). Keys not listed get a value by their range.
 CHANGES: dict[str, tuple[object, dict]] = {
     "policy.name": (PolicyName.amager, {}),
+    "run.uncertainty": (Uncertainty.ensemble, {}),  # replications spread over the calibration ensemble
     "citizen.diagnosis_mix": ({"at_risk": 0.1, "diabetes": 0.1, "copd": 0.6, "heart": 0.1, "cancer": 0.1}, {}),
     "citizen.diagnosis_offset": ({"at_risk": 2.0, "diabetes": 2.0, "copd": 2.0, "heart": 2.0, "cancer": 2.0}, {}),
     "club.cafe": (True, {}),
+    # the calibrated city gives every listed team its own attractiveness: let one fall back on it
+    "team.attractiveness": (3.0, {f"{TEAM}.attractiveness": None}),
     "club.bond_growth": (0.3, {}),  # at most 1 / (1 + club.cafe_bond_boost)
     "club.vacancy": (4.0, VACANCIES),
     "club.change": (4.0, VACANCIES),
@@ -86,9 +89,10 @@ CHANGES: dict[str, tuple[object, dict]] = {
     f"{CENTRE}.policy": (PolicyName.vanlose, {}),
     f"{CENTRE}.partner_team": ("b1908_football", {}),
     f"{CENTRE}.diagnosis_mix": ({"at_risk": 0.0, "diabetes": 1.0, "copd": 0.0, "heart": 0.0, "cancer": 0.0}, {}),
-    f"{CENTRE}.modifiers": (["team_visit"], {}),
-    f"{SPORT}.has_admin_staff": (True, {f"{SPORT}.turnover_annual": 0.9}),
-    f"{SPORT}.replacement_weeks": (1.0, {f"{SPORT}.turnover_annual": 0.9}),
+    f"{CENTRE}.modifiers": (["monthly_trial"], {"handover.intercept": 0.0}),
+    # (a replacement slow enough that the same uniform gives another waiting time)
+    f"{SPORT}.has_admin_staff": (True, {f"{SPORT}.turnover_annual": 0.9, f"{SPORT}.replacement_weeks": 30.0}),
+    f"{SPORT}.replacement_weeks": (30.0, {f"{SPORT}.turnover_annual": 0.9}),
     f"{SPORT}.capacity": (1, {}),
     f"{SPORT}.meeting_interval_weeks": (4, {}),
     f"{PATIENT}.diagnoses": ([], {}),

@@ -50,3 +50,34 @@ def test_least_resourceful_are_handed_over_least():
     quintile = pd.qcut(done.resourcefulness, 5, labels=False)
     rate = done.handover_week.notna().groupby([done.replication, quintile]).mean().unstack()
     assert clearly_above(rate[4], rate[0])
+
+
+# Fact 4 (MODEL.md §7): the calibrated default under the 2012-13 mix. Counted at the project's end
+# (week 69, docs/calibration.md) with a seed the calibration did not use.
+def _project_end():
+    from sim.calibrate import FORCED, summary_columns
+    from sim.calibration import spec as specs
+    from sim.calibration import study
+
+    base = sim.compose([*(o for o in FORCED if "uncertainty" not in o), "run.replications=200", "run.seed=5"])
+    spec = specs.load("copenhagen", base, summary_columns(base))
+    return spec, study.evaluate(base, spec, {}), base
+
+
+def test_calibrated_mix_hands_over_about_300_spread_as_in_the_table():
+    spec, ev, _ = _project_end()
+    assert 240 <= ev.simulated["handed_over"].mean() <= 360
+    rows = [t for t in spec.targets if t.name != "handed_over"]
+    inside = [np.percentile(ev.simulated[t.name], 2.5) <= t.observed <= np.percentile(ev.simulated[t.name], 97.5)
+              for t in rows]
+    assert sum(inside) >= 12, f"{sum(inside)} of {len(rows)} rows inside the 95% range"
+
+
+@pytest.mark.xfail(strict=True, reason="not reproduced by the calibrated defaults (nor by the priors): "
+                   "Idræt i Dagtimerne's Vanløse team and Nørrebro United close more often (docs/calibration.md)")
+def test_vanlose_partner_team_is_likeliest_to_close():
+    res = sim.simulate(sim.compose([*RUN, "run.seed=5"]))
+    listed = res.teams[~res.teams.team.str.contains("#")]
+    closed = listed.assign(closed=listed.closed_week.notna()).groupby("team").closed.mean()
+    partner = sim.compose([]).city.centres["vanlose"].partner_team
+    assert closed.idxmax() == partner, closed.sort_values().tail(3).to_dict()

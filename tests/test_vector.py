@@ -427,7 +427,7 @@ def test_presentation_raises_uptake():
 def test_the_grouped_team_choice_is_the_logit_over_teams():
     # choosing a group by its summed weight, then a team within it, must give every team with room
     # w / (1 + sum of weights) and the outside option the rest: checked on a grid of uniforms
-    cfg = small(VECTOR)
+    cfg = small(VECTOR, "params=prior")  # equal attractiveness: teams share groups
     city = build_city(cfg)
     sets = choice.choice_sets(city)
     assert sets.n_groups < np.bincount(city.team_centre).max()  # grouping does save work

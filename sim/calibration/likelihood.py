@@ -1,0 +1,70 @@
+"""Negative log-likelihoods of an observed figure given the replications of its simulated value.
+
+The simulated replications x_1..x_R of a target estimate the model's distribution of that figure;
+the observation is scored against it:
+
+- `poisson`: y ~ Poisson(mean x).
+- `negative_binomial`: y ~ NB with the replications' mean m and variance v (size k = m^2/(v-m));
+  where v <= m there is no overdispersion and it is the Poisson.
+- `binomial`: the metric is a share p (mean x); the observed share y of `n` trials, k = y·n
+  (non-integer k allowed through the gamma function).
+- `normal`: y ~ Normal(mean x, sd) with `sd` given.
+
+A simulated mean of 0 would make any observed count impossible: means are floored at half a
+count over all replications, 1/(2R) (and shares kept inside [1/(2n), 1 - 1/(2n)]).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+LIKELIHOODS = ("poisson", "negative_binomial", "binomial", "normal")
+
+
+def poisson(y: float, mean: float) -> float:
+    return mean - y * math.log(mean) + math.lgamma(y + 1)
+
+
+def negative_binomial(y: float, mean: float, var: float) -> float:
+    if var <= mean:
+        return poisson(y, mean)
+    k = mean * mean / (var - mean)
+    return -(math.lgamma(y + k) - math.lgamma(k) - math.lgamma(y + 1)
+             + k * math.log(k / (k + mean)) + y * math.log(mean / (k + mean)))
+
+
+def binomial(share: float, p: float, n: float) -> float:
+    k = share * n
+    return -(math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+             + k * math.log(p) + (n - k) * math.log1p(-p))
+
+
+def normal(y: float, mean: float, sd: float) -> float:
+    return 0.5 * math.log(2 * math.pi * sd * sd) + (y - mean) ** 2 / (2 * sd * sd)
+
+
+def nll(kind: str, observed: float, simulated: np.ndarray, n: float | None = None, sd: float | None = None) -> float:
+    """The negative log-likelihood of `observed` under the replications `simulated` (NaNs dropped)."""
+    x = np.asarray(simulated, dtype=float)
+    x = x[~np.isnan(x)]
+    if len(x) == 0:
+        return math.inf
+    floor = 0.5 / len(x)
+    mean = max(float(x.mean()), floor)
+    if kind == "poisson":
+        return poisson(observed, mean)
+    if kind == "negative_binomial":
+        return negative_binomial(observed, mean, float(x.var(ddof=1)) if len(x) > 1 else 0.0)
+    if kind == "binomial":
+        edge = 0.5 / n
+        return binomial(observed, min(max(float(x.mean()), edge), 1 - edge), n)
+    if kind == "normal":
+        return normal(observed, float(x.mean()), sd)
+    raise ValueError(f"unknown likelihood {kind!r}; allowed: {', '.join(LIKELIHOODS)}")
+
+
+def prior_penalty(value: float, mean: float, sd: float) -> float:
+    """Negative log density of a normal prior (the shrinkage on a parameter with `prior_sd`)."""
+    return normal(value, mean, sd)

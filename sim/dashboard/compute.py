@@ -1,0 +1,151 @@
+"""Where the dashboard's numbers come from: one adapter onto `sim.compare`, and one background run.
+
+`run_plan` is the only function that computes results for the page: it calls
+`sim.compare.evaluate`, the function `python -m sim.compare` calls, so the page and the command line
+cannot disagree (counts, rates, costs by item, by centre, incremental cost per extra citizen
+retained, curves and the plain-language summary all come from there). The only thing added here is a
+small cache of simulated configs: the same config and seed give the same results, so an unchanged
+reference (or a plan identical to it) is simulated once, not at every Run.
+
+`Runner` runs one job at a time in a background thread, so the page stays responsive and polls it;
+a second start while one runs is refused. `Worker` runs `run_plan` in a separate process for that
+thread: the simulation and its tables hold Python's global interpreter lock for long stretches,
+and in the server's own process they starved the page's progress polls (the status jumped from
+"Run 1 done" to "Run 2 done" with no progress shown in between). The worker process is started
+once and kept, so its cache and its imports serve every Run.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import threading
+import time
+import traceback
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from sim import compare
+from sim.compare import Comparison
+from sim.config import SimConfig, to_yaml
+from sim.results import Results
+from sim.simulate import simulate
+
+Progress = Callable[[int, int], None]
+# What the pages read: `sim.compare.Comparison` (kept under this name for the views' type hints).
+Outcome = Comparison
+
+_CACHE: OrderedDict[str, Results] = OrderedDict()
+_CACHED = 8
+
+
+def _simulated(cfg: SimConfig) -> Results:
+    """`sim.simulate(cfg)`, kept for the last few configs, keyed by the resolved config's YAML."""
+    key = to_yaml(cfg)
+    if key not in _CACHE:
+        _CACHE[key] = simulate(cfg)
+        while len(_CACHE) > _CACHED:
+            _CACHE.popitem(last=False)
+    _CACHE.move_to_end(key)
+    return _CACHE[key]
+
+
+def run_plan(configs: Mapping[str, SimConfig], reference: str, progress: Progress | None = None, *,
+             titles: Mapping[str, str] | None = None, questions: Mapping[str, str] | None = None) -> Comparison:
+    """Run every named config (all with the same seed and replications) and compare them to `reference`."""
+    return compare.evaluate(configs, reference, progress, titles=titles, questions=questions,
+                            simulate_one=_simulated)
+
+
+_PROGRESS: Any = None  # in the worker process: the queue its progress goes to
+
+
+def _worker_init(progress: Any) -> None:
+    global _PROGRESS
+    _PROGRESS = progress
+
+
+def _worker_run(configs: Mapping[str, SimConfig], reference: str) -> Comparison:
+    return run_plan(configs, reference, lambda done, total: _PROGRESS.put((done, total)))
+
+
+class Worker:
+    """One worker process that runs `run_plan`, reporting progress back through a queue."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")  # no fork of a threaded server
+        self._progress = context.Queue()
+        self._pool = ProcessPoolExecutor(1, mp_context=context, initializer=_worker_init,
+                                         initargs=(self._progress,))
+        self._pool.submit(int)  # start it now, so the first Run does not wait for its imports
+
+    def run_plan(self, configs: Mapping[str, SimConfig], reference: str,
+                 progress: Progress | None = None) -> Comparison:
+        """`run_plan` in the worker; blocks the calling (background) thread, not the server."""
+        future = self._pool.submit(_worker_run, dict(configs), reference)
+        while True:
+            try:
+                done, total = self._progress.get(timeout=0.05)
+            except queue.Empty:
+                if future.done():
+                    return future.result()
+                continue
+            if progress:
+                progress(done, total)
+
+    def close(self) -> None:
+        self._pool.shutdown(cancel_futures=True)
+
+
+@dataclass
+class Job:
+    """One background computation: its progress, and its result or error once done."""
+
+    id: int
+    label: str
+    done: int = 0
+    total: int = 1
+    started: float = field(default_factory=time.perf_counter)
+    seconds: float | None = None
+    result: Any = None
+    error: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.seconds is not None
+
+
+class Runner:
+    """Runs one job at a time in a daemon thread; `start` returns None while another job runs."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._count = 0
+        self.current: Job | None = None
+
+    def busy(self) -> bool:
+        return self.current is not None and not self.current.finished
+
+    def start(self, label: str, work: Callable[[Progress], Any], total: int = 1) -> Job | None:
+        with self._lock:
+            if self.busy():
+                return None
+            self._count += 1
+            job = self.current = Job(self._count, label, total=total)
+
+        def progress(done: int, total: int) -> None:
+            job.done, job.total = done, total
+
+        def target() -> None:
+            try:
+                job.result = work(progress)
+            except Exception as exc:  # shown on the page as one line; the traceback goes to the server log
+                traceback.print_exc()
+                job.error = f"internal error: {type(exc).__name__}: {exc}"
+            job.seconds = time.perf_counter() - job.started
+
+        threading.Thread(target=target, name=f"dashboard-job-{job.id}", daemon=True).start()
+        return job

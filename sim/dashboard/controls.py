@@ -1,0 +1,245 @@
+"""What a planner decides on the Plan page: one table of controls, each a config key of the command line.
+
+A plan is a scenario file plus the controls the planner changed. Changed controls become overrides
+(`instructor.turnover_annual=0.6`) and are composed by the same code as `sim.compare`
+(`sim.scenarios.compose_scenario`), so a bad value gets the command line's one-line message. Units
+come from this table; allowed ranges come from the schema (`sim.config.RANGES`), never restated here.
+Controls whose key the schema does not know (intake per year arrives with issue 12) are shown
+disabled, so adding the key to the schema is all it takes to enable them.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, fields, is_dataclass
+from enum import Enum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sim.compare import DEFAULTS, compose_compared
+from sim.compose import compose
+from sim.config import POLICIES, RANGES, PolicyName, SimConfig
+from sim.errors import UserError
+from sim.scenarios import Scenario, load
+
+# The dashboard's own defaults before any scenario: the vector engine, 200 replications, no
+# terminal progress bar (the page has its own).
+DASHBOARD_DEFAULTS = (*DEFAULTS, "run.engine=vector", "run.replications=200", "run.progress=false")
+REPORT, MONEY, INTAKE = "The report's recommendations", "Who pays", "Intake"
+WHOLE_CITY = tuple(p.value for p in PolicyName)  # mixed: each centre its own model
+
+
+@dataclass(frozen=True)
+class Control:
+    """One input: its config key, label, unit and kind (bool, number or choice), and its section."""
+
+    key: str
+    label: str
+    unit: str = ""
+    kind: str = "number"  # number | bool | choice
+    section: str = "Handover model"
+    choices: tuple[str, ...] = ()
+    note: str = ""
+
+
+def get(cfg: SimConfig, key: str) -> Any:
+    """The value of a dotted key in a composed config (enums as their names); KeyError if unknown."""
+    obj: Any = cfg
+    for part in ("policy.name" if key == "policy" else key).split("."):
+        if isinstance(obj, dict):
+            obj = obj[part]
+        elif is_dataclass(obj) and part in {f.name for f in fields(obj)}:
+            obj = getattr(obj, part)
+        else:
+            raise KeyError(key)
+    return obj.value if isinstance(obj, Enum) else obj
+
+
+def allowed(cfg: SimConfig, control: Control) -> str:
+    """The allowed values, as the schema states them."""
+    if control.kind == "choice":
+        return "one of " + ", ".join(control.choices)
+    if control.kind == "bool":
+        return "yes or no"
+    obj: Any = cfg
+    *path, last = control.key.split(".")
+    for part in path:
+        obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
+    rng = next(f.metadata.get("range") for f in fields(obj) if f.name == last)
+    return RANGES[rng][0] if rng in RANGES else "any value"
+
+
+def controls(cfg: SimConfig) -> list[Control]:
+    """Every control of the Plan page, for the city of `cfg` (per-centre controls by centre)."""
+    city = cfg.city
+    centres = list(city.centres.items())
+    partner_teams = [(c.label or name, c.partner_team) for name, c in centres]
+    out = [Control("policy", "Handover model", kind="choice", choices=WHOLE_CITY,
+                   note="'mixed': each centre its own model below; otherwise one model everywhere")]
+    out += [Control(f"city.centres.{name}.policy", f"{c.label or name}: model", kind="choice", choices=POLICIES,
+                    note="used when the handover model is 'mixed'") for name, c in centres]
+    out += [
+        Control("trial_cohorts", "Cohorts per centre on the centre's model (then trial sessions only)", "cohorts",
+                note="used when the handover model is 'mixed'"),
+        Control("modifiers.team_visit", "Team visit during the programme", kind="bool", section=REPORT),
+        Control("modifiers.club_presentation", "Club presentation during the programme", kind="bool",
+                section=REPORT),
+        Control("modifiers.monthly_trial", "Monthly trial sessions in the partner club", kind="bool", section=REPORT),
+    ]
+    out += [Control(f"city.associations.{city.teams[team].association}.has_cafe", f"Café at {label}'s partner club",
+                    kind="bool", section="Partner clubs") for label, team in partner_teams]
+    out += [Control(f"city.teams.{team}.paid_instructor", f"Paid instructor on {label}'s partner team", kind="bool",
+                    section="Partner clubs") for label, team in partner_teams]
+    out += [
+        Control("economics.municipality_pays_wages", "The municipality pays the wages (else the club)", kind="bool",
+                section=MONEY),
+        Control("economics.wage_week", "Paid instructor's wage", "DKK per week", section=MONEY),
+        Control("economics.subsidy_week", "Subsidy to every team", "DKK per team per week", section=MONEY),
+        # Intake per year and years arrive with issue 12 (shown disabled until the schema has them).
+        Control("intake.citizens_per_year", "Citizens starting a programme per year", "citizens per year",
+                section=INTAKE),
+        Control("intake.years", "Years of intake", "years", section=INTAKE),
+        Control("intake.cohort_size", "Citizens per cohort", "citizens", section=INTAKE),
+        Control("intake.waves", "Intake waves (new cohorts at every centre)", "waves", section=INTAKE),
+        Control("instructor.turnover_annual", "Instructor turnover", "share per year", section="Assumptions"),
+        Control("instructor.replacement_weeks", "Time to replace a volunteer instructor", "weeks",
+                section="Assumptions"),
+        Control("instructor.pool", "Trained instructors for new teams", "instructors", section="Assumptions"),
+        Control("run.replications", "Replications", "runs", section="Run"),
+        Control("run.seed", "Seed", "", section="Run"),
+    ]
+    return out
+
+
+def enabled(cfg: SimConfig, control: Control) -> bool:
+    """Whether the schema knows the control's key (false for keys of issues not yet merged)."""
+    try:
+        get(cfg, control.key)
+    except (KeyError, TypeError):
+        return False
+    return True
+
+
+def to_input(control: Control, value: Any) -> Any:
+    """A config value as the page's input holds it (checklists hold a list, numbers are text)."""
+    if control.kind == "bool":
+        return ["yes"] if value else []
+    if control.kind == "choice":
+        return value
+    return "" if value is None else str(value)
+
+
+def from_input(control: Control, value: Any) -> str:
+    """The input's value in override syntax (text goes through as typed, like the command line)."""
+    if control.kind == "bool":
+        return "true" if value else "false"
+    text = "" if value is None else str(value).strip()
+    if not text:
+        raise UserError(f"{control.key}: no value given")
+    return text
+
+
+def _same(control: Control, base: Any, value: Any) -> bool:
+    if control.kind == "bool":
+        return bool(value) == bool(base)
+    return str(to_input(control, base)) == (str(value).strip() if value is not None else "")
+
+
+def changes(base: SimConfig, values: dict[str, Any]) -> list[str]:
+    """Overrides for the controls whose input differs from the scenario's own value."""
+    by_key = {c.key: c for c in controls(base) if enabled(base, c)}
+    unknown = sorted(set(values) - set(by_key))
+    if unknown:
+        raise UserError(f"{unknown[0]}: no control of the plan page sets this key")
+    return [f"{key}={from_input(by_key[key], v)}" for key, v in values.items()
+            if not _same(by_key[key], get(base, key), v)]
+
+
+# Hydra's compose API keeps global state: the page's request threads compose one at a time.
+_COMPOSING = threading.Lock()
+
+
+@lru_cache(maxsize=64)
+def base_config(scenario: Scenario, after: tuple[str, ...] = ()) -> SimConfig:
+    """A scenario composed as the dashboard runs it (overrides `after` the scenario's own); cached,
+    as composing takes a tenth of a second and configs are not changed by running them."""
+    with _COMPOSING:
+        return compose_compared(scenario, after, before=DASHBOARD_DEFAULTS)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A scenario and the overrides the planner chose on top of it, and the composed config."""
+
+    scenario: Scenario
+    overrides: tuple[str, ...]
+    config: SimConfig
+
+    @property
+    def question(self) -> str:
+        return self.scenario.question
+
+    def yaml(self) -> str:
+        """The plan as a scenario file `sim.compare` accepts: the scenario's keys, then the changes."""
+        data = yaml.safe_load(self.scenario.path.read_text(encoding="utf-8")) if self.scenario.path else None
+        data = dict(data or {})
+        changed = {o.split("=", 1)[0]: get(self.config, o.split("=", 1)[0]) for o in self.overrides}
+        run_keys = [k for k in changed if k.startswith("run.")]
+        for key in run_keys:  # compared scenarios share seeds and replications: give them on the command line
+            changed.pop(key)
+        lines = [f"# {self.question or 'A plan made in the dashboard.'}", "#",
+                 f"# Made in the dashboard from scenario {self.scenario.name}"
+                 + (f", changing {', '.join(changed)}." if changed else ", unchanged."),
+                 f"# Run it as it ran there: python -m sim.compare {self.scenario.name} <this file> "
+                 f"run.replications={self.config.run.replications} run.seed={self.config.run.seed}", ""]
+        for key, value in changed.items():
+            *path, last = key.split(".")
+            node = data
+            for part in path:
+                node = node.setdefault(part, {})
+            node[last] = value
+        return "\n".join(lines) + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def make_plan(scenario_name: str, values: dict[str, Any]) -> Plan:
+    """Compose the plan (`UserError` with the command line's message when a value is bad)."""
+    scenario = load(scenario_name)
+    base = base_config(scenario)
+    overrides = tuple(changes(base, values))
+    if not overrides:
+        return Plan(scenario, overrides, base)
+    _check(overrides)
+    return Plan(scenario, overrides, base_config(scenario, overrides))
+
+
+@lru_cache(maxsize=64)
+def _check(overrides: tuple[str, ...]) -> None:
+    """Compose the overrides alone first, as `sim.compare` does with the command line's, so a bad
+    value gets the command line's message (not one prefixed with the scenario's name)."""
+    with _COMPOSING:
+        compose([*DASHBOARD_DEFAULTS, *overrides])
+
+
+_SAFE = re.compile(r"[^a-z0-9_]+")
+_DANISH = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
+
+
+def save(plan: Plan, name: str, folder: Path, shipped: set[str]) -> Path:
+    """Write the plan into `folder` as `<sanitised name>.yaml`; never over a shipped scenario or any
+    existing file."""
+    safe = _SAFE.sub("_", name.strip().lower().translate(_DANISH)).strip("_")[:60]
+    if not safe:
+        raise UserError("scenario name: use letters, digits or underscores")
+    path = folder / f"{safe}.yaml"
+    if safe in shipped:
+        raise UserError(f"scenario name {safe!r} is a shipped scenario; choose another name")
+    if path.exists():
+        raise UserError(f"{path} already exists; choose another name")
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(path, "x", encoding="utf-8") as handle:  # "x": never overwrite, even in a race
+        handle.write(plan.yaml())
+    return path

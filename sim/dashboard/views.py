@@ -1,0 +1,215 @@
+"""Pieces of the pages that show results: headline cards, retention curves, tables, the watched city.
+
+Everything here formats tables that `compute.run_plan` (that is, `sim.compare`) or `watch.Watch`
+computed; nothing here computes a metric.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from sim.config import SimConfig
+from sim.dashboard.compute import Outcome
+from sim.dashboard.watch import Watch
+from sim.report import PERCENT
+from sim.states import State
+from sim.uncertainty import covers, explain
+
+PLAN = "this plan"  # the name of the planner's plan in comparisons (no scenario file can be named so)
+MONEY = {"cost_municipality", "cost_per_retained_52w"}
+LABELS = {
+    "started": "citizens starting a programme",
+    "completed": "citizens completing it",
+    "handed_over": "citizens handed over to a club team",
+    "retained_52w": "still in a club team a year after their programme",
+    "active_count_52w": "active a year after their programme: club team, or patient association with training",
+    "completion_rate": "completion rate (of starters)",
+    "handover_rate": "handover rate (of completers)",
+    "retention_26w": "in a club team 26 weeks on (of starters)",
+    "retention_52w": "in a club team 52 weeks on (of starters)",
+    "patient_uptake": "patient-association uptake (of eligible completers)",
+    "patient_retention_52w": "in a patient association 52 weeks on (of eligible)",
+    "active_52w": "active 52 weeks on: club, or patient association with training (of starters)",
+    "cost_per_retained_52w": "municipal cost per citizen retained at 52 weeks",
+    "cost_municipality": "municipal cost",
+}
+# The headline cards: (title, count or main metric, the rate shown under it).
+# The first of the counts that the comparison has is shown.
+CARDS = (
+    ("Citizens handed over", ("handed_over",), "handover_rate"),
+    ("Still active after a year", ("active_count_52w", "retained_52w"), "active_52w"),
+    ("Cost per retained citizen", ("cost_per_retained_52w",), "cost_municipality"),
+)
+
+
+def number(metric: str, value: float, signed: bool = False) -> str:
+    """A value as a planner reads it: percentages, DKK or counts."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    sign = "+" if signed else ""
+    if metric in PERCENT:
+        return f"{100 * value:{sign}.1f}" + (" pp" if signed else "%")
+    text = f"{value:{sign},.0f}"
+    return f"DKK {text}" if metric in MONEY else text
+
+
+def span(metric: str, low: float, high: float, signed: bool = False) -> str:
+    if pd.isna(low):
+        return ""
+    return f"[{number(metric, low, signed)}, {number(metric, high, signed)}]"
+
+
+COMPARED = ("counts", "headline", "rates", "costs")  # the comparison-shaped tables of an outcome, in page order
+
+
+def rows_of(outcome: Outcome) -> pd.DataFrame:
+    """Every per-metric table the comparison has, in one, indexed by (metric, scenario)."""
+    tables = [t for t in (getattr(outcome, name) for name in COMPARED) if not t.empty]
+    table = pd.concat(tables).set_index(["metric", "scenario"])
+    return table[~table.index.duplicated()]
+
+
+def cards(outcome: Outcome, cfg: SimConfig) -> html.Div:
+    """The three headline cards for the plan, each with its interval, what it covers and the paired
+    difference to the reference."""
+    table = rows_of(outcome)
+    out = []
+    for title, mains, sub in CARDS:
+        main = next((m for m in mains if (m, PLAN) in table.index), None)
+        if main is None:
+            continue
+        r = table.loc[(main, PLAN)]
+        lines = [
+            html.Div(title, className="card-title"),
+            html.Div(number(main, r["mean"]), className="card-value", **{"data-metric": main}),
+            html.Div(f"95% interval {span(main, r['ci_low'], r['ci_high'])}, {covers(cfg)}", className="card-ci"),
+            html.Div(LABELS.get(main, main), className="card-note"),
+        ]
+        if (sub, PLAN) in table.index:
+            s = table.loc[(sub, PLAN)]
+            lines.append(html.Div(f"{LABELS.get(sub, sub)}: {number(sub, s['mean'])} "
+                                  f"{span(sub, s['ci_low'], s['ci_high'])}", className="card-note"))
+        lines.append(html.Div(f"vs {outcome.reference}: {number(main, r['diff_mean'], True)} "
+                              f"{span(main, r['diff_low'], r['diff_high'], True)} (paired)", className="card-diff"))
+        out.append(html.Div(lines, className="card"))
+    return html.Div(out, className="cards")
+
+
+def curves_figure(outcome: Outcome) -> go.Figure:
+    """Retention curves with their 95% bands, the plan and the reference."""
+    fig = go.Figure()
+    colours = ("#1f5f8b", "#c0392b", "#27ae60", "#8e44ad")
+    for (name, curve), colour in zip(outcome.curves.items(), colours, strict=False):
+        band = pd.concat([curve["ci_high"], curve["ci_low"][::-1]])
+        weeks = pd.concat([curve["week"], curve["week"][::-1]])
+        fig.add_trace(go.Scatter(x=weeks, y=100 * band, fill="toself", line={"width": 0}, fillcolor=colour,
+                                 opacity=0.2, hoverinfo="skip", showlegend=False))
+        fig.add_trace(go.Scatter(x=curve["week"], y=100 * curve["mean"], name=name, line={"color": colour}))
+    fig.update_layout(xaxis_title="weeks since the citizen's programme ended",
+                      yaxis_title="% of starters in a club team", margin={"l": 50, "r": 10, "t": 30, "b": 40},
+                      height=320, legend={"orientation": "h", "y": 1.12}, template="plotly_white")
+    return fig
+
+
+def differences(table: pd.DataFrame, reference: str) -> html.Table:
+    """A comparison-shaped table (metric, scenario, mean, ci_low, ci_high, diff_*) as the plan, the
+    reference and their paired difference, one row per metric."""
+    table = table.set_index(["metric", "scenario"])
+    head = html.Tr([html.Th(h) for h in ("metric", PLAN, reference, "difference (paired)")])
+    body = []
+    for metric in dict.fromkeys(table.index.get_level_values(0)):
+        if (metric, PLAN) not in table.index or (metric, reference) not in table.index:
+            continue
+        p, q = table.loc[(metric, PLAN)], table.loc[(metric, reference)]
+        body.append(html.Tr([
+            html.Td(LABELS.get(metric, metric)),
+            html.Td(f"{number(metric, p['mean'])} {span(metric, p['ci_low'], p['ci_high'])}"),
+            html.Td(f"{number(metric, q['mean'])} {span(metric, q['ci_low'], q['ci_high'])}"),
+            html.Td(f"{number(metric, p['diff_mean'], True)} {span(metric, p['diff_low'], p['diff_high'], True)}"),
+        ]))
+    return html.Table([html.Thead(head), html.Tbody(body)], className="table")
+
+
+def frame(df: pd.DataFrame) -> html.Table:
+    """Any table as it is (numbers rounded for reading)."""
+    cells = lambda v: f"{v:,.4g}" if isinstance(v, float) else str(v)  # noqa: E731
+    return html.Table([html.Thead(html.Tr([html.Th(c) for c in df.columns])),
+                       html.Tbody([html.Tr([html.Td(cells(v)) for v in row]) for row in df.itertuples(index=False)])],
+                      className="table")
+
+
+EMPTY = "sim.compare computed no {} for this run."
+
+
+def section(outcome: Outcome, name: str, what: str) -> html.Div:
+    """One of the comparison's further tables: per metric against the reference, by centre, or as it is."""
+    table = getattr(outcome, name)
+    if table.empty:
+        return html.Div(EMPTY.format(what), className="note")
+    if "centre" in table:
+        return html.Div([html.Details([html.Summary(str(centre)), differences(rows, outcome.reference)])
+                         for centre, rows in table.groupby("centre", sort=False)])
+    if {"metric", "scenario", "diff_mean"} <= set(table.columns):
+        return html.Div(differences(table, outcome.reference))
+    return html.Div(frame(table))
+
+
+def results(outcome: Outcome, cfg: SimConfig, label: str) -> html.Div:
+    """The Results page for one run."""
+    return html.Div([
+        html.H2(label),
+        cards(outcome, cfg),
+        html.P(explain(cfg), className="note"),
+        html.H3("Retention"),
+        dcc.Graph(figure=curves_figure(outcome), config={"displayModeBar": False}, id="results-curves"),
+        html.H3(f"Against {outcome.reference}"),
+        differences(rows_of(outcome).reset_index(), outcome.reference),
+        html.H3("Incremental cost per additional citizen retained"),
+        section(outcome, "incremental", "the incremental cost"),
+        html.H3("Cost items"),
+        section(outcome, "costs", "costs by item"),
+        html.H3("By centre"),
+        section(outcome, "by_centre", "results by centre"),
+        html.Details([html.Summary("Summary from python -m sim.compare"),
+                      dcc.Markdown(outcome.summary_text, className="markdown")]),
+    ])
+
+
+def side_by_side(runs: list[tuple[str, Outcome]]) -> pd.DataFrame:
+    """One row per metric, one column per run: the plan's mean and 95% interval."""
+    data: dict[str, dict[str, str]] = {}
+    for label, outcome in runs:
+        table = rows_of(outcome)
+        for (metric, scenario), r in table.iterrows():
+            if scenario == PLAN:
+                data.setdefault(LABELS.get(metric, metric), {})[label] = (
+                    f"{number(metric, r['mean'])} {span(metric, r['ci_low'], r['ci_high'])}".strip())
+    return pd.DataFrame(data).T.rename_axis("metric").reset_index()
+
+
+# --- the Watch page --------------------------------------------------------------------------------------------
+
+
+def watch_figures(watch: Watch, week: int) -> tuple[go.Figure, go.Figure]:
+    """(members per open team, with vacant instructors marked; citizens by state up to `week`)."""
+    snap = watch.at(week)
+    teams = [i for i in range(len(watch.teams)) if snap.open[i]]
+    names = [watch.teams[i] + (" (no instructor)" if snap.vacant[i] else "") for i in teams]
+    bars = go.Figure([
+        go.Bar(y=names, x=snap.regulars[teams], name="regulars", orientation="h", marker_color="#b0bec5"),
+        go.Bar(y=names, x=snap.members[teams], name="handed over", orientation="h",
+               marker_color=["#c0392b" if snap.vacant[i] else "#1f5f8b" for i in teams]),
+    ])
+    bars.update_layout(barmode="stack", height=max(300, 22 * len(teams) + 80), template="plotly_white",
+                       xaxis_title="members", margin={"l": 10, "r": 10, "t": 30, "b": 40},
+                       legend={"orientation": "h", "y": 1.08}, yaxis={"autorange": "reversed"})
+    states = watch.states(week)
+    lines = go.Figure([go.Scatter(x=states["week"], y=states[s.name], name=s.name.replace("_", " "))
+                       for s in State])
+    lines.update_layout(height=300, template="plotly_white", xaxis_title="week", yaxis_title="citizens",
+                        xaxis_range=[0, watch.weeks - 1], margin={"l": 50, "r": 10, "t": 30, "b": 40})
+    return bars, lines

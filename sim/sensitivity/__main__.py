@@ -1,0 +1,3 @@
+from sim.sensitivity.cli import main
+
+main()
