@@ -540,15 +540,6 @@ def _check_weeks(cfg: SimConfig) -> None:
             raise UserError(f"{path}={week} is out of range: a programme week in 1..{n} (programme.weeks)")
 
 
-def _check_rates(cfg: SimConfig) -> None:
-    """A weekly growth rate above 1 would overshoot 1 and diverge (x <- x + rate(1 - x))."""
-    club = cfg.club
-    cafe_rate = club.bond_growth * (1.0 + club.cafe_bond_boost)
-    if cafe_rate > 1.0:
-        raise UserError(f"club.cafe_bond_boost={club.cafe_bond_boost}: with club.bond_growth={club.bond_growth} a "
-                        f"café team's weekly bond growth is {cafe_rate:.4g}; it must be at most 1")
-
-
 def validate(cfg: SimConfig) -> SimConfig:
     """Check every range and cross-reference; raise `UserError` naming the first bad key."""
     from sim import intake  # imports this module's types only
@@ -556,7 +547,6 @@ def validate(cfg: SimConfig) -> SimConfig:
     _walk(cfg, "")
     _check_city(cfg)
     _check_weeks(cfg)
-    _check_rates(cfg)
     intake.check(cfg)  # a yearly intake: its own checks, and the horizon that reaches every follow-up
     return cfg
 

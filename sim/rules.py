@@ -177,8 +177,10 @@ def course_end(join_week, course_weeks):
 
 
 def bond_rate(cfg: SimConfig, cafe):
-    """Weekly bond growth on a club team; a café strengthens the bonds (MODEL.md §3.6)."""
-    return cfg.club.bond_growth * (1.0 + cfg.club.cafe_bond_boost * cafe)
+    """Weekly bond growth on a club team; a café strengthens the bonds (MODEL.md §3.6). At most 1:
+    a larger rate would carry `grow` past 1 (and beyond 2 make the bond diverge), where 1 means
+    the bond is complete within the week."""
+    return np.minimum(1.0, cfg.club.bond_growth * (1.0 + cfg.club.cafe_bond_boost * cafe))
 
 
 def lapse_citizen_term(cfg: SimConfig, r, e, quality):
@@ -193,10 +195,16 @@ def lapse_team_term(cfg: SimConfig, vacant, changed, small):
     return c.vacancy * vacant + c.change * changed + c.small * small
 
 
+def _scaled_exp(base: float, exponent):
+    """base·exp(exponent), exactly 0 when base is 0: 0·exp(x) would be NaN where exp(x) overflows
+    (beyond x ≈ 88 in the vector engine's float32)."""
+    return np.zeros_like(exponent) if base == 0.0 else base * np.exp(exponent)
+
+
 def lapse_hazard(cfg: SimConfig, s, h, citizen_term, team_term):
     """Weekly lapse hazard λ of a club member from bond, habit and the two terms above."""
     c = cfg.club
-    return c.lapse_base * np.exp(citizen_term + team_term - c.bond * s - c.habit * h)
+    return _scaled_exp(c.lapse_base, citizen_term + team_term - c.bond * s - c.habit * h)
 
 
 def lapse_prob(cfg: SimConfig, s, h, r, e, quality, vacant, changed, small):
@@ -264,7 +272,7 @@ def patient_lapse_hazard(cfg: SimConfig, s, vacant):
 
 def patient_member_hazard(cfg: SimConfig, s):
     """The member's part of the patient-offering lapse hazard (bond at programme end)."""
-    return cfg.patient.lapse_base * np.exp(-cfg.patient.bond * s)
+    return _scaled_exp(cfg.patient.lapse_base, -cfg.patient.bond * s)
 
 
 def vacancy_factor(cfg: SimConfig, vacant):

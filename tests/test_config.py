@@ -55,7 +55,6 @@ def test_policy_group(policy):
         ("baseline.trial_week=13", "baseline.trial_week=13 is out of range: a programme week in 1..12"),
         ("citizen.diagnosis_mix.copd=0.5", "citizen.diagnosis_mix: shares must sum to 1"),
         ("citizen.expectation_mean=1", "citizen.expectation_mean=1.0 is out of range"),
-        ("club.bond_growth=0.5", "club.cafe_bond_boost=1.5: with club.bond_growth=0.5 a café team's weekly bond"),
         ("city.centres.osterbro.partner_team=nowhere", "city.centres.osterbro.partner_team='nowhere' must name a team"),
         ("city.teams.kom_i_gang.centre=malmo", "city.teams.kom_i_gang.centre='malmo'"),
         ("city.teams.kom_i_gang.association=lung_association", "is not a sports club"),

@@ -57,7 +57,7 @@ CHANGES: dict[str, tuple[object, dict]] = {
     "club.cafe": (True, {}),
     # the calibrated city gives every listed team its own attractiveness: let one fall back on it
     "team.attractiveness": (3.0, {f"{TEAM}.attractiveness": None}),
-    "club.bond_growth": (0.3, {}),  # at most 1 / (1 + club.cafe_bond_boost)
+    "club.bond_growth": (0.3, {}),  # below the cap of a café team's rate (rules.bond_rate)
     "club.vacancy": (4.0, VACANCIES),
     "club.change": (4.0, VACANCIES),
     "instructor.replacement_weeks": (1.0, VACANCIES),
