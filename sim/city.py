@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import DIAGNOSES, MODIFIERS, POLICIES, SimConfig
+from sim.config import DIAGNOSES, MODIFIERS, POLICIES, SimConfig, own_mix
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class City:
     team_quality: np.ndarray
     team_cafe: np.ndarray  # bool
     team_paid: np.ndarray  # bool
+    team_interval: np.ndarray  # meeting interval in weeks (the club's `meeting_interval_weeks`)
     team_quit_prob: np.ndarray  # weekly probability that the instructor quits
     team_fill_prob: np.ndarray  # weekly probability that a vacancy is filled
     offers: Offerings
@@ -52,6 +53,11 @@ class City:
     @property
     def n_teams(self) -> int:
         return len(self.team_names)
+
+    def siblings(self, team: int) -> np.ndarray:
+        """The teams of `team`'s association at its centre (itself included): where its members
+        may transfer when it closes (MODEL.md §3.7)."""
+        return np.flatnonzero((self.team_assoc == self.team_assoc[team]) & (self.team_centre == self.team_centre[team]))
 
 
 @dataclass(frozen=True)
@@ -93,8 +99,10 @@ def build_offerings(cfg: SimConfig) -> Offerings:
     for i, (_, a, c) in enumerate(offers):
         for d in a.diagnoses:
             of[centres[c], DIAGNOSES.index(d)] = i
-    quit_week = weekly_quit_prob(cfg.patient.volunteer_turnover_annual)
     staff = [c in a.staff_run_at for _, a, c in offers]
+    # An association's own turnover_annual overrides the global volunteer turnover (MODEL.md §3.1).
+    turnover = [cfg.patient.volunteer_turnover_annual if a.turnover_annual is None else a.turnover_annual
+                for _, a, _ in offers]
     return Offerings(
         names=[f"{name}@{c}" for name, _, c in offers],
         assoc_names=[name for name, _, _ in offers],
@@ -104,10 +112,18 @@ def build_offerings(cfg: SimConfig) -> Offerings:
         interval=np.array([a.meeting_interval_weeks for _, a, _ in offers], dtype=int),
         training=np.array([a.has_training for _, a, _ in offers], dtype=bool),
         course_weeks=np.array([a.course_weeks or 0 for _, a, _ in offers], dtype=int),
-        quit_prob=np.array([0.0 if st else quit_week for st in staff]),
+        quit_prob=np.array([0.0 if st else weekly_quit_prob(t) for st, t in zip(staff, turnover, strict=True)]),
         fill_prob=np.array([_fill_prob(cfg, a, False) for _, a, _ in offers]),
         of=of,
     )
+
+
+def _capacity(cfg: SimConfig, team, club) -> int:
+    """A team's capacity: its own, else its club's `capacity`, else `team.capacity`."""
+    for value in (team.capacity, club.capacity):
+        if value is not None:
+            return value
+    return cfg.team.capacity
 
 
 def weekly_quit_prob(turnover_annual: float) -> float:
@@ -145,7 +161,8 @@ def build_city(cfg: SimConfig) -> City:
     team_assoc = per_team([club_index[t.association] for t in listed])
     names = listed_names + [f"{n}#{k + 1}" for n in listed_names for k in range(extra)]
     mods = [[getattr(cfg.modifiers, m) or m in c.modifiers for m in MODIFIERS] for c in centre_cfgs]
-    mix = [[(c.diagnosis_mix or cfg.citizen.diagnosis_mix)[d] for d in DIAGNOSES] for c in centre_cfgs]
+    mix = [[(c.diagnosis_mix if own_mix(c.diagnosis_mix) else cfg.citizen.diagnosis_mix)[d] for d in DIAGNOSES]
+           for c in centre_cfgs]
     return City(
         centre_names=list(city.centres),
         centre_labels=[c.label or name for name, c in city.centres.items()],
@@ -162,7 +179,7 @@ def build_city(cfg: SimConfig) -> City:
         team_centre=team_centre,
         team_assoc=team_assoc,
         team_partner_club=team_assoc == partner_club[team_centre],
-        team_capacity=per_team([team_cfg.capacity if t.capacity is None else t.capacity for t in listed]),
+        team_capacity=per_team([_capacity(cfg, t, a) for t, a in zip(listed, club_of, strict=True)]),
         team_regulars=per_team([team_cfg.regulars if t.regulars is None else t.regulars for t in listed]),
         team_attract=per_team(
             [team_cfg.attractiveness if t.attractiveness is None else t.attractiveness for t in listed]
@@ -170,6 +187,7 @@ def build_city(cfg: SimConfig) -> City:
         team_quality=per_team(quality).astype(float),
         team_cafe=per_team(cafe).astype(bool),
         team_paid=per_team([t.paid_instructor for t in listed]).astype(bool),
+        team_interval=per_team([a.meeting_interval_weeks for a in club_of]).astype(int),
         team_quit_prob=per_team([weekly_quit_prob(x) for x in turnover]),
         team_fill_prob=per_team(fill),
         offers=build_offerings(cfg),

@@ -56,6 +56,12 @@ def compose_dict(overrides: Sequence[str] = ()) -> DictConfig:
             return hydra_compose(config_name=CONFIG_NAME, overrides=list(overrides))
     except (HydraException, OmegaConfBaseException, ValueError) as exc:
         raise UserError(one_line(exc)) from None
+    except AttributeError as exc:  # OmegaConf merging a `{...}` override into a null node
+        key = re.search(r"full_key: (\S+)", str(exc))
+        if key is None:
+            raise
+        raise UserError(f"{key.group(1)}: cannot merge a mapping into null; "
+                        "write {} instead of null in the config file") from None
     finally:
         GlobalHydra.instance().clear()
 

@@ -262,6 +262,15 @@ def _offsets() -> dict[str, float]:
     return {"at_risk": 0.0, "diabetes": -0.2, "copd": -0.8, "heart": 0.0, "cancer": 0.2}
 
 
+def _no_mix() -> dict[str, float | None]:
+    return dict.fromkeys(DIAGNOSES)
+
+
+def own_mix(mix: dict[str, float | None] | None) -> bool:
+    """Whether a centre's `diagnosis_mix` gives shares (else the global `citizen.diagnosis_mix` applies)."""
+    return bool(mix) and any(v is not None for v in mix.values())
+
+
 @dataclass
 class CitizenCfg:
     resourcefulness_concentration: float = f_positive(6.0)
@@ -316,7 +325,9 @@ class CentreCfg:
     policy: PolicyName = PolicyName.baseline
     partner_team: str = ""
     resourcefulness_mean: float = f_unit_open(0.5)
-    diagnosis_mix: dict[str, float] | None = field(default=None, metadata={"range": "mix"})
+    # No share given (the default) = citizen.diagnosis_mix; otherwise a share for every diagnosis,
+    # summing to 1. The default names every diagnosis (null) so that a `{...}` override merges into it.
+    diagnosis_mix: dict[str, float | None] | None = field(default_factory=_no_mix, metadata={"range": "centre_mix"})
     modifiers: list[str] = field(default_factory=list, metadata={"range": "modifiers"})
     # Planning: this centre's yearly intake (sim/intake.py); null = its share of intake.citizens_per_year.
     citizens_per_year: float | None = f_nonneg(None)
@@ -404,7 +415,7 @@ def _check_value(path: str, kind: str, value: Any) -> None:
         text, ok = RANGES[kind]
         if not ok(value):
             raise UserError(f"{path}={value!r} is out of range: expected {text}")
-    elif kind == "mix":
+    elif kind == "mix" or (kind == "centre_mix" and own_mix(value)):  # a centre without shares: the global mix
         _check_mix(path, value)
     elif kind == "offsets":
         if set(value) != set(DIAGNOSES) or not all(math.isfinite(v) for v in value.values()):
@@ -425,6 +436,9 @@ def _check_mix(path: str, mix: dict[str, float]) -> None:
     unknown = set(mix) - set(DIAGNOSES)
     if unknown:
         raise UserError(f"{path}: unknown diagnosis {sorted(unknown)[0]!r}; allowed: {', '.join(DIAGNOSES)}")
+    missing = [d for d in DIAGNOSES if mix.get(d) is None]
+    if missing:
+        raise UserError(f"{path}: no share for {missing[0]!r}; give one for each of {', '.join(DIAGNOSES)}")
     if any(not (0.0 <= v <= 1.0) for v in mix.values()):
         raise UserError(f"{path}: each share must be in [0, 1]")
     if abs(sum(mix.values()) - 1.0) > 1e-6:
@@ -458,6 +472,7 @@ def _check_city(cfg: SimConfig) -> None:
             bad = [c for c in getattr(a, key) if c not in city.centres]
             if bad:
                 raise UserError(f"city.associations.{name}.{key}: unknown centre {bad[0]!r}; allowed: {centres}")
+    _check_association_keys(city)
     for name, t in city.teams.items():
         a = city.associations.get(t.association)
         if a is None or a.kind != "sport":
@@ -471,6 +486,46 @@ def _check_city(cfg: SimConfig) -> None:
         t = city.teams.get(c.partner_team)
         if t is None or t.centre != name:
             raise UserError(f"city.centres.{name}.partner_team={c.partner_team!r} must name a team at centre {name!r}")
+
+
+# Per-association keys the model gives meaning for one kind only (MODEL.md §2, §4b): set on the
+# other kind, they would be silently ignored, so they are refused. (key, value that means "not set", why)
+_SPORT_ONLY = (
+    ("has_cafe", False, "the patient channel has no café effect (its bond is the bond at programme end, MODEL.md §4b)"),
+    ("facility_quality", None, "the patient decision has no facility term (MODEL.md §4b)"),
+)
+_PATIENT_ONLY = (
+    ("has_training", True, "sports teams train; only a patient association's offering may not"),
+    ("course_weeks", None, "sports teams are standing teams; courses are patient-association offerings"),
+    ("diagnoses", [], "a sports club serves every diagnosis"),
+    ("centres", [], "a sports club's teams name their centres (city.teams)"),
+    ("staff_run_at", [], "sports teams have instructors (city.teams.<team>.paid_instructor)"),
+)
+
+
+def _check_association_keys(city: CityCfg) -> None:
+    """Refuse association keys without meaning for the association's kind, and patient offerings
+    that overlap (one offering per diagnosis and centre: a citizen is eligible for at most one)."""
+    served: dict[tuple[str, str], str] = {}
+    for name, a in city.associations.items():
+        where = f"city.associations.{name}"
+        refused, kind = (_PATIENT_ONLY, "patient associations") if a.kind == "sport" else (_SPORT_ONLY, "sports clubs")
+        for key, unset, why in refused:
+            value = getattr(a, key)
+            if value != unset:
+                shown = str(value).lower() if isinstance(value, bool) else repr(value)
+                raise UserError(f"{where}.{key}={shown}: only for {kind}; {why}")
+        if a.kind != "patient":
+            continue
+        stray = [c for c in a.staff_run_at if c not in a.centres]
+        if stray:
+            raise UserError(f"{where}.staff_run_at: {stray[0]!r} is not among its centres ({', '.join(a.centres)})")
+        for d in a.diagnoses:
+            for c in a.centres:
+                if (d, c) in served:
+                    raise UserError(f"{where}: {d} at {c} is served by city.associations.{served[d, c]} already; "
+                                    "one patient offering per diagnosis and centre")
+                served[d, c] = name
 
 
 def _check_weeks(cfg: SimConfig) -> None:

@@ -34,7 +34,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from sim import policies
+from sim import policies, rules
 from sim.city import City
 from sim.config import MODIFIERS, SimConfig
 from sim.population import Plan
@@ -98,11 +98,10 @@ def engine_counts(shape: tuple[int, ...]) -> dict[str, np.ndarray]:
     return {name: np.zeros(shape) for name in ENGINE_COUNTS}
 
 
-def team_week(paid, has_instructor, members, regulars) -> dict:
+def team_week(paid, has_instructor, members, regulars, meets) -> dict:
     """What one open team-week counts (scalars or arrays): the rule both engines apply at step 7.
-    A wage is due when the team has a paid instructor who is there (rules.wage_due: sports teams
-    meet every week)."""
-    return {"team_weeks": 1, "wage_weeks": paid & has_instructor, "member_weeks": members,
+    A wage is due when the team has a paid instructor who is there, in its meeting weeks."""
+    return {"team_weeks": 1, "wage_weeks": rules.wage_is_due(paid, meets, has_instructor), "member_weeks": members,
             "regular_weeks": regulars}
 
 

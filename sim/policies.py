@@ -12,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+import numpy as np
+
+from sim import rules
 from sim.config import MODIFIERS, POLICIES, SimConfig
 
 BASELINE, AMAGER, VESTERBRO, VANLOSE = (POLICIES.index(p) for p in POLICIES)
@@ -39,7 +42,7 @@ def programme_exposures(cfg: SimConfig, policy: int, modifiers: tuple[bool, ...]
     events: list[Exposure] = []
     if policy == BASELINE:
         events.append(Exposure(cfg.baseline.trial_week, ex.trial, Attend.TRIAL))
-    elif policy == AMAGER:
+    elif policy == AMAGER:  # one of the week's sessions at the club (as sim.costs counts it)
         events += [Exposure(w, ex.club_session, Attend.ALWAYS) for w in range(1, n + 1)]
     elif policy == VESTERBRO:
         events += [Exposure(w, ex.club_session, Attend.PARALLEL) for w in range(1, n + 1)]
@@ -53,11 +56,24 @@ def programme_exposures(cfg: SimConfig, policy: int, modifiers: tuple[bool, ...]
     return sorted(events, key=lambda e: (e.week, e.attend))
 
 
-def has_gift_card(policy: int) -> bool:
-    """Vanløse: a gift card for free club weeks is offered at completion."""
+def has_gift_card(policy):
+    """Vanløse: a gift card for free club weeks is offered at completion (policy codes, scalar or array)."""
     return policy == VANLOSE
 
 
-def window_delay(cfg: SimConfig, policy: int) -> int:
-    """Weeks between programme end and the first week of the decision window."""
-    return cfg.vanlose.free_weeks if has_gift_card(policy) else 0
+def window_delay(cfg: SimConfig, policy):
+    """Weeks between programme end and the first week of the decision window: "the window of every
+    Vanløse completer starts after the `vanlose.free_weeks` free weeks" (MODEL.md §3.4)."""
+    return np.where(has_gift_card(policy), cfg.vanlose.free_weeks, 0)
+
+
+def window_start(cfg: SimConfig, policy, start_week):
+    """The first week of the decision window: "starting next week" after the last programme week,
+    i.e. at programme end, plus the Vanløse free weeks (MODEL.md §3.4)."""
+    return rules.programme_end(cfg, start_week) + window_delay(cfg, policy)
+
+
+def in_free_weeks(week, programme_end, window_start):
+    """Whether `week` is one of the Vanløse free weeks, between programme end and the window's
+    start (MODEL.md §3.3: "one event in each free week")."""
+    return (programme_end <= week) & (week < window_start)

@@ -1,8 +1,9 @@
-"""The model's equations (MODEL.md §3-§4), written once for both engines.
+"""The model's equations and rules (MODEL.md §3-§4), written once for both engines.
 
 Each function is plain numpy arithmetic, so it takes scalars (agent engine) or arrays (vector
 engine) alike. Names and coefficients follow MODEL.md; `r`, `h`, `s`, `e`, `f` are a citizen's
-resourcefulness, habit, bond, expectation and familiarity.
+resourcefulness, habit, bond, expectation and familiarity. Weeks are absolute (0 … horizon − 1);
+programme weeks are numbered 1 … `programme.weeks` from the citizen's start week (MODEL.md §3.3).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim.config import SimConfig
+
+NEVER = 2**30  # a week that never comes (an event of probability 0, a course that does not end)
 
 
 def sigmoid(x):
@@ -19,6 +22,48 @@ def sigmoid(x):
 def grow(x, rate):
     """x <- x + rate (1 - x): habit, bond and familiarity all approach 1 this way."""
     return x + rate * (1.0 - x)
+
+
+# --- the programme (MODEL.md §3.3-§3.4) ---------------------------------------------------------
+
+# The programme's weekly habit and bond growth are given for this many sessions a week, the
+# report's programme (MODEL.md §8: `programme.sessions_per_week` 2).
+REFERENCE_SESSIONS = 2
+
+
+def session_rate(cfg: SimConfig, rate):
+    """A weekly programme rate for `programme.sessions_per_week` = n sessions (docs/model.md).
+
+    `rate` is the week's growth at the reference 2 sessions; each session gives the same dose, so
+    n sessions give `x ← x + η_n(1−x)` with `η_n = 1 − (1 − rate)^(n/2)` (exactly `rate` at n = 2).
+    """
+    n = cfg.programme.sessions_per_week
+    if n == REFERENCE_SESSIONS:  # exact: 1 - (1 - rate) may differ from rate in the last bit
+        return rate
+    return 1.0 - (1.0 - rate) ** (n / REFERENCE_SESSIONS)
+
+
+def programme_week(week, start_week):
+    """"Programme weeks are numbered 1…12 from the citizen's `start_week`" (MODEL.md §3.3)."""
+    return week - start_week + 1
+
+
+def programme_end(cfg: SimConfig, start_week):
+    """"The citizen's *programme end* is `start_week + programme.weeks`" (MODEL.md §3.4)."""
+    return start_week + cfg.programme.weeks
+
+
+def completes(cfg: SimConfig, week_of_programme):
+    """"Citizens attending their last programme week move to `deciding`" (MODEL.md §3.4)."""
+    return week_of_programme == cfg.programme.weeks
+
+
+def sees_presentation(cfg: SimConfig, week_of_programme, staffed):
+    """"the associations present themselves at the centre in programme week
+    `patient.presentation_week` … attending eligible citizens then know the offering" (MODEL.md §4b),
+    presented by the offering's key person: not in a week its volunteer post is vacant (`staffed`
+    false; docs/model.md)."""
+    return (week_of_programme == cfg.patient.presentation_week) & staffed
 
 
 def dropout_prob(cfg: SimConfig, r):
@@ -60,6 +105,75 @@ def team_utility(cfg: SimConfig, base, attract, quality, e, partner_club, f, s, 
         + ho.knows_instructor * knows
         - ho.facility_gap * np.maximum(0.0, e - quality)
     )
+
+
+def window_closes(cfg: SimConfig, waited):
+    """"After the window closes the citizen is `not_handed_over`" (MODEL.md §3.5): the window has
+    `handover.window_weeks` weeks, w = 0 … window_weeks − 1, so it closes at the end of week
+    w = `window_weeks − 1` (both channels)."""
+    return waited >= cfg.handover.window_weeks - 1
+
+
+def bond_on_joining(cfg: SimConfig, s, partner_club):
+    """"On joining, s ← `club.bond_carry`·s if the team is in the partner club, else 0" (MODEL.md §3.5)."""
+    return np.where(partner_club, cfg.club.bond_carry * s, 0.0)
+
+
+def opens_sister(cfg: SimConfig, turned_away, dormant_left, pool):
+    """MODEL.md §3.5b: a listed team gets a dormant sister "when the choosers it turned away this
+    week … number at least `team.open_threshold` and the instructor pool is not empty" (and it has
+    a dormant sister left)."""
+    return (turned_away >= cfg.team.open_threshold) & dormant_left & (pool > 0)
+
+
+# --- teams and offerings (MODEL.md §2-§3) -------------------------------------------------------
+
+
+def team_size(regulars, members):
+    """A team's size counts its `team.regulars` regular members (MODEL.md §2): regulars + members."""
+    return regulars + members
+
+
+def free_capacity(capacity, size, is_open=True):
+    """""Free capacity" = capacity − size (regulars included)" (MODEL.md §3.5); 0 for a team that is
+    not open."""
+    return np.where(is_open, capacity - size, 0)
+
+
+def transfer_targets(siblings, free):
+    """On closure a member may move "to an open team of the same association at the same centre
+    that still has free capacity" (MODEL.md §3.7): of `siblings` (those teams' indices), the ones
+    whose `free` (every team's free capacity, `free_capacity`) is above 0."""
+    return siblings[np.asarray(free)[siblings] > 0]
+
+
+def meets(week, interval):
+    """Whether a team or offering meets in `week`: every `meeting_interval_weeks` weeks from week 0
+    ("1 = weekly; 4 = monthly café", MODEL.md §2)."""
+    return week % interval == 0
+
+
+def changed_until(cfg: SimConfig, week):
+    """"A new instructor marks the team `changed` for `instructor.continuity_weeks`" (MODEL.md §3.1):
+    changed in the weeks before the week returned (hired in `week`)."""
+    return week + cfg.instructor.continuity_weeks
+
+
+def is_changed(week, until):
+    """The `changed` flag of a team in `week` ("A new instructor marks the team `changed` for
+    `instructor.continuity_weeks`", MODEL.md §3.1), given `changed_until` of its latest hire."""
+    return week < until
+
+
+def is_small(cfg: SimConfig, size):
+    """The `small` flag: "size < `team.min_size`", size counting regulars (MODEL.md §3.6-§3.7)."""
+    return size < cfg.team.min_size
+
+
+def course_end(join_week, course_weeks):
+    """A course member leaves in week `join + course_weeks` with reason `course_completed`
+    (MODEL.md §4b, `course_weeks`); a standing offer (course_weeks 0) never ends (NEVER)."""
+    return np.where(course_weeks > 0, join_week + course_weeks, NEVER)
 
 
 def bond_rate(cfg: SimConfig, cafe):
@@ -104,25 +218,33 @@ def hazard_prob(lam):
     return -np.expm1(-lam)
 
 
+def wage_is_due(paid, meets, has_instructor):
+    """"wage only for paid instructors, only in weeks the team meets" (MODEL.md §3.7), with its
+    instructor there."""
+    return paid & meets & has_instructor
+
+
 def wage_due(cfg: SimConfig, paid, meets, has_instructor):
-    """A paid instructor's wage is due in weeks the team meets with its instructor."""
-    return cfg.economics.wage_week * (paid & meets & has_instructor)
+    """The week's wage of a team: `economics.wage_week` when `wage_is_due`."""
+    return cfg.economics.wage_week * wage_is_due(paid, meets, has_instructor)
 
 
-def team_accounts(cfg: SimConfig, size, paid, has_instructor):
+def team_accounts(cfg: SimConfig, size, paid, has_instructor, meets):
     """Step 7 for an open team: the change of its balance this week.
 
-    Fees count regulars (`size`); the subsidy is the municipality's; the wage is the club's unless
-    `economics.municipality_pays_wages`. Sports teams meet every week. (What the municipality
-    pays is priced by sim.costs from the engines' counts.)"""
+    `balance += members·economics.fee_week + subsidy − wage` (MODEL.md §3.7): fees count regulars
+    (`size`); the subsidy is the municipality's; the wage (`wage_due`, in weeks the team `meets`)
+    is the club's unless `economics.municipality_pays_wages`. (What the municipality pays is
+    priced by sim.costs from the engines' counts.)"""
     econ = cfg.economics
-    wage = 0.0 if econ.municipality_pays_wages else wage_due(cfg, paid, True, has_instructor)
+    wage = 0.0 if econ.municipality_pays_wages else wage_due(cfg, paid, meets, has_instructor)
     return size * econ.fee_week + econ.subsidy_week - wage
 
 
 def low_size_weeks(cfg: SimConfig, low_weeks, size, ever_joined):
-    """Consecutive weeks below `team.min_size`, counted once a handed-over citizen has ever joined."""
-    return (low_weeks + 1) * (ever_joined & (size < cfg.team.min_size))
+    """"consecutive weeks with a size (regulars included) below `team.min_size`, counted once a
+    handed-over citizen has ever joined it" (MODEL.md §3.7)."""
+    return (low_weeks + 1) * (ever_joined & is_small(cfg, size))
 
 
 def must_close(cfg: SimConfig, balance, low_weeks):

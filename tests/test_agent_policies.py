@@ -8,7 +8,7 @@ import pytest
 from sim.agent.engine import build_model, run_replication
 from sim.city import build_city
 from sim.config import POLICIES
-from sim.states import LapseReason, State
+from sim.states import LapseReason, State, TeamStatus
 from tests.conftest import small
 
 NO_DROPOUT = "programme.dropout_logit=-40"
@@ -105,19 +105,19 @@ def test_mixed_runs_trial_models_on_first_cohorts_only():
 def test_sister_teams_open_when_demand_exceeds_capacity():
     cfg = small("policy=amager", "team.capacity=6", "handover.intercept=0")
     model = run_replication(cfg, build_city(cfg), 0)
-    sisters = [t for t in model.teams[model.city.n_listed:] if t.status != t.DORMANT]
+    sisters = [t for t in model.teams[model.city.n_listed:] if t.status != TeamStatus.dormant]
     assert sisters and model.pool == cfg.instructor.pool - len(sisters)
     assert all(t.size <= t.capacity for t in model.teams)
     cfg = small("policy=amager", "team.capacity=6", "handover.intercept=0", "instructor.pool=0")
     assert run_replication(cfg, build_city(cfg), 0).pool == 0
-    assert all(t.status == t.DORMANT for t in run_replication(cfg, build_city(cfg), 0).teams[16:])
+    assert all(t.status == TeamStatus.dormant for t in run_replication(cfg, build_city(cfg), 0).teams[16:])
 
 
 def test_closure_disbands_members():
     cfg = small("policy=amager", "handover.intercept=0", "team.min_size=15", "team.closure_patience_weeks=2",
                 "team.transfer_prob=0")
     model = run_replication(cfg, build_city(cfg), 0)
-    closed = [t for t in model.teams if t.status == t.CLOSED]
+    closed = [t for t in model.teams if t.status == TeamStatus.closed]
     assert closed and all(not t.members and t.instructor is None for t in closed)
     reasons = {c.lapse_reason for c in model.citizens}
     assert LapseReason.team_closed in reasons
@@ -126,5 +126,5 @@ def test_closure_disbands_members():
 def test_paid_instructor_wages_drain_the_balance():
     cfg = small("city.teams.kom_i_gang.paid_instructor=true", "economics.deficit_tolerance=2000", "policy=baseline")
     model = run_replication(cfg, build_city(cfg), 0)
-    assert model.teams[1].status == model.teams[1].CLOSED  # 500/week wage vs a few members' fees
+    assert model.teams[1].status == TeamStatus.closed  # 500/week wage vs a few members' fees
     assert model.teams[1].balance < -2000

@@ -47,3 +47,34 @@ def test_patient_offerings_are_city_data():
     staff = {n for n, s in zip(offers.names, offers.staff_run, strict=True) if s}
     assert staff == {"heart_association@vanlose", "heart_association@vesterbro"}
     assert (offers.quit_prob[offers.staff_run] == 0).all()
+
+
+# --- per-association keys that were silently ignored (issue 14, item 2) ----------------------------
+
+
+def test_club_capacity_is_its_teams_default_and_its_rhythm_their_rhythm():
+    city = build_city(small("city.associations.fremad_valby.capacity=7", "city.teams.fremad_ball.capacity=9",
+                            "city.associations.fremad_valby.meeting_interval_weeks=2"))
+    strength, ball, other = (city.team_names.index(n) for n in ("fremad_strength", "fremad_ball", "ssb_strength"))
+    assert city.team_capacity[strength] == 7 and city.team_capacity[ball] == 9  # a team's own value wins
+    assert city.team_capacity[other] == 20  # team.capacity
+    assert city.team_interval[strength] == city.team_interval[ball] == 2 and city.team_interval[other] == 1
+    sister = city.n_listed + strength * 2
+    assert city.team_capacity[sister] == 7 and city.team_interval[sister] == 2
+
+
+def test_patient_association_turnover_overrides_the_volunteer_turnover():
+    offers = build_city(small("city.associations.lung_association.turnover_annual=0.9")).offers
+    lung = [i for i, n in enumerate(offers.assoc_names) if n == "lung_association"]
+    diabetes = [i for i, n in enumerate(offers.assoc_names) if n == "diabetes_association"]
+    assert np.allclose(offers.quit_prob[lung], weekly_quit_prob(0.9))
+    assert np.allclose(offers.quit_prob[diabetes], weekly_quit_prob(0.3))  # patient.volunteer_turnover_annual
+
+
+def test_sessions_per_week_scales_the_programme_doses():
+    from sim import rules
+
+    cfg = small()
+    assert rules.session_rate(cfg, 0.08) == 0.08  # the reference: 2 sessions a week, rates as given
+    cfg.programme.sessions_per_week = 4
+    assert np.isclose(rules.session_rate(cfg, 0.08), 1 - 0.92**2)  # two weeks' worth of sessions

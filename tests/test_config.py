@@ -62,6 +62,13 @@ def test_policy_group(policy):
         ("city.teams.kom_i_gang.capacty=3", "unknown config key 'city.teams.kom_i_gang.capacty'"),
         ("city.centres.amager.policy=mixed", "city.centres.amager.policy=mixed"),
         ("city.associations.bk_skjold.facility_quality=1.3", "city.associations.bk_skjold.facility_quality=1.3 is out"),
+        # Two patient associations serving one diagnosis at one centre (the later one used to win).
+        ("city.associations.heart_association.diagnoses=[heart,copd]",
+         "city.associations.heart_association: copd at osterbro is served by city.associations.lung_association"),
+        ("city.associations.lung_association.staff_run_at=[vesterbro]", "'vesterbro' is not among its centres"),
+        ("city.associations.bk_skjold.course_weeks=6", "city.associations.bk_skjold.course_weeks=6: only for patient"),
+        ("city.associations.bk_skjold.has_training=false", "city.associations.bk_skjold.has_training=false: only for"),
+        ("city.associations.heart_association.has_cafe=true", "heart_association.has_cafe=true: only for"),
     ],
 )
 def test_bad_override_names_the_key(override, needle):
@@ -99,3 +106,50 @@ def test_cli_runs_and_writes_tables(tmp_path):
     names = {p.name for p in run.iterdir()}
     assert {"summary.parquet", "weekly.parquet", "teams.parquet", "citizens.parquet", "config.yaml"} <= names
     assert not [n for n in names if n.startswith(".partial")]
+
+
+# --- a centre's own diagnosis mix (issue 14, item 1) --------------------------------------------
+
+AMAGER_MIX = "city.centres.amager.diagnosis_mix={at_risk:0.5,diabetes:0.5,copd:0.0,heart:0.0,cancer:0.0}"
+
+
+def test_centre_diagnosis_mix_runs_from_the_cli(tmp_path):
+    proc = _cli(AMAGER_MIX, "intake.waves=1", "run.horizon_weeks=20", "run.replications=1", "run.progress=false",
+                cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_centre_diagnosis_mix_sets_the_centres_citizens():
+    from sim.city import build_city
+
+    city = build_city(sim.compose([AMAGER_MIX]))
+    amager = city.centre_names.index("amager")
+    assert city.centre_mix[amager].tolist() == [0.5, 0.5, 0.0, 0.0, 0.0]
+    assert city.centre_mix[0].tolist() == [0.40, 0.25, 0.10, 0.15, 0.10]  # the others keep the global mix
+    res = sim.simulate(sim.compose([AMAGER_MIX, "intake.waves=2", "run.horizon_weeks=20", "run.replications=2",
+                                    "run.progress=false"]))
+    seen = set(res.citizens.loc[res.citizens.centre == "amager", "diagnosis"])
+    assert seen == {"at_risk", "diabetes"}
+
+
+@pytest.mark.parametrize(
+    ("override", "needle"),
+    [
+        ("city.centres.amager.diagnosis_mix={at_risk:1.0}", "city.centres.amager.diagnosis_mix: no share for"),
+        ("city.centres.amager.diagnosis_mix.copd=1.0", "city.centres.amager.diagnosis_mix: no share for"),
+        ("city.centres.amager.diagnosis_mix={at_risk:0.5,diabetes:0.4,copd:0.0,heart:0.0,cancer:0.0}",
+         "city.centres.amager.diagnosis_mix: shares must sum to 1"),
+    ],
+)
+def test_partial_or_unsummed_centre_mix_is_refused(tmp_path, override, needle):
+    with pytest.raises(sim.UserError, match=needle):
+        sim.compose([override])
+    proc = _cli(override, cwd=tmp_path)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and needle in proc.stderr
+
+
+def test_partial_centre_mix_is_refused_by_the_python_api():
+    cfg = sim.compose(["run.replications=1", "run.progress=false"])
+    cfg.city.centres["amager"].diagnosis_mix = {"at_risk": 1.0}
+    with pytest.raises(sim.UserError, match="city.centres.amager.diagnosis_mix: no share for 'diabetes'"):
+        sim.simulate(cfg)

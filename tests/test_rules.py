@@ -250,9 +250,11 @@ def test_team_accounts(cfg, municipality_pays):
     c = apply(cfg, {"economics.municipality_pays_wages": municipality_pays})
     for size, paid, instr in itertools.product((0, 3, 11), FLAGS, FLAGS):
         wage = 321.0 if paid and instr and not municipality_pays else 0.0
-        assert rules.team_accounts(c, size, paid, instr) == pytest.approx(size * 7 + 13 - wage)
+        for meets in FLAGS:  # the wage only in weeks the team meets (MODEL.md §3.7)
+            due = wage if meets else 0.0
+            assert rules.team_accounts(c, size, paid, instr, meets) == pytest.approx(size * 7 + 13 - due)
     sizes, paid, instr = np.array([0, 3, 11]), np.array([True, True, False]), np.array([True, False, True])
-    np.testing.assert_allclose(rules.team_accounts(c, sizes, paid, instr),
+    np.testing.assert_allclose(rules.team_accounts(c, sizes, paid, instr, True),
                                sizes * 7 + 13 - (0 if municipality_pays else 321) * (paid & instr))
 
 
@@ -351,3 +353,86 @@ def test_team_instructor_probabilities(cfg):
         assert city.team_fill_prob[team[name]] == pytest.approx(min(1.0, 1.0 / weeks))
     fast = build_city(apply(c, {"instructor.replacement_weeks": 0.5}))
     assert fast.team_fill_prob[team["b1908_football"]] == 1.0
+
+
+# --- the rules both engines apply (issue 14, "one rule, one place") ------------------------------
+
+
+@covers(rules.session_rate)
+def test_session_rate(cfg):
+    """n sessions a week give 1 − (1 − η)^(n/2): exactly η at the report's 2 (docs/model.md)."""
+    for n in (1, 2, 3, 5):
+        c = apply(cfg, {"programme.sessions_per_week": n})
+        assert rules.session_rate(c, 0.08) == pytest.approx(1 - 0.92 ** (n / 2), rel=1e-12)
+    assert rules.session_rate(cfg, 0.08) == 0.08
+
+
+@covers(rules.programme_week, rules.programme_end, rules.completes)
+def test_programme_weeks(cfg):
+    """Programme weeks 1…12 from start_week (§3.3); programme end start + 12; the last week completes."""
+    check(rules.programme_week, lambda week, start: week - start + 1, (6, 17), (6, 10))
+    check(lambda start: rules.programme_end(cfg, start), lambda start: start + 12, (0, 6, 30))
+    check(lambda k: rules.completes(cfg, k), lambda k: k == 12, (1, 11, 12))
+
+
+@covers(rules.window_closes)
+def test_window_closes(cfg):
+    """A window of window_weeks (4) weeks, w = 0 … 3, closes at the end of w = 3 (§3.5)."""
+    check(lambda w: rules.window_closes(cfg, w), lambda w: w >= 3, (-2, 0, 2, 3))
+
+
+@covers(rules.bond_on_joining)
+def test_bond_on_joining(cfg):
+    """s ← club.bond_carry·s on a partner-club team, else 0 (§3.5)."""
+    c = apply(cfg, {"club.bond_carry": 0.35})
+    check(lambda s, partner: rules.bond_on_joining(c, s, partner), lambda s, partner: 0.35 * s if partner else 0.0,
+          S, FLAGS)
+
+
+@covers(rules.opens_sister)
+def test_opens_sister(cfg):
+    """Turned away ≥ team.open_threshold (3 here), a dormant sister left and a non-empty pool (§3.5b)."""
+    c = apply(cfg, {"team.open_threshold": 3})
+    check(lambda n, left, pool: rules.opens_sister(c, n, left, pool),
+          lambda n, left, pool: n >= 3 and left and pool > 0, (2, 3, 7), FLAGS, (0, 1))
+
+
+@covers(rules.team_size, rules.free_capacity, rules.transfer_targets, rules.is_small)
+def test_sizes_and_capacity(cfg):
+    """Size counts regulars; free capacity = capacity − size, 0 when not open; transfer targets are
+    the siblings with free capacity; small is size < team.min_size (5)."""
+    check(rules.team_size, lambda regulars, members: regulars + members, (0, 3), (0, 4))
+    check(rules.free_capacity, lambda cap, size, is_open: cap - size if is_open else 0, (6, 20), (2, 6), FLAGS)
+    check(lambda size: rules.is_small(cfg, size), lambda size: size < 5, (0, 4, 5, 9))
+    free = np.array([0, 3, 0, 1, 5])
+    assert rules.transfer_targets(np.array([0, 1, 2, 3]), free).tolist() == [1, 3]
+
+
+@covers(rules.meets, rules.changed_until, rules.is_changed)
+def test_meeting_weeks_and_changed_flag(cfg):
+    """Meets every meeting_interval_weeks weeks from week 0; `changed` for continuity_weeks (7 here)."""
+    check(rules.meets, lambda week, interval: week % interval == 0, (0, 3, 4, 8), (1, 2, 4))
+    c = apply(cfg, {"instructor.continuity_weeks": 7})
+    check(lambda week: rules.changed_until(c, week), lambda week: week + 7, (0, 10))
+    check(rules.is_changed, lambda week, until: week < until, (9, 16, 17), (17,))
+
+
+@covers(rules.course_end)
+def test_course_end():
+    """A course member leaves in week join + course_weeks; a standing offer (0) never ends."""
+    check(rules.course_end, lambda join, weeks: join + weeks if weeks else rules.NEVER, (0, 14), (0, 12))
+
+
+@covers(rules.sees_presentation)
+def test_sees_presentation(cfg):
+    """Presented in programme week patient.presentation_week (8 here), by a key person who is there."""
+    c = apply(cfg, {"patient.presentation_week": 8})
+    check(lambda k, staffed: rules.sees_presentation(c, k, staffed), lambda k, staffed: k == 8 and staffed,
+          (7, 8, 9), FLAGS)
+
+
+@covers(rules.wage_is_due)
+def test_wage_is_due():
+    """The wage is due for a paid instructor who is there, in a meeting week (§3.7)."""
+    check(rules.wage_is_due, lambda paid, meets, there: paid and meets and there, FLAGS, FLAGS, FLAGS)
+

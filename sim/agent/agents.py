@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim import rules
+from sim import policies, rules
 from sim.policies import Attend
-from sim.states import LapseReason, State
+from sim.states import LapseReason, PatientState, State, TeamStatus
 
 if TYPE_CHECKING:
     from sim.agent.model import HandoverModel
@@ -64,7 +64,10 @@ class Group(mesa.Agent):
         """A new instructor: nobody knows them yet, and the team is `changed` for a while."""
         self.instructor = Instructor(self.model, self)
         self.instructor_changes += 1
-        self.changed_until = week + self.model.cfg.instructor.continuity_weeks
+        self.changed_until = rules.changed_until(self.model.cfg, week)
+
+    def meets(self, week: int) -> bool:
+        return bool(rules.meets(week, self.interval))
 
     def lose_instructor(self) -> None:
         self.instructor.remove()
@@ -92,14 +95,14 @@ class Offering(Group):
         self.course_weeks = int(offers.course_weeks[index])
         self.instructor = Instructor(model, self)
 
-    def meets(self, week: int) -> bool:
-        return week % self.interval == 0
+    @property
+    def free_capacity(self) -> int:
+        """Offerings have no regulars: capacity − members."""
+        return int(rules.free_capacity(self.capacity, len(self.members)))
 
 
 class Team(Group):
     """A club team (listed, or a dormant sister that opens when demand exceeds capacity)."""
-
-    DORMANT, OPEN, CLOSED = 0, 1, 2
 
     def __init__(self, model: HandoverModel, index: int, centre: Centre, club: Association) -> None:
         city = model.city
@@ -111,8 +114,9 @@ class Team(Group):
         self.quality = float(city.team_quality[index])
         self.cafe = bool(city.team_cafe[index])
         self.paid = bool(city.team_paid[index])
+        self.interval = int(city.team_interval[index])
         self.partner_club = bool(city.team_partner_club[index])
-        self.status = Team.DORMANT
+        self.status = TeamStatus.dormant
         self.balance = 0.0
         self.low_weeks = 0
         self.ever_joined = False
@@ -121,15 +125,19 @@ class Team(Group):
 
     @property
     def is_open(self) -> bool:
-        return self.status == Team.OPEN
+        return self.status == TeamStatus.open
 
     @property
     def size(self) -> int:
         """Regular members count towards size (capacity, viability, fees)."""
-        return self.regulars + len(self.members)
+        return rules.team_size(self.regulars, len(self.members))
+
+    @property
+    def free_capacity(self) -> int:
+        return int(rules.free_capacity(self.capacity, self.size, self.is_open))
 
     def open(self, week: int, new_instructor: bool) -> None:
-        self.status = Team.OPEN
+        self.status = TeamStatus.open
         if new_instructor:
             self.hire(week)
         else:  # a listed team at week 0: staffed, nobody counts it as a change
@@ -143,14 +151,15 @@ class Team(Group):
     def settle(self, week: int) -> None:
         """Step 7: fees, subsidy and wage (the model counts the team-week for sim.costs)."""
         cfg = self.model.cfg
-        self.balance += float(rules.team_accounts(cfg, self.size, self.paid, self.instructor is not None))
+        self.balance += float(rules.team_accounts(cfg, self.size, self.paid, self.instructor is not None,
+                                                  self.meets(week)))
         self.low_weeks = int(rules.low_size_weeks(cfg, self.low_weeks, self.size, self.ever_joined))
 
     def must_close(self) -> bool:
         return bool(rules.must_close(self.model.cfg, self.balance, self.low_weeks))
 
     def close(self, week: int) -> None:
-        self.status = Team.CLOSED
+        self.status = TeamStatus.closed
         self.closed_week = week
         if self.instructor is not None:
             self.lose_instructor()
@@ -176,6 +185,7 @@ class Citizen(mesa.Agent):
         self.lapse_reason = LapseReason.none
         # The patient-association channel (MODEL.md §4b), decided independently of the sports one.
         self.offering: Offering | None = None  # the offering this citizen is eligible for
+        self.patient_state = PatientState.unserved
         self.presented = False
         self.s_end = 0.0  # bond at programme end
         self.patient: Offering | None = None
@@ -187,21 +197,23 @@ class Citizen(mesa.Agent):
 
     @property
     def programme_end(self) -> int:
-        return self.start_week + self.model.cfg.programme.weeks
+        return rules.programme_end(self.model.cfg, self.start_week)
 
-    def programme_week(self, week: int) -> bool:
-        """Step 3: drop out, or attend (habit and bond grow, then the week's exposures).
+    def programme_week(self, k: int) -> bool:
+        """Step 3 in programme week k (1-based): drop out, or attend (habit and bond grow, then the
+        week's exposures).
 
         Returns True if the citizen attended.
         """
-        cfg, rng = self.model.cfg, self.model.rng
+        model = self.model
+        cfg, rng = model.cfg, model.rng
         if rng.random() < rules.dropout_prob(cfg, self.r):
-            self.model.set_state(self, State.programme_dropout)
+            model.set_state(self, State.programme_dropout)
             return False
-        self.h = rules.grow(self.h, cfg.programme.habit_growth)
-        self.s = rules.grow(self.s, cfg.programme.bond_growth)
-        counts = self.model.activity
-        for event in self.model.exposures(self, week - self.start_week + 1):
+        self.h = rules.grow(self.h, model.programme_habit_growth)
+        self.s = rules.grow(self.s, model.programme_bond_growth)
+        counts = model.activity
+        for event in model.exposures(self, k):
             if event.attend == Attend.TRIAL:
                 if rng.random() >= rules.trial_prob(cfg, self.r):
                     continue
@@ -211,8 +223,8 @@ class Citizen(mesa.Agent):
                     continue
                 counts["parallel_sessions"][self.centre.index] += 1
             self.expose(event.phi)
-        if self.offering is not None and week - self.start_week + 1 == cfg.patient.presentation_week:
-            self.presented = True  # the associations present themselves at the centre
+        if self.patient_state == PatientState.eligible and k == cfg.patient.presentation_week:
+            self.presented = bool(rules.sees_presentation(cfg, k, self.offering.instructor is not None))
         return True
 
     def expose(self, phi: float) -> None:
@@ -227,7 +239,7 @@ class Citizen(mesa.Agent):
         model = self.model
         self.completed = True
         self.s_end = self.s
-        self.window_start = self.programme_end + model.window_delay[self.policy]
+        self.window_start = int(policies.window_start(model.cfg, self.policy, self.start_week))
         model.set_state(self, State.deciding)
         if model.gift_card[self.policy]:
             self.card_redeemed = model.rng.random() < rules.redeem_prob(model.cfg, self.r, self.f)
@@ -252,13 +264,14 @@ class Citizen(mesa.Agent):
         return teams[pick] if pick < len(teams) else None
 
     def join(self, team: Team, week: int) -> None:
-        self.s = self.model.cfg.club.bond_carry * self.s if team.partner_club else 0.0
+        self.s = float(rules.bond_on_joining(self.model.cfg, self.s, team.partner_club))
         self.team, self.handover_week = team, week
         team.add(self)
         self.model.set_state(self, State.member)
 
     def join_patient(self, offering: Offering, week: int) -> None:
         self.patient, self.patient_join_week = offering, week
+        self.patient_state = PatientState.taking_part
         offering.members.append(self)
 
     def wants_patient(self, week: int) -> bool:
@@ -272,7 +285,7 @@ class Citizen(mesa.Agent):
 
         Returns True if the citizen left the offering."""
         offering = self.patient
-        if offering.course_weeks and week - self.patient_join_week >= offering.course_weeks:
+        if week >= rules.course_end(self.patient_join_week, offering.course_weeks):
             self.leave_patient(week, LapseReason.course_completed)
             return True
         if offering.meets(week):
@@ -284,6 +297,7 @@ class Citizen(mesa.Agent):
 
     def leave_patient(self, week: int, reason: LapseReason) -> None:
         self.patient_lapse_week, self.patient_reason = week, reason
+        self.patient_state = PatientState.left
 
     # --- club (steps 6-7) -----------------------------------------------------------------------
 

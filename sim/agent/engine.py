@@ -10,6 +10,7 @@ from sim.config import SimConfig
 from sim.population import sample_population
 from sim.results import TEAM_ARRAYS, WEEKLY_COUNTS, RawRun
 from sim.seeding import streams
+from sim.states import TeamStatus
 
 
 def build_model(cfg: SimConfig, city: City, replication: int) -> HandoverModel:
@@ -47,7 +48,7 @@ def _citizen_arrays(model: HandoverModel) -> dict[str, np.ndarray]:
 def _team_arrays(model: HandoverModel) -> dict[str, np.ndarray]:
     ts = model.teams
     values = {
-        "opened": [t.status != t.DORMANT for t in ts],
+        "opened": [t.status != TeamStatus.dormant for t in ts],
         "joined_total": [t.joined_total for t in ts],
         "members_at_end": [len(t.members) for t in ts],
         "closed_week": [t.closed_week for t in ts],

@@ -12,13 +12,13 @@ import mesa
 import numpy as np
 from mesa.agent import AgentSet
 
-from sim import costs, policies
+from sim import costs, policies, rules
 from sim.agent.agents import Association, Centre, Citizen, Offering, Team
 from sim.city import City
 from sim.config import POLICIES, SimConfig
 from sim.population import Population
 from sim.results import WEEKLY_COUNTS
-from sim.states import LapseReason, State
+from sim.states import LapseReason, PatientState, State
 
 
 class HandoverModel(mesa.Model):
@@ -31,12 +31,13 @@ class HandoverModel(mesa.Model):
         self.week = 0
         self.activity = costs.engine_counts((city.n_centres,))  # what sim.costs prices
         self.pool = cfg.instructor.pool
+        self.programme_habit_growth = rules.session_rate(cfg, cfg.programme.habit_growth)
+        self.programme_bond_growth = rules.session_rate(cfg, cfg.programme.bond_growth)
         self._build_world()
         self._build_citizens(population)
         # Per (policy, centre): exposure events by programme week (policies.py decides them).
         self._plans: dict[tuple[int, int], dict[int, list[policies.Exposure]]] = {}
         self.gift_card = [policies.has_gift_card(p) for p in range(len(POLICIES))]
-        self.window_delay = [policies.window_delay(cfg, p) for p in range(len(POLICIES))]
         self.counts = np.zeros((city.n_centres, len(State)), dtype=np.int64)
         self.counts[:, State.waiting] = np.bincount(population.centre, minlength=city.n_centres)
         self.datacollector = mesa.DataCollector(tables={"weekly": ["week", "centre", *WEEKLY_COUNTS]})
@@ -73,7 +74,8 @@ class HandoverModel(mesa.Model):
         for c in self.citizens:
             self.intake[c.start_week].append(c)
             offer = self.city.offers.of[c.centre.index, c.diagnosis]
-            c.offering = self.offerings[offer] if offer >= 0 else None
+            if offer >= 0:
+                c.offering, c.patient_state = self.offerings[offer], PatientState.eligible
         self.in_programme: list[Citizen] = []
         self.completing: list[Citizen] = []
         self.deciding: list[Citizen] = []
@@ -131,29 +133,26 @@ class HandoverModel(mesa.Model):
 
     def run_programme_week(self) -> None:
         still, self.completing = [], []
-        last = self.cfg.programme.weeks
         for citizen in self.in_programme:
-            if citizen.programme_week(self.week):
-                if self.week - citizen.start_week + 1 == last:
-                    self.completing.append(citizen)
-                else:
-                    still.append(citizen)
+            k = rules.programme_week(self.week, citizen.start_week)
+            if citizen.programme_week(k):
+                (self.completing if rules.completes(self.cfg, k) else still).append(citizen)
         self.in_programme = still
         phi = self.cfg.exposure.club_session
         for citizen in self.deciding:  # Vanløse gift cards: one exposure in each free week
-            if citizen.card_redeemed and citizen.programme_end <= self.week < citizen.window_start:
+            if citizen.card_redeemed and policies.in_free_weeks(self.week, citizen.programme_end, citizen.window_start):
                 citizen.expose(phi)
 
     def complete_programmes(self) -> None:
         for citizen in self.completing:
             citizen.complete()
         self.deciding += self.completing
-        self.patient_deciding += [c for c in self.completing if c.offering is not None]
+        self.patient_deciding += [c for c in self.completing if c.patient_state == PatientState.eligible]
 
     def decide_handover(self) -> dict[int, int]:
         """Step 5: choices, admission up to free capacity, window closing. Returns the number of
         choosers turned away per listed team."""
-        free = {t: t.capacity - t.size for t in self.open_teams}
+        free = {t: t.free_capacity for t in self.open_teams}
         choosers: dict[Team, list[Citizen]] = defaultdict(list)
         deciding_now = [c for c in self.deciding if c.window_start <= self.week]
         for citizen in deciding_now:
@@ -169,9 +168,8 @@ class HandoverModel(mesa.Model):
                 group = [group[i] for i in self.rng.permutation(len(group))[:room]]
             for citizen in group:
                 citizen.join(team, self.week)
-        last = self.cfg.handover.window_weeks - 1
         for citizen in deciding_now:
-            if citizen.state == State.deciding and self.week - citizen.window_start == last:
+            if citizen.state == State.deciding and rules.window_closes(self.cfg, self.week - citizen.window_start):
                 self.set_state(citizen, State.not_handed_over)
         self.deciding = [c for c in self.deciding if c.state == State.deciding]
         return turned_away
@@ -179,7 +177,7 @@ class HandoverModel(mesa.Model):
     def decide_patient_association(self) -> None:
         """Step 5, patient channel: eligible citizens in their window decide by binary logit;
         an oversubscribed offering admits a random subset, the rest try again next week."""
-        free = {o: o.capacity - len(o.members) for o in self.offerings}
+        free = {o: o.free_capacity for o in self.offerings}
         choosers: dict[Offering, list[Citizen]] = defaultdict(list)
         open_now = [c for c in self.patient_deciding if c.window_start <= self.week]
         for citizen in open_now:
@@ -190,27 +188,26 @@ class HandoverModel(mesa.Model):
                 group = [group[i] for i in self.rng.permutation(len(group))[: free[offering]]]
             for citizen in group:
                 citizen.join_patient(offering, self.week)
-        last = self.cfg.handover.window_weeks - 1
-        self.patient_deciding = [c for c in self.patient_deciding
-                                 if c.patient is None and self.week - c.window_start < last]
+        self.patient_deciding = [c for c in self.patient_deciding if c.patient_state == PatientState.eligible
+                                 and not rules.window_closes(self.cfg, self.week - c.window_start)]
 
     def open_sister_teams(self, turned_away: dict[int, int]) -> None:
         """Step 5b: in city order, a listed team that turned away enough choosers gets a sister."""
         for listed in sorted(turned_away):
             dormant = self.dormant_sisters[listed]
-            if turned_away[listed] >= self.cfg.team.open_threshold and dormant and self.pool > 0:
+            if rules.opens_sister(self.cfg, turned_away[listed], bool(dormant), self.pool):
                 self.pool -= 1
                 dormant.pop(0).open(self.week, new_instructor=True)
 
     def run_club_week(self) -> None:
-        min_size = self.cfg.team.min_size
         for team in self.open_teams:
             vacant = team.instructor is None
-            changed = self.week < team.changed_until
-            small = team.size < min_size
+            meets = team.meets(self.week) and not vacant
+            changed = rules.is_changed(self.week, team.changed_until)
+            small = rules.is_small(self.cfg, team.size)
             stay = []
             for citizen in team.members:
-                if citizen.club_week(not vacant, vacant, changed, small):
+                if citizen.club_week(meets, vacant, changed, small):
                     citizen.lapse(self.week, LapseReason.lapse)
                 else:
                     stay.append(citizen)
@@ -225,7 +222,7 @@ class HandoverModel(mesa.Model):
         for team in self.open_teams:
             team.settle(self.week)
             for name, value in costs.team_week(team.paid, team.instructor is not None, len(team.members),
-                                               team.regulars).items():
+                                               team.regulars, team.meets(self.week)).items():
                 self.activity[name][team.centre.index] += value
             if team.must_close():
                 closing.append(team)
@@ -237,12 +234,12 @@ class HandoverModel(mesa.Model):
     def disband(self, team: Team) -> None:
         """Members of a closed team: each may move to a sister team of the club, else lapses."""
         members, team.members = team.members, []
+        siblings = self.city.siblings(team.index)
         for i in self.rng.permutation(len(members)):
             citizen = members[i]
-            targets = [t for t in team.club.teams
-                       if t.is_open and t.centre is team.centre and t.size < t.capacity]
-            if targets and self.rng.random() < self.cfg.team.transfer_prob:
-                citizen.transfer(targets[int(self.rng.integers(len(targets)))])
+            targets = rules.transfer_targets(siblings, [t.free_capacity for t in self.teams])
+            if len(targets) and self.rng.random() < self.cfg.team.transfer_prob:
+                citizen.transfer(self.teams[targets[int(self.rng.integers(len(targets)))]])
             else:
                 citizen.lapse(self.week, LapseReason.team_closed)
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.rules import NEVER
 from sim.seeding import streams
 
 WIDTH = 4096  # floats drawn ahead per replication (16 KiB)
-NEVER = 2**30  # weeks until an event of probability 0
 
 
 class Streams:

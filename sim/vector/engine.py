@@ -15,24 +15,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import costs, population, rules
+from sim import costs, policies, population, rules
 from sim.city import City
 from sim.config import SimConfig
 from sim.policies import Attend
 from sim.results import CITIZEN_ARRAYS, WEEKLY_COUNTS, RawRun
-from sim.states import LapseReason, State
-from sim.vector import choice, draws
+from sim.states import LapseReason, PatientState, State
+from sim.vector import choice, draws, shortcuts
 from sim.vector.draws import Streams
 from sim.vector.layout import Layout, Week, build_layout
 from sim.vector.roster import Roster
-from sim.vector.teams import OPEN, Offerings, Teams
+from sim.vector.teams import Offerings, Teams
 
 WAITING, IN_PROGRAMME, DROPOUT, DECIDING, MEMBER, NOT_HANDED_OVER, LAPSED = (np.int8(s) for s in State)
 COMPLETED = (DECIDING, MEMBER, NOT_HANDED_OVER, LAPSED)
 assert tuple(range(DECIDING, LAPSED + 1)) == COMPLETED  # so completed = state >= DECIDING
-# The patient channel's own states (MODEL.md §4b): no offering for the citizen's diagnosis at its
-# centre; eligible, not taking part (yet); taking part; left (lapsed or course completed).
-UNSERVED, ELIGIBLE, TAKING_PART, LEFT = (np.int8(s) for s in range(4))
+UNSERVED, ELIGIBLE, TAKING_PART, LEFT = (np.int8(s) for s in PatientState)
 
 
 def _flat(mask: np.ndarray, columns: slice, n: int) -> np.ndarray:
@@ -54,11 +52,12 @@ def _pick(u: np.ndarray, offset: np.ndarray, column: np.ndarray) -> np.ndarray:
 
 
 def _path(rate: float, weeks: int) -> np.ndarray:
-    """x after each of `weeks` weeks of x <- grow(x, rate), from 0 (float32)."""
+    """x after programme week k = 0 (before the programme), 1, …, `weeks` of x <- grow(x, rate),
+    from 0 (float32)."""
     x = np.zeros(weeks + 1, np.float32)
-    for w in range(weeks):
-        x[w + 1] = rules.grow(x[w], np.float32(rate))
-    return x[1:]
+    for k in range(1, weeks + 1):
+        x[k] = rules.grow(x[k - 1], np.float32(rate))
+    return x
 
 
 def _admitted(group: np.ndarray, priority: np.ndarray, room: np.ndarray) -> np.ndarray:
@@ -76,6 +75,7 @@ class Block:
 
     def __init__(self, cfg: SimConfig, city: City, layout: Layout, replications: np.ndarray) -> None:
         self.cfg, self.city, self.layout = cfg, city, layout
+        shortcuts.check(cfg)
         self.streams = Streams(cfg.run.seed, replications)
         shared = population.plan(cfg, city)  # every replication's schedule and policies: the layout's
         if not (np.array_equal(shared.start_week, layout.start_week) and np.array_equal(shared.policy, layout.policy)):
@@ -88,18 +88,18 @@ class Block:
         self.expectation = np.stack([p.expectation for p in pops]).astype(np.float32)
         self.diagnosis = np.stack([p.diagnosis for p in pops])
         self.p_dropout = rules.dropout_prob(cfg, self.resourcefulness)
-        # The programme week (from 0) in which the citizen drops out, drawn at intake: a weekly
-        # Bernoulli(p_dropout) as one geometric draw (draws.geometric); programme.weeks = never.
-        self.dropout_week = np.full((n_reps, n), cfg.programme.weeks, np.int16)
+        # The programme week (1-based) in which the citizen drops out, drawn at intake: a weekly
+        # Bernoulli(p_dropout) as one geometric draw (draws.geometric); programme.weeks + 1 = never.
+        self.dropout_week = np.full((n_reps, n), cfg.programme.weeks + 1, np.int16)
         shape = (n_reps, n)
         self.state = np.full(shape, WAITING, np.int8)
         # Habit and bond (to the current group): in the programme every citizen attends every week
         # until it drops out, so h and s there are a function of the programme week (programme_h,
-        # programme_s: after attending weeks 0..w); the grids hold them from programme end on.
+        # programme_s: after attending weeks 1..k); the grids hold them from programme end on.
         self.h = np.zeros(shape, np.float32)
         self.s = np.zeros(shape, np.float32)
-        self.programme_h = _path(cfg.programme.habit_growth, cfg.programme.weeks)
-        self.programme_s = _path(cfg.programme.bond_growth, cfg.programme.weeks)
+        self.programme_h = _path(rules.session_rate(cfg, cfg.programme.habit_growth), cfg.programme.weeks)
+        self.programme_s = _path(rules.session_rate(cfg, cfg.programme.bond_growth), cfg.programme.weeks)
         self.f = np.zeros(shape, np.float32)  # familiarity with the partner club
         self.knows = np.full(shape, -1, np.int16)  # identity of the partner instructor last met
         self.redeemed = np.zeros(shape, bool)  # Vanløse gift card
@@ -253,13 +253,16 @@ class Block:
         """Step 2: this week's intake enters the programme; its dropout weeks are drawn."""
         cols = week.intake
         self.state[:, cols] = IN_PROGRAMME
-        weeks = draws.geometric(self.p_dropout[:, cols], u) - 1
-        self.dropout_week[:, cols] = np.minimum(weeks, self.cfg.programme.weeks)
+        week = draws.geometric(self.p_dropout[:, cols], u)
+        self.dropout_week[:, cols] = np.minimum(week, self.cfg.programme.weeks + 1)
 
-    def expose(self, cols: slice, taken: np.ndarray, phi: np.ndarray | float) -> None:
+    def expose(self, t: int, cols: slice, taken: np.ndarray, phi: np.ndarray | float) -> None:
         """Exposure events at the partner club for the citizens `taken` of slice `cols` (R, W):
         their f grows by `phi`; they now know the partner team's current instructor, if any."""
         f, teams, partner = self.f[:, cols], self.teams, self.layout.partner[cols]
+        opened = np.flatnonzero(self.layout.window_start[cols] <= t)  # none in the programme slice
+        shortcuts.require(len(opened) == 0 or not taken[:, opened].any(),
+                          "no exposure once the decision window is open (decider weights are frozen then)")
         np.copyto(f, rules.grow(f, phi), where=taken)
         met = taken & teams.instructor.take(partner, axis=1)
         if met.any():
@@ -271,17 +274,17 @@ class Block:
         the week's programme uniforms `u` (R, programme_draws): drop out in one's dropout week,
         else attend: h and s grow (programme_h, programme_s), then the week's exposure events; in
         programme week `patient.presentation_week` the attending eligible citizens see their
-        patient association present itself. Returns who attended (R, W) and `u`."""
+        patient association present itself, if its key person's post is filled. Returns who attended (R, W) and `u`."""
         cfg, lay, cols = self.cfg, self.layout, week.programme
         citizen = np.arange(cols.start, cols.stop)
-        programme_week = t - lay.start_week[citizen]
-        drop = active & (self.dropout_week[:, cols] == programme_week)
+        k = rules.programme_week(t, lay.start_week[citizen])
+        drop = active & (self.dropout_week[:, cols] == k)
         attend = active & ~drop
         self.state[:, cols][drop] = DROPOUT
-        h, r = self.programme_h[programme_week], self.r[:, cols]
+        h, r = self.programme_h[k], self.r[:, cols]
         for slot in range(week.event_slots):
-            kind = lay.event_attend[citizen, programme_week, slot]
-            column = lay.event_column[citizen, programme_week, slot]
+            kind = lay.event_attend[citizen, k, slot]
+            column = lay.event_column[citizen, k, slot]
             if (column >= 0).any():
                 drawn = _pick(u, week.programme_offset, column)
             taken = attend & (kind == Attend.ALWAYS)
@@ -294,18 +297,21 @@ class Block:
                 self.counts["parallel_sessions"] += went.astype(np.float32) @ self.citizen_centre[cols]
                 taken |= went
             if taken.any():
-                self.expose(cols, taken, lay.event_phi[citizen, programme_week, slot])
-        shown = cols.start + np.flatnonzero(programme_week == cfg.patient.presentation_week - 1)
-        self.presented[:, shown] |= attend[:, shown - cols.start] & (self.patient_state[:, shown] == ELIGIBLE)
+                self.expose(t, cols, taken, lay.event_phi[citizen, k, slot])
+        shown = cols.start + np.flatnonzero(k == cfg.patient.presentation_week)
+        if len(shown) and len(self.city.offers):  # (a city may have no patient offerings)
+            staffed = np.take_along_axis(self.offerings.instructor, np.maximum(self.offering[:, shown], 0), axis=1)
+            attending = attend[:, shown - cols.start] & (self.patient_state[:, shown] == ELIGIBLE)
+            self.presented[:, shown] |= attending & rules.sees_presentation(cfg, k[shown - cols.start], staffed)
         return attend, u
 
     def expose_free_weeks(self, t: int, week: Week) -> None:
         """Step 3, Vanløse: a redeemed gift card is one exposure event in each free week."""
         lay, cols = self.layout, week.free_weeks
-        in_free_weeks = (lay.programme_end[cols] <= t) & (t < lay.window_start[cols])
-        if in_free_weeks.any():
-            mask = self.redeemed[:, cols] & (self.state[:, cols] == DECIDING) & in_free_weeks
-            self.expose(cols, mask, self.cfg.exposure.club_session)
+        free_week = policies.in_free_weeks(t, lay.programme_end[cols], lay.window_start[cols])
+        if free_week.any():
+            mask = self.redeemed[:, cols] & (self.state[:, cols] == DECIDING) & free_week
+            self.expose(t, cols, mask, self.cfg.exposure.club_session)
 
     def complete_programmes(self, t: int, week: Week, attend: np.ndarray, u: np.ndarray) -> None:
         """Step 4: those attending their last programme week start deciding, with their habit and
@@ -357,12 +363,15 @@ class Block:
         (priority,) = self.streams.uniforms(self._per_rep(who))  # random admission order
         rep = who // self.n
         admitted = _admitted(rep * n_teams + team, priority, free.reshape(-1))
+        shortcuts.require((self.flat("h").take(who) == deciders["h"].take(chose))
+                          & (self.flat("knows").take(who) == deciders["knows"].take(chose)),
+                          "a decider's habit and known instructor stay as at the window's opening (frozen weights)")
         self.join(who[admitted], team[admitted], t)
         rejected = rep[~admitted] * city.n_listed + city.team_listed[team[~admitted]]
         turned_away += np.bincount(rejected, minlength=turned_away.size).reshape(turned_away.shape)
         leaving = np.zeros(len(deciders), bool)
         leaving[chose[admitted]] = True
-        over = (t - deciders["start"] == self.cfg.handover.window_weeks - 1) & ~leaving
+        over = rules.window_closes(self.cfg, t - deciders["start"]) & ~leaving
         self.flat("state")[deciders.idx[over]] = NOT_HANDED_OVER
         deciders.remove(np.flatnonzero(leaving | over))
         return turned_away
@@ -387,7 +396,7 @@ class Block:
         self.join_patient(who[admitted], offer[admitted], t)
         leaving = np.zeros(len(deciders), bool)
         leaving[wants[admitted]] = True
-        deciders.remove(np.flatnonzero(leaving | (since == self.cfg.handover.window_weeks - 1)))
+        deciders.remove(np.flatnonzero(leaving | rules.window_closes(self.cfg, since)))
 
     def join_patient(self, idx: np.ndarray, offer: np.ndarray, t: int) -> None:
         """New members of offerings: their lapse threshold (the offering's summed hazard factor now
@@ -396,17 +405,16 @@ class Block:
         self.flat("patient_state")[idx] = TAKING_PART
         self.flat("patient_join_week")[idx] = t
         flat_offer = idx // self.n * len(offers) + offer
-        course = offers.course_weeks[offer]
         threshold = self.intensity.reshape(-1).take(flat_offer) + self._clocks(idx) / rules.patient_member_hazard(
             self.cfg, s_end.astype(np.float64))
-        until = np.where(course > 0, t + course, np.iinfo(np.int32).max)
+        until = rules.course_end(t, offers.course_weeks[offer])
         self.patients.add(idx, offer=flat_offer, until=until, threshold=threshold)
         self.offerings.add_members(flat_offer)
 
     def join(self, idx: np.ndarray, team: np.ndarray, t: int) -> None:
         """On joining, s <- bond_carry·s on a team of the partner club, else 0 (a new group)."""
         city, flat_team = self.city, idx // self.n * self.city.n_teams + team
-        s = np.where(city.team_partner_club[team], self.cfg.club.bond_carry * self.flat("s")[idx], 0.0)
+        s = rules.bond_on_joining(self.cfg, self.flat("s")[idx], city.team_partner_club[team])
         self.flat("team")[idx] = team
         self.flat("handover_week")[idx] = t
         self.flat("state")[idx] = MEMBER
@@ -431,11 +439,12 @@ class Block:
         cfg, teams, members = self.cfg, self.teams, self.sport
         if len(members) == 0:
             return
-        meets = teams.instructor  # sports teams meet weekly; without an instructor they do not
+        meets = teams.instructor & rules.meets(t, self.city.team_interval)  # meets with its instructor
         zero = np.float32(0.0)
         habit_rate = np.where(meets, np.float32(cfg.club.habit_growth), zero).reshape(-1)
         bond_rate = np.where(meets, self.bond_rate, zero).reshape(-1)
-        team_term = rules.lapse_team_term(cfg, ~meets, t < teams.changed_until, teams.size < cfg.team.min_size)
+        team_term = rules.lapse_team_term(cfg, ~teams.instructor, rules.is_changed(t, teams.changed_until),
+                                          rules.is_small(cfg, teams.size))
         team, h, s, clock = members["team"], members["h"], members["s"], members["clock"]
         h[...] = rules.grow(h, habit_rate.take(team))
         s[...] = rules.grow(s, bond_rate.take(team))
@@ -450,7 +459,7 @@ class Block:
         join + course_weeks (not a lapse); otherwise, in a meeting week of its offering, a member
         may lapse (`rules.patient_lapse_hazard`: bond at programme end, vacancy of the volunteer
         post)."""
-        meets = t % self.city.offers.interval == 0
+        meets = rules.meets(t, self.city.offers.interval)
         self.intensity += np.where(meets, rules.vacancy_factor(self.cfg, ~self.offerings.instructor), 0.0)
         members = self.patients
         if len(members) == 0:
@@ -488,7 +497,7 @@ class Block:
     def settle_team_accounts(self, t: int) -> None:
         """Step 7: accounts and closures. All closing teams are marked closed first, so nobody
         transfers into a team that closes the same week; then each disbands, in team order."""
-        counts, closing = self.teams.settle()
+        counts, closing = self.teams.settle(t)
         for name, value in counts.items():
             self.counts[name] += value @ self.team_centre
         if closing.any():
@@ -502,12 +511,9 @@ class Block:
         else lapses (reason team_closed). Rare: a loop on the replication's own stream."""
         cfg, city, teams, draw = self.cfg, self.city, self.teams, self.streams.take
         members = np.flatnonzero((self.team[rep] == team) & (self.state[rep] == MEMBER))
-        siblings = np.flatnonzero((city.team_assoc == city.team_assoc[team])
-                                  & (city.team_centre == city.team_centre[team]))
-        capacity = city.team_capacity[siblings]
+        siblings = city.siblings(team)
         for citizen in members[np.argsort(draw(rep, len(members)), kind="stable")]:  # a random order
-            size = city.team_regulars[siblings] + teams.members[rep, siblings]
-            targets = siblings[(teams.status[rep, siblings] == OPEN) & (size < capacity)]
+            targets = rules.transfer_targets(siblings, teams.free_capacity(rep))
             idx = rep * self.n + citizen
             at = self.sport.position(idx)
             if len(targets) and draw(rep, 1)[0] < cfg.team.transfer_prob:

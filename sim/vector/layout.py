@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import policies
+from sim import policies, rules
 from sim.city import City
 from sim.config import POLICIES, SimConfig
 from sim.population import plan as population_plan
@@ -31,7 +31,7 @@ class Week:
     # the week's programme_draws: programme_offset + its column
     programme_offset: np.ndarray
     programme_draws: int
-    completing: slice  # in their last programme week (the first columns of `programme`)
+    completing: slice  # in their last programme week (rules.completes; the first columns of `programme`)
     event_slots: int  # exposure slots to visit this week
     free_weeks: slice  # can be in the Vanløse free weeks
     deciding: slice  # can be deciding with an open window
@@ -49,8 +49,9 @@ class Layout:
     programme_end: np.ndarray  # start_week + programme.weeks
     window_start: np.ndarray  # programme_end + window delay (Vanløse free weeks)
     gift_card: np.ndarray  # bool: offered a gift card at completion
-    # Exposure plan by (citizen, programme week - 1, slot): φ, who attends (policies.Attend or
-    # NO_EVENT), and the column of the week's uniforms deciding take-up (-1 = not drawn).
+    # Exposure plan by (citizen, programme week 1..W (0: before the programme, empty), slot): φ,
+    # who attends (policies.Attend or NO_EVENT), and the column of the week's uniforms deciding
+    # take-up (-1 = not drawn).
     event_phi: np.ndarray
     event_attend: np.ndarray
     event_column: np.ndarray
@@ -62,14 +63,14 @@ class Layout:
 
 
 def _plans(cfg: SimConfig, city: City) -> dict[tuple[int, int], list[list[policies.Exposure]]]:
-    """Exposure events by programme week for each (policy, centre) pair."""
+    """Exposure events by programme week (1..W; entry 0 empty) for each (policy, centre) pair."""
     plans = {}
     for policy in range(len(POLICIES)):
         for centre in range(city.n_centres):
             mods = tuple(bool(m) for m in city.centre_modifiers[centre])
-            by_week: list[list[policies.Exposure]] = [[] for _ in range(cfg.programme.weeks)]
+            by_week: list[list[policies.Exposure]] = [[] for _ in range(cfg.programme.weeks + 1)]
             for event in policies.programme_exposures(cfg, policy, mods):
-                by_week[event.week - 1].append(event)
+                by_week[event.week].append(event)
             plans[policy, centre] = by_week
     return plans
 
@@ -79,7 +80,7 @@ def _exposure_tables(cfg: SimConfig, city: City, centre: np.ndarray, policy: np.
     column of the week's uniforms; the gift card the last. (Dropout is drawn once, at intake.)"""
     weeks, plans = cfg.programme.weeks, _plans(cfg, city)
     slots = max(1, max(len(events) for plan in plans.values() for events in plan))
-    shape = (len(POLICIES), city.n_centres, weeks, slots)
+    shape = (len(POLICIES), city.n_centres, weeks + 1, slots)
     phi, attend, column = np.zeros(shape, np.float32), np.full(shape, NO_EVENT, np.int8), np.full(shape, -1, np.int8)
     columns = np.zeros(shape[:3], np.int8)
     redeem = np.full(shape[:2], -1, np.int8)
@@ -91,8 +92,8 @@ def _exposure_tables(cfg: SimConfig, city: City, centre: np.ndarray, policy: np.
                     column[p, c, w, k] = columns[p, c, w]
                     columns[p, c, w] += 1
         if policies.has_gift_card(p):
-            redeem[p, c] = columns[p, c, weeks - 1]
-            columns[p, c, weeks - 1] += 1
+            redeem[p, c] = columns[p, c, weeks]
+            columns[p, c, weeks] += 1
     return {
         "event_phi": phi[policy, centre], "event_attend": attend[policy, centre],
         "event_column": column[policy, centre], "columns": columns[policy, centre],
@@ -110,9 +111,9 @@ def _weeks(cfg: SimConfig, start: np.ndarray, tables: dict[str, np.ndarray], del
     for t in range(cfg.run.horizon_weeks):
         programme = starting(t - weeks + 1, t)
         citizens = np.arange(programme.start, programme.stop)
-        week = t - start[citizens]
-        columns = tables["columns"][citizens, week]
-        attend = tables["event_attend"][citizens, week]
+        k = rules.programme_week(t, start[citizens])
+        columns = tables["columns"][citizens, k]
+        attend = tables["event_attend"][citizens, k]
         used = np.flatnonzero((attend != NO_EVENT).any(axis=0))
         out.append(Week(
             intake=starting(t, t),
@@ -132,20 +133,17 @@ def build_layout(cfg: SimConfig, city: City) -> Layout:
     """The run's shared schedule and plans (same for every replication)."""
     shared = population_plan(cfg, city)
     centre, start, policy = (a.astype(np.intp) for a in (shared.centre, shared.start_week, shared.policy))
-    gift = np.array([policies.has_gift_card(p) for p in range(len(POLICIES))])
-    delays = np.array([policies.window_delay(cfg, p) for p in range(len(POLICIES))])
-    programme_end = start + cfg.programme.weeks
     tables = _exposure_tables(cfg, city, centre, policy)
-    weeks = _weeks(cfg, start, tables, int(delays[policy].max(initial=0)))
+    weeks = _weeks(cfg, start, tables, int(policies.window_delay(cfg, policy).max(initial=0)))
     del tables["columns"]  # only the weeks' draw offsets need it
     return Layout(
         start_week=start,
         centre=centre,
         policy=policy,
         partner=city.centre_partner[centre],
-        programme_end=programme_end,
-        window_start=programme_end + delays[policy],
-        gift_card=gift[policy],
+        programme_end=rules.programme_end(cfg, start),
+        window_start=policies.window_start(cfg, policy, start),
+        gift_card=policies.has_gift_card(policy),
         weeks=weeks,
         **tables,
     )

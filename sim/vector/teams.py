@@ -18,9 +18,10 @@ import numpy as np
 from sim import costs, rules
 from sim.city import City
 from sim.config import SimConfig
+from sim.states import TeamStatus
 from sim.vector.draws import Streams, geometric
 
-DORMANT, OPEN, CLOSED = 0, 1, 2
+DORMANT, OPEN, CLOSED = (np.int8(s) for s in TeamStatus)
 
 
 def _count(flat: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -57,11 +58,12 @@ class Teams:
     @property
     def size(self) -> np.ndarray:
         """Regulars count towards size (capacity, viability, fees)."""
-        return self.city.team_regulars + self.members
+        return rules.team_size(self.city.team_regulars, self.members)
 
-    def free_capacity(self) -> np.ndarray:
-        """Free places of open teams (0 for the others)."""
-        return np.where(self.open, self.city.team_capacity - self.size, 0)
+    def free_capacity(self, replication: int | slice = slice(None)) -> np.ndarray:
+        """Free places of open teams (0 for the others), of every replication or one."""
+        size = rules.team_size(self.city.team_regulars, self.members[replication])
+        return rules.free_capacity(self.city.team_capacity, size, self.status[replication] == OPEN)
 
     def _draw_next(self, replication: np.ndarray, team: np.ndarray, week: int) -> None:
         """The next change of (replication, team) pairs (sorted by replication) from next week on:
@@ -78,7 +80,7 @@ class Teams:
         `changed` for a while; they may quit from next week on (`draw`: draw that week now)."""
         self.instructor[replication, team] = True
         self.changes[replication, team] += 1
-        self.changed_until[replication, team] = week + self.cfg.instructor.continuity_weeks
+        self.changed_until[replication, team] = rules.changed_until(self.cfg, week)
         if draw:
             self._draw_next(replication, team, week)
 
@@ -114,22 +116,24 @@ class Teams:
         """Step 5b: in city order, a listed team that turned away enough choosers this week gets its
         next dormant sister, with a new instructor from the pool (one per listed team per week)."""
         cfg, listed = self.cfg, self.city.n_listed
-        want = (turned_away >= cfg.team.open_threshold) & (self.sisters_opened < cfg.team.max_extra)
+        dormant_left = self.sisters_opened < cfg.team.max_extra
+        want = rules.opens_sister(cfg, turned_away, dormant_left, self.pool[:, None])
         for team in np.flatnonzero(want.any(axis=0)):  # ascending = city order: the pool runs out in order
-            rep = np.flatnonzero(want[:, team] & (self.pool > 0))
+            rep = np.flatnonzero(rules.opens_sister(cfg, turned_away[:, team], dormant_left[:, team], self.pool))
             sister = listed + team * cfg.team.max_extra + self.sisters_opened[rep, team]
             self.sisters_opened[rep, team] += 1
             self.pool[rep] -= 1
             self.status[rep, sister] = OPEN
             self.hire(rep, sister, week)
 
-    def settle(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    def settle(self, week: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """Step 7: fees, subsidy and wages of open teams. Returns (what sim.costs counts per
         (replication, team), teams that close now)."""
         cfg, open_, size, paid = self.cfg, self.open, self.size, self.city.team_paid
-        self.balance += np.where(open_, rules.team_accounts(cfg, size, paid, self.instructor), 0.0)
-        week = costs.team_week(paid, self.instructor, self.members, self.city.team_regulars)
-        counts = {name: np.where(open_, value, 0).astype(np.float32) for name, value in week.items()}
+        meets = rules.meets(week, self.city.team_interval)
+        self.balance += np.where(open_, rules.team_accounts(cfg, size, paid, self.instructor, meets), 0.0)
+        counted = costs.team_week(paid, self.instructor, self.members, self.city.team_regulars, meets)
+        counts = {name: np.where(open_, value, 0).astype(np.float32) for name, value in counted.items()}
         self.low_weeks = rules.low_size_weeks(cfg, self.low_weeks, size, open_ & self.ever_joined).astype(np.int16)
         return counts, open_ & rules.must_close(cfg, self.balance, self.low_weeks)
 
@@ -165,7 +169,7 @@ class Offerings:
 
     def free_capacity(self) -> np.ndarray:
         """Free places: capacity − members (offerings have no regulars)."""
-        return self.offers.capacity - self.members
+        return rules.free_capacity(self.offers.capacity, self.members)
 
     def _draw_next(self, which: np.ndarray, week: int) -> None:
         """The next change of the offerings `which` (R, O) from next week on: a quit if staffed
