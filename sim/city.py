@@ -87,7 +87,7 @@ def _fill_prob(cfg: SimConfig, assoc, paid: bool) -> float:
         weeks = assoc.replacement_weeks
     if assoc.has_admin_staff:
         weeks *= cfg.instructor.admin_staff_factor
-    return min(1.0, 1.0 / weeks)
+    return 1.0 if weeks <= 1.0 else 1.0 / weeks  # min(1, 1/R), without dividing by an R that underflowed to 0
 
 
 def build_offerings(cfg: SimConfig) -> Offerings:

@@ -34,9 +34,14 @@ def _logit(p: np.ndarray | float) -> np.ndarray:
     return np.log(p) - np.log1p(-np.asarray(p))
 
 
+MEAN_EDGE = 1e-12
+
+
 def _beta_mean(rng: np.random.Generator, mean: np.ndarray | float, concentration: float, n: int) -> np.ndarray:
     """n Beta draws with the given means and concentration a + b, kept inside the open unit interval.
     (A scalar mean draws the same numbers as an array of it, only faster.)"""
+    # A mean that rounds to 0 or 1 (an extreme but valid shift) would give numpy a Beta parameter of 0.
+    mean = np.clip(mean, MEAN_EDGE, 1.0 - MEAN_EDGE)
     x = rng.beta(mean * concentration, (1.0 - mean) * concentration, size=n)
     return np.clip(x, 1e-9, 1.0 - 1e-9)
 
@@ -106,7 +111,9 @@ def sample_population(cfg: SimConfig, city: City, rng: np.random.Generator, shar
     for k in range(shared.diagnosis_cum.shape[1]):  # the number of cumulative shares below u
         diagnosis += u > shared.diagnosis_cum[:, k]
     logit_mean = shared.logit_base + shared.offset[diagnosis]
-    r = _beta_mean(rng, 1.0 / (1.0 + np.exp(-logit_mean)), cfg.citizen.resourcefulness_concentration, n)
+    with np.errstate(over="ignore"):  # exp overflows to inf for a logit far below 0: the mean is then 0
+        mean = 1.0 / (1.0 + np.exp(-logit_mean))
+    r = _beta_mean(rng, mean, cfg.citizen.resourcefulness_concentration, n)
     e = _beta_mean(rng, cfg.citizen.expectation_mean, cfg.citizen.expectation_concentration, n)
     return Population(
         centre=shared.centre,

@@ -34,7 +34,7 @@ def _citizen_arrays(model: HandoverModel) -> dict[str, np.ndarray]:
         "diagnosis": np.array([c.diagnosis for c in cs], dtype=np.int8),
         "resourcefulness": np.array([c.r for c in cs]),
         "start_week": np.array([c.start_week for c in cs], dtype=np.int16),
-        "completed": np.array([c.completed for c in cs]),
+        "completed": np.array([c.completed for c in cs], dtype=bool),  # bool also for an empty population
         "handover_week": np.array([c.handover_week for c in cs], dtype=float),
         "team": np.array([-1 if c.team is None else c.team.index for c in cs], dtype=np.int16),
         "lapse_week": np.array([c.lapse_week for c in cs], dtype=float),
