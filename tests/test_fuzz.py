@@ -283,7 +283,7 @@ def _seeded(test):
 
 @pytest.mark.slow
 @_seeded
-@settings(max_examples=6, deadline=None, derandomize=FUZZ_SEED is None, database=None, phases=[Phase.generate],
+@settings(max_examples=4, deadline=None, derandomize=FUZZ_SEED is None, database=None, phases=[Phase.generate],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.deferred(lambda: config_values(BASE, COMPARE)))
 def test_engines_agree_on_random_valid_configs(values):
