@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
@@ -45,3 +46,23 @@ def write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+def yaml_names(folders: Sequence[Path]) -> list[str]:
+    """The names (file stems) of the YAML files in `folders`."""
+    return sorted({p.stem for folder in folders if folder.is_dir() for p in folder.glob("*.yaml")})
+
+
+def find_yaml(name_or_path: str, folders: Sequence[Path], what: str) -> Path:
+    """A YAML file given by name (looked up in `folders`, in order) or by path (`my/spec.yaml`), for
+    scenarios and the calibration and sensitivity specs; `UserError` naming `what` otherwise."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or len(path.parts) > 1:
+        if path.is_file():
+            return path
+        raise UserError(f"{what} file {name_or_path} does not exist")
+    for folder in folders:
+        if (folder / f"{name_or_path}.yaml").is_file():
+            return folder / f"{name_or_path}.yaml"
+    raise UserError(f"unknown {what} {name_or_path!r}; available: {', '.join(yaml_names(folders)) or 'none'} "
+                    "(or a path to a YAML file)")

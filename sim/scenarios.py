@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from sim.cli import find_yaml, yaml_names
 from sim.compose import compose
 from sim.config import SimConfig
 from sim.errors import UserError
@@ -45,20 +46,12 @@ def folders() -> list[Path]:
 
 def available() -> list[str]:
     """The names of the scenarios found in the scenario folders."""
-    return sorted({p.stem for folder in folders() if folder.is_dir() for p in folder.glob("*.yaml")})
+    return yaml_names(folders())
 
 
 def find(name_or_path: str) -> Path:
     """The file of a scenario given by name (`amager_everywhere`) or path (`my/plan.yaml`)."""
-    as_path = Path(name_or_path)
-    if as_path.suffix in (".yaml", ".yml") or len(as_path.parts) > 1:
-        if as_path.is_file():
-            return as_path
-        raise UserError(f"scenario file {name_or_path} does not exist")
-    for folder in folders():
-        if (folder / f"{name_or_path}.yaml").is_file():
-            return folder / f"{name_or_path}.yaml"
-    raise UserError(f"unknown scenario {name_or_path!r}; available: {', '.join(available()) or 'none'}")
+    return find_yaml(name_or_path, folders(), "scenario")
 
 
 TITLE = re.compile(r"#\s*Title:\s*(.+)", re.I)

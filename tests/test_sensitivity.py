@@ -175,7 +175,7 @@ def test_bad_specs_exit_2_with_one_line_before_anything_runs(tmp_path, capsys, c
 
 @pytest.mark.parametrize("args, needle", [
     (["nope"], "unknown sensitivity spec 'nope'"),
-    (["missing.yaml"], "no such file"),
+    (["missing.yaml"], "does not exist"),
     (["--method", "sobol", "--n", "100"], "power of two"),
     (["--n", "1"], "at least 2"),
     (["run.engine=agent"], "run.engine: fixed"),

@@ -28,6 +28,7 @@ import yaml
 import conf
 from sim.calibration.likelihood import LIKELIHOODS
 from sim.calibration.targets import Metric, parse
+from sim.cli import find_yaml
 from sim.config import SimConfig
 from sim.errors import UserError
 from sim.params import check_range, kind
@@ -78,15 +79,7 @@ class Spec:
 
 def find(name_or_path: str) -> Path:
     """A spec by name (`copenhagen`, in conf/calibration/) or path."""
-    path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml") or len(path.parts) > 1:
-        if path.is_file():
-            return path
-        raise UserError(f"calibration spec {name_or_path} does not exist")
-    if (SPEC_FOLDER / f"{name_or_path}.yaml").is_file():
-        return SPEC_FOLDER / f"{name_or_path}.yaml"
-    names = sorted(p.stem for p in SPEC_FOLDER.glob("*.yaml"))
-    raise UserError(f"unknown calibration spec {name_or_path!r}; available: {', '.join(names) or 'none'}")
+    return find_yaml(name_or_path, [SPEC_FOLDER], "calibration spec")
 
 
 def _number(where: str, value: Any, what: str) -> float:

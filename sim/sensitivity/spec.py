@@ -23,6 +23,7 @@ import yaml
 
 import conf
 from sim import params
+from sim.cli import find_yaml, yaml_names
 from sim.config import SimConfig
 from sim.errors import UserError
 from sim.metrics import HEADLINE
@@ -58,19 +59,11 @@ class Spec:
 
 def available() -> list[str]:
     """Spec names shipped in conf/sensitivity/."""
-    return sorted(p.stem for p in SPEC_DIR.glob("*.yaml"))
+    return yaml_names([SPEC_DIR])
 
 
 def _path(name: str) -> Path:
-    path = Path(name)
-    if path.suffix in (".yaml", ".yml") or path.parent != Path("."):
-        if not path.is_file():
-            raise UserError(f"sensitivity spec {name}: no such file")
-        return path
-    if name not in available():
-        raise UserError(f"unknown sensitivity spec {name!r}; available: {', '.join(available())} "
-                        "(or a path to a YAML file)")
-    return SPEC_DIR / f"{name}.yaml"
+    return find_yaml(name, [SPEC_DIR], "sensitivity spec")
 
 
 def _bound(where: str, entry: Any, side: str) -> float:
