@@ -104,6 +104,10 @@ def test_run_default_plan_then_change_a_centre(app_page, server: str, tmp_path: 
     assert 0 < int(default["handed_over"].replace(",", "")) < 1440
 
     page.locator("#row-city-centres-osterbro-policy").get_by_label("amager").check()
+    # a run long enough (plan and reference at 800 replications) that the second click surely finds it going
+    replications = page.locator("#row-run-replications input")
+    replications.fill("800")
+    replications.press("Enter")
     run = page.get_by_role("button", name="Run", exact=True)
     run.click()
     page.wait_for_function("() => document.querySelector('#run-message').innerText.startsWith('Started run 2')")
@@ -111,7 +115,7 @@ def test_run_default_plan_then_change_a_centre(app_page, server: str, tmp_path: 
     page.wait_for_function("() => document.querySelector('#run-message').innerText.includes('already going')")
     page.wait_for_function("() => document.querySelector('#status').innerText.startsWith('Run 2:')")
     changed = headline(page)
-    assert page.locator("#status").inner_text().startswith("Run 2: as_reported + 1 change(s)")
+    assert page.locator("#status").inner_text().startswith("Run 2: as_reported + 2 change(s), 800 replications")
     assert "vs as_reported" in page.locator("#plan-cards").inner_text()
     assert changed["handed_over"] != default["handed_over"]
 
