@@ -17,8 +17,8 @@ import importlib.util
 import pytest
 
 import sim
-from sim.city import build_city
-from sim.population import schedule
+from sim.model.city import build_city
+from sim.model.population import schedule
 
 LEAN = ["run.citizens_table=false", "run.weekly_table=false", "run.progress=false", "run.n_jobs=1"]
 VECTOR_REPLICATIONS = 1000
@@ -33,7 +33,7 @@ def _citizen_weeks(cfg: sim.SimConfig) -> int:
 
 def _throughput(benchmark, engine: str, replications: int, rounds: int, *overrides: str) -> float:
     cfg = sim.compose([*LEAN, f"run.engine={engine}", f"run.replications={replications}", *overrides])
-    benchmark.pedantic(sim.simulate, args=(cfg,), rounds=rounds, iterations=1, warmup_rounds=1)
+    benchmark.pedantic(sim.workflows.simulate, args=(cfg,), rounds=rounds, iterations=1, warmup_rounds=1)
     rate = _citizen_weeks(cfg) / benchmark.stats.stats.mean
     benchmark.extra_info.update(engine=engine, replications=replications, citizen_weeks_per_s=rate)
     if not overrides:

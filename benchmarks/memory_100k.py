@@ -13,8 +13,8 @@ import sys
 import time
 
 import sim
-from sim.city import build_city
-from sim.population import schedule
+from sim.model.city import build_city
+from sim.model.population import schedule
 
 LIMIT_GIB = 1.5
 

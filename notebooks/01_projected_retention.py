@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -36,10 +36,11 @@ ENGINE = "vector"
 from IPython.display import display
 
 import sim
-from sim import analysis, plots
+from sim.present import plots
+from sim.workflows import analysis
 
 POLICIES = ["baseline", "amager", "vesterbro", "vanlose"]
-# Readable names in legends and axes (sim.plots takes them; percent ticks keep their decimals).
+# Readable names in legends and axes (sim.present.plots takes them; percent ticks keep their decimals).
 NAMES = {"baseline": "Trial sessions everywhere", "amager": "Amager model everywhere",
          "vesterbro": "Vesterbro model everywhere", "vanlose": "Vanløse model everywhere"}
 runs = {

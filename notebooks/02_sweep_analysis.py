@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -45,7 +47,7 @@ import pandas as pd
 from IPython.display import display
 
 import sim
-from sim import plots
+from sim.present import plots
 
 KEYS = ("instructor.turnover_annual", "club.cafe", "citizen.resourcefulness_shift")
 

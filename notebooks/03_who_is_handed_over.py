@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -30,7 +32,8 @@ ENGINE = "vector"
 from IPython.display import display
 
 import sim
-from sim import analysis, plots
+from sim.present import plots
+from sim.workflows import analysis
 
 runs = {
     policy: sim.simulate(sim.compose([

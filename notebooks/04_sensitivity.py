@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -56,7 +58,8 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Markdown, display
 
-from sim.sensitivity import SimulationModel, base_config, evaluate, indices, load, report, sample
+from sim.present import sensitivity as report
+from sim.workflows.sensitivity import SimulationModel, base_config, evaluate, indices, load, sample
 
 spec = load("default")
 if RESULTS_DIR is None:

@@ -3,10 +3,10 @@
 Public API (INTERFACES.md): `compose`, `simulate`, `Results`.
 """
 
-from sim.compose import compose
-from sim.config import SimConfig
 from sim.errors import UserError
-from sim.results import Results
-from sim.simulate import simulate
+from sim.model.config import SimConfig
+from sim.model.results import Results
+from sim.workflows.compose import compose
+from sim.workflows.simulate import simulate
 
 __all__ = ["compose", "simulate", "Results", "SimConfig", "UserError"]

@@ -29,15 +29,16 @@ from pathlib import Path
 import optuna
 from tqdm.auto import tqdm
 
-from sim.calibration import outputs
-from sim.calibration import spec as specs
-from sim.calibration import study as st
-from sim.cli import check_writable, fail, timestamp, write_atomic
-from sim.compose import compose
-from sim.config import SimConfig, Uncertainty
+from sim.cli import fail, timestamp
 from sim.errors import UserError
-from sim.params import apply
-from sim.simulate import simulate
+from sim.model.config import SimConfig, Uncertainty
+from sim.present import calibration as outputs
+from sim.workflows.calibration import spec as specs
+from sim.workflows.calibration import study as st
+from sim.workflows.compose import compose
+from sim.workflows.files import check_writable, write_atomic
+from sim.workflows.params import apply
+from sim.workflows.simulate import simulate
 
 DEFAULT_SPEC = "copenhagen"
 # Trials start from the priors (MODEL.md §8), not from an earlier calibration; `params=calibrated`

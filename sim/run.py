@@ -29,13 +29,14 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
-from sim import sweep
-from sim.cli import check_writable, fail
-from sim.compose import compose, from_dict
+from sim.cli import fail
 from sim.errors import UserError
-from sim.report import summary_table
-from sim.scenarios import load as load_scenario
-from sim.uncertainty import explain
+from sim.present.report import summary_table
+from sim.workflows import sweep
+from sim.workflows.compose import compose, from_dict
+from sim.workflows.files import check_writable
+from sim.workflows.scenarios import load as load_scenario
+from sim.workflows.uncertainty import explain
 
 # Hydra flags that print something instead of running; Hydra refuses the first three with -m.
 _PRINT_FLAGS = {"--cfg", "-c", "--info", "-i", "--shell-completion", "-sc"}

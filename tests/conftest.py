@@ -1,4 +1,4 @@
-"""Shared fixtures: configs composed through the same path users take (sim.compose), shrunk for speed."""
+"""Shared fixtures: configs composed through the same path users take (sim.workflows.compose), shrunk for speed."""
 
 from __future__ import annotations
 

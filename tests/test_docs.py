@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sim.config import SimConfig, flat_overrides
+from sim.model.config import SimConfig, flat_overrides
 
 DOC = Path(__file__).parent.parent / "docs" / "model.md"
 

@@ -1,7 +1,7 @@
 """Mesa agents: citizens, instructors, teams, associations and centres (MODEL.md §2).
 
 Agents own their behaviour; `HandoverModel.step` orchestrates the weekly order. Every equation
-comes from `sim.rules`, every exposure schedule from `sim.policies`.
+comes from `sim.model.rules`, every exposure schedule from `sim.model.policies`.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim import policies, rules
-from sim.policies import Attend
-from sim.states import LapseReason, PatientState, State, TeamStatus
+from sim.model import policies, rules
+from sim.model.policies import Attend
+from sim.model.states import LapseReason, PatientState, State, TeamStatus
 
 if TYPE_CHECKING:
     from sim.agent.model import HandoverModel
@@ -110,10 +110,10 @@ class Team(Group):
         self.club = club
         self.capacity = int(city.team_capacity[index])
         self.regulars = int(city.team_regulars[index])
-        self.attract = float(city.team_attract[index])
-        self.quality = float(city.team_quality[index])
-        self.cafe = bool(city.team_cafe[index])
-        self.paid = bool(city.team_paid[index])
+        self.attractiveness = float(city.team_attractiveness[index])
+        self.facility_quality = float(city.team_facility_quality[index])
+        self.has_cafe = bool(city.team_has_cafe[index])
+        self.paid_instructor = bool(city.team_paid_instructor[index])
         self.interval = int(city.team_interval[index])
         self.partner_club = bool(city.team_partner_club[index])
         self.status = TeamStatus.dormant
@@ -149,9 +149,9 @@ class Team(Group):
         self.ever_joined = True
 
     def settle(self, week: int) -> None:
-        """Step 7: fees, subsidy and wage (the model counts the team-week for sim.costs)."""
+        """Step 7: fees, subsidy and wage (the model counts the team-week for sim.model.costs)."""
         cfg = self.model.cfg
-        self.balance += float(rules.team_accounts(cfg, self.size, self.paid, self.instructor is not None,
+        self.balance += float(rules.team_accounts(cfg, self.size, self.paid_instructor, self.instructor is not None,
                                                   self.meets(week)))
         self.low_weeks = int(rules.low_size_weeks(cfg, self.low_weeks, self.size, self.ever_joined))
 
@@ -255,7 +255,7 @@ class Citizen(mesa.Agent):
         cfg = self.model.cfg
         base = rules.citizen_utility(cfg, self.r, self.h, week - self.window_start)
         weights = np.exp([
-            rules.team_utility(cfg, base, t.attract, t.quality, self.e, t.partner_club, self.f, self.s,
+            rules.team_utility(cfg, base, t.attractiveness, t.facility_quality, self.e, t.partner_club, self.f, self.s,
                                t.instructor is not None and t.instructor.unique_id == self.knows_instructor)
             for t in teams
         ])
@@ -306,8 +306,8 @@ class Citizen(mesa.Agent):
         cfg, team = self.model.cfg, self.team
         if meets:
             self.h = rules.grow(self.h, cfg.club.habit_growth)
-            self.s = rules.grow(self.s, rules.bond_rate(cfg, team.cafe))
-        p = rules.lapse_prob(cfg, self.s, self.h, self.r, self.e, team.quality, vacant, changed, small)
+            self.s = rules.grow(self.s, rules.bond_rate(cfg, team.has_cafe))
+        p = rules.lapse_prob(cfg, self.s, self.h, self.r, self.e, team.facility_quality, vacant, changed, small)
         return self.model.rng.random() < p
 
     def lapse(self, week: int, reason: LapseReason) -> None:

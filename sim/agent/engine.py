@@ -1,16 +1,16 @@
-"""Run replications of the Mesa model and hand back the shared raw arrays (sim.results.RawRun)."""
+"""Run replications of the Mesa model and hand back the shared raw arrays (sim.model.results.RawRun)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from sim.agent.model import HandoverModel
-from sim.city import City
-from sim.config import SimConfig
-from sim.population import sample_population
-from sim.results import TEAM_ARRAYS, WEEKLY_COUNTS, RawRun
-from sim.seeding import streams
-from sim.states import TeamStatus
+from sim.model.city import City
+from sim.model.config import SimConfig
+from sim.model.population import sample_population
+from sim.model.results import TEAM_ARRAYS, WEEKLY_COUNTS, RawRun
+from sim.model.seeding import streams
+from sim.model.states import TeamStatus
 
 
 def build_model(cfg: SimConfig, city: City, replication: int) -> HandoverModel:

@@ -12,13 +12,13 @@ import mesa
 import numpy as np
 from mesa.agent import AgentSet
 
-from sim import costs, policies, rules
 from sim.agent.agents import Association, Centre, Citizen, Offering, Team
-from sim.city import City
-from sim.config import POLICIES, SimConfig
-from sim.population import Population
-from sim.results import WEEKLY_COUNTS
-from sim.states import LapseReason, PatientState, State
+from sim.model import costs, policies, rules
+from sim.model.city import City
+from sim.model.config import POLICIES, SimConfig
+from sim.model.population import Population
+from sim.model.results import WEEKLY_COUNTS
+from sim.model.states import LapseReason, PatientState, State
 
 
 class HandoverModel(mesa.Model):
@@ -29,7 +29,7 @@ class HandoverModel(mesa.Model):
         super().__init__(rng=rng)
         self.cfg, self.city = cfg, city
         self.week = 0
-        self.activity = costs.engine_counts((city.n_centres,))  # what sim.costs prices
+        self.activity = costs.engine_counts((city.n_centres,))  # what sim.model.costs prices
         self.pool = cfg.instructor.pool
         self.programme_habit_growth = rules.session_rate(cfg, cfg.programme.habit_growth)
         self.programme_bond_growth = rules.session_rate(cfg, cfg.programme.bond_growth)
@@ -221,7 +221,7 @@ class HandoverModel(mesa.Model):
         closing = []
         for team in self.open_teams:
             team.settle(self.week)
-            for name, value in costs.team_week(team.paid, team.instructor is not None, len(team.members),
+            for name, value in costs.team_week(team.paid_instructor, team.instructor is not None, len(team.members),
                                                team.regulars, team.meets(self.week)).items():
                 self.activity[name][team.centre.index] += value
             if team.must_close():

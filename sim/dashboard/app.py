@@ -20,7 +20,6 @@ from typing import Any
 import dash
 from dash import ALL, Input, Output, State, dcc, html, no_update
 
-from sim.config import SimConfig
 from sim.dashboard import views
 from sim.dashboard.compute import Job, Outcome, Runner, Worker, run_plan
 from sim.dashboard.controls import (
@@ -37,7 +36,8 @@ from sim.dashboard.controls import (
 )
 from sim.dashboard.watch import Watch
 from sim.errors import UserError
-from sim.scenarios import PROJECT_SCENARIOS, available, load
+from sim.model.config import SimConfig
+from sim.workflows.scenarios import PROJECT_SCENARIOS, available, load
 
 KEEP = 4  # runs kept side by side on the Compare page
 PAGES = ("plan", "results", "compare", "watch")

@@ -1,7 +1,7 @@
 """Where the dashboard's numbers come from: one adapter onto `sim.compare`, and one background run.
 
 `run_plan` is the only function that computes results for the page: it calls
-`sim.compare.evaluate`, the function `python -m sim.compare` calls, so the page and the command line
+`sim.workflows.compare.evaluate`, the function `python -m sim.compare` calls, so the page and the command line
 cannot disagree (counts, rates, costs by item, by centre, incremental cost per extra citizen
 retained, curves and the plain-language summary all come from there). The only thing added here is a
 small cache of simulated configs: the same config and seed give the same results, so an unchanged
@@ -28,14 +28,14 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim import compare
-from sim.compare import Comparison
-from sim.config import SimConfig
-from sim.results import Results
-from sim.simulate import simulate
+from sim.model.config import SimConfig
+from sim.model.results import Results
+from sim.workflows import compare
+from sim.workflows.compare import Comparison
+from sim.workflows.simulate import simulate
 
 Progress = Callable[[int, int], None]
-# What the pages read: `sim.compare.Comparison` (kept under this name for the views' type hints).
+# What the pages read: `sim.workflows.compare.Comparison` (kept under this name for the views' type hints).
 Outcome = Comparison
 
 _CACHE: OrderedDict[str, Results] = OrderedDict()

@@ -2,8 +2,8 @@
 
 A plan is a scenario file plus the controls the planner changed. Changed controls become overrides
 (`instructor.turnover_annual=0.6`) and are composed by the same code as `sim.compare`
-(`sim.scenarios.compose_scenario`), so a bad value gets the command line's one-line message. Units
-come from this table; allowed ranges come from the schema (`sim.config.RANGES`), never restated here.
+(`sim.workflows.scenarios.compose_scenario`), so a bad value gets the command line's one-line message. Units
+come from this table; allowed ranges come from the schema (`sim.model.config.RANGES`), never restated here.
 Controls whose key the schema does not know (intake per year arrives with issue 12) are shown
 disabled, so adding the key to the schema is all it takes to enable them.
 """
@@ -20,11 +20,11 @@ from typing import Any
 
 import yaml
 
-from sim.compare import DEFAULTS, compose_compared
-from sim.compose import compose
-from sim.config import POLICIES, RANGES, PolicyName, SimConfig
 from sim.errors import UserError
-from sim.scenarios import Scenario, load
+from sim.model.config import POLICIES, RANGES, PolicyName, SimConfig
+from sim.workflows.compare import DEFAULTS, compose_compared
+from sim.workflows.compose import compose
+from sim.workflows.scenarios import Scenario, load
 
 # The dashboard's own defaults before any scenario: the vector engine, 200 replications, no
 # terminal progress bar (the page has its own).

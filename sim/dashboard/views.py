@@ -12,12 +12,13 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from sim.config import SimConfig
 from sim.dashboard.compute import Outcome
 from sim.dashboard.watch import Watch
-from sim.report import PERCENT
-from sim.states import State
-from sim.uncertainty import covers, explain
+from sim.model.config import SimConfig
+from sim.model.states import State
+from sim.present.comparison import plain_summary
+from sim.present.report import PERCENT
+from sim.workflows.uncertainty import covers, explain
 
 PLAN = "this plan"  # the name of the planner's plan in comparisons (no scenario file can be named so)
 MONEY = {"cost_municipality", "cost_per_retained_52w"}
@@ -175,7 +176,7 @@ def results(outcome: Outcome, cfg: SimConfig, label: str) -> html.Div:
         html.H3("By centre"),
         section(outcome, "by_centre", "results by centre"),
         html.Details([html.Summary("Summary from python -m sim.compare"),
-                      dcc.Markdown(outcome.summary_text, className="markdown")]),
+                      dcc.Markdown(plain_summary(outcome), className="markdown")]),
     ])
 
 

@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 
 from sim.agent.engine import build_model
-from sim.city import build_city
-from sim.config import SimConfig, to_schema
-from sim.states import State
+from sim.model.checks import to_schema
+from sim.model.city import build_city
+from sim.model.config import SimConfig
+from sim.model.states import State
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.city import City
+from sim.model.city import City
 
 
 @dataclass(frozen=True)
@@ -24,8 +24,8 @@ class ChoiceSets:
     group's row is contiguous); group g of centre c holds the teams teams[g, c, :] (-1 pads)."""
 
     teams: np.ndarray  # (G, C, M) team indices
-    attract: np.ndarray  # (G, C)
-    quality: np.ndarray  # (G, C)
+    attractiveness: np.ndarray  # (G, C)
+    facility_quality: np.ndarray  # (G, C)
     partner_club: np.ndarray  # (G, C) bool
     partner_team: np.ndarray  # (G, C) bool: the group is the centre's partner team alone
 
@@ -35,12 +35,12 @@ class ChoiceSets:
 
 
 def choice_sets(city: City) -> ChoiceSets:
-    """Group each centre's teams by (attractiveness, quality, partner club, partner team)."""
+    """Group each centre's teams by (attractiveness, facility_quality, partner club, partner team)."""
     groups: list[dict[tuple, list[int]]] = []
     for c in range(city.n_centres):
         by_key: dict[tuple, list[int]] = {}
         for team in np.flatnonzero(city.team_centre == c).tolist():
-            key = (float(city.team_attract[team]), float(city.team_quality[team]),
+            key = (float(city.team_attractiveness[team]), float(city.team_facility_quality[team]),
                    bool(city.team_partner_club[team]), team == city.centre_partner[c])
             by_key.setdefault(key, []).append(team)
         groups.append(by_key)
@@ -48,13 +48,13 @@ def choice_sets(city: City) -> ChoiceSets:
     size = max((len(t) for g in groups for t in g.values()), default=0)
     shape = (max(n_groups, 1), city.n_centres)
     teams = np.full((*shape, max(size, 1)), -1, np.intp)
-    attract, quality = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
+    attractiveness, facility_quality = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
     partner_club, partner_team = np.zeros(shape, bool), np.zeros(shape, bool)
     for c, by_key in enumerate(groups):
         for g, (key, members) in enumerate(by_key.items()):
             teams[g, c, : len(members)] = members
-            attract[g, c], quality[g, c], partner_club[g, c], partner_team[g, c] = key
-    return ChoiceSets(teams, attract, quality, partner_club, partner_team)
+            attractiveness[g, c], facility_quality[g, c], partner_club[g, c], partner_team[g, c] = key
+    return ChoiceSets(teams, attractiveness, facility_quality, partner_club, partner_team)
 
 
 def teams_with_room(sets: ChoiceSets, has_room: np.ndarray) -> np.ndarray:

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.rules import NEVER
-from sim.seeding import streams
+from sim.model.rules import NEVER
+from sim.model.seeding import streams
 
 WIDTH = 4096  # floats drawn ahead per replication (16 KiB)
 
 
 class Streams:
-    """The dynamics streams of a block's replications (sim.seeding)."""
+    """The dynamics streams of a block's replications (sim.model.seeding)."""
 
     def __init__(self, seed: int, replications: np.ndarray, width: int | None = None) -> None:
         width = WIDTH if width is None else width

@@ -1,7 +1,7 @@
 """What every replication of a run shares: the intake schedule, each citizen's policy, decision
 window and exposure plan, and which citizens can be in which stage in a given week.
 
-The schedule and the policy of each cohort are deterministic (sim.population); only who the
+The schedule and the policy of each cohort are deterministic (sim.model.population); only who the
 citizens are (diagnosis, r, e) is random. Citizens are sorted by start week, so those who can be in
 the programme, in the Vanløse free weeks or deciding in week t are contiguous slices of the citizen
 axis, the same in every replication: the engine touches only those slices.
@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import policies, rules
-from sim.city import City
-from sim.config import POLICIES, SimConfig
-from sim.population import plan as population_plan
+from sim.model import policies, rules
+from sim.model.city import City
+from sim.model.config import POLICIES, SimConfig
+from sim.model.population import plan as population_plan
 
 NO_EVENT = -1  # event_attend of an empty event slot
 

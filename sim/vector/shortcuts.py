@@ -1,7 +1,7 @@
 """The assumptions behind the vector engine's shortcuts, checked so that a model change that breaks
 one fails loudly instead of making the engines disagree quietly.
 
-The vector engine samples the model of sim.rules without stepping every weekly coin
+The vector engine samples the model of sim.model.rules without stepping every weekly coin
 (docs/model.md, Randomness): it draws waiting times where a weekly probability is constant, sums
 hazards against exponential clocks, freezes a decider's team weights when its window opens and
 groups teams of equal utility. Each shortcut relies on the form of some equations in sim.rules; `check`
@@ -15,8 +15,8 @@ import inspect
 
 import numpy as np
 
-from sim import rules
-from sim.config import SimConfig
+from sim.model import rules
+from sim.model.config import SimConfig
 
 
 def require(condition: object, shortcut: str) -> None:
@@ -37,20 +37,21 @@ def check(cfg: SimConfig) -> None:
     # r, which does not change in the programme.
     _inputs(rules.dropout_prob, "r")
     # Team choice as a logit over groups of teams with equal utility, grouped by (attractiveness,
-    # quality, partner club, partner team): nothing else about a team enters its utility.
-    _inputs(rules.team_utility, "base", "attract", "quality", "e", "partner_club", "f", "s", "knows")
+    # facility_quality, partner club, partner team): nothing else about a team enters its utility.
+    _inputs(rules.team_utility, "base", "attractiveness", "facility_quality", "e", "partner_club", "f", "s",
+            "knows_instructor")
     # Decider weights frozen when the window opens: the weeks waited enter only through the
     # citizen's part `base`, which team_utility adds as is (so it moves into the outside weight).
     r, h, e, f, s = 0.3, 0.4, 0.7, 0.2, 0.5
     for w in range(cfg.handover.window_weeks):
         base = rules.citizen_utility(cfg, r, h, w)
-        for attract, quality, partner, knows in ((0.0, 0.6, 1, 1), (1.0, 0.3, 0, 0)):
-            u = rules.team_utility(cfg, base, attract, quality, e, partner, f, s, knows)
-            u0 = rules.team_utility(cfg, 0.0, attract, quality, e, partner, f, s, knows)
+        for attractiveness, facility_quality, partner, knows in ((0.0, 0.6, 1, 1), (1.0, 0.3, 0, 0)):
+            u = rules.team_utility(cfg, base, attractiveness, facility_quality, e, partner, f, s, knows)
+            u0 = rules.team_utility(cfg, 0.0, attractiveness, facility_quality, e, partner, f, s, knows)
             require(np.isclose(u - u0, base), "team_utility must add the citizen's utility (and its decay) as is")
     # Sports lapses as exponential clocks: the weekly lapse probability is 1 - exp(-λ) with λ the
     # product of the member's fixed part (lapse_citizen_term) and the week's terms (lapse_hazard).
-    _inputs(rules.lapse_citizen_term, "r", "e", "quality")
+    _inputs(rules.lapse_citizen_term, "r", "e", "facility_quality")
     for vacant, changed, small in ((0, 0, 0), (1, 1, 1), (1, 0, 1)):
         p = rules.lapse_prob(cfg, s, h, r, e, 0.4, vacant, changed, small)
         lam = rules.lapse_hazard(cfg, s, h, rules.lapse_citizen_term(cfg, r, e, 0.4),

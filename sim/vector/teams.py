@@ -1,7 +1,7 @@
 """Team state of a block of replications as (replications × teams) arrays, and the same for the
 patient-association offerings (`Offerings`).
 
-Teams are indexed as in sim.city (listed teams, then the dormant sisters). Instructors are not
+Teams are indexed as in sim.model.city (listed teams, then the dormant sisters). Instructors are not
 entities here: a team has one or none, and the instructor's identity is the team's count of
 instructor changes at the time of hiring, which is all a citizen needs to know whether it has met
 the team's current instructor.
@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import costs, rules
-from sim.city import City
-from sim.config import SimConfig
-from sim.states import TeamStatus
+from sim.model import costs, rules
+from sim.model.city import City
+from sim.model.config import SimConfig
+from sim.model.states import TeamStatus
 from sim.vector.draws import Streams, geometric
 
 DORMANT, OPEN, CLOSED = (np.int8(s) for s in TeamStatus)
@@ -127,9 +127,9 @@ class Teams:
             self.hire(rep, sister, week)
 
     def settle(self, week: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        """Step 7: fees, subsidy and wages of open teams. Returns (what sim.costs counts per
+        """Step 7: fees, subsidy and wages of open teams. Returns (what sim.model.costs counts per
         (replication, team), teams that close now)."""
-        cfg, open_, size, paid = self.cfg, self.open, self.size, self.city.team_paid
+        cfg, open_, size, paid = self.cfg, self.open, self.size, self.city.team_paid_instructor
         meets = rules.meets(week, self.city.team_interval)
         self.balance += np.where(open_, rules.team_accounts(cfg, size, paid, self.instructor, meets), 0.0)
         counted = costs.team_week(paid, self.instructor, self.members, self.city.team_regulars, meets)
@@ -143,7 +143,7 @@ class Teams:
         self.instructor[closing] = False
 
     def outputs(self) -> dict[str, np.ndarray]:
-        """TEAM_ARRAYS of sim.results."""
+        """TEAM_ARRAYS of sim.model.results."""
         return {
             "opened": self.status != DORMANT,
             "joined_total": self.joined_total.astype(np.int64),

@@ -1,0 +1,194 @@
+"""The city resolved into flat arrays: centres, sports teams (listed teams, then dormant sisters)
+and patient-association offerings.
+
+Both engines build their world from one `City`, so per-entity defaults, the `club.cafe` override,
+partner clubs, sister-team layout and patient eligibility are decided once, here. No Mesa, no
+randomness.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.model.config import DIAGNOSES, MODIFIERS, POLICIES, SimConfig, own_mix
+
+
+@dataclass(frozen=True)
+class City:
+    """Per-centre and per-team constants. Team index: listed teams 0..L-1 in city order, then the
+    sisters of listed team i at L + i*max_extra + k (k = 0..max_extra-1)."""
+
+    centre_names: list[str]
+    centre_labels: list[str]
+    centre_policy: np.ndarray  # int8, index into POLICIES (the centre's own model, for `mixed`)
+    centre_partner: np.ndarray  # int, team index of the partner team
+    centre_r_mean: np.ndarray  # float, district mean resourcefulness
+    centre_mix: np.ndarray  # (centres, diagnoses) diagnosis shares
+    centre_modifiers: np.ndarray  # (centres, len(MODIFIERS)) bool, global OR per-centre switch
+    team_names: list[str]
+    team_assoc_names: list[str]
+    n_listed: int
+    team_listed: np.ndarray  # listed team a team belongs to (itself for listed teams)
+    team_is_sister: np.ndarray  # bool
+    team_centre: np.ndarray
+    team_assoc: np.ndarray  # association index (among sports clubs)
+    team_partner_club: np.ndarray  # bool: the team's club is its centre's partner club
+    team_capacity: np.ndarray
+    team_regulars: np.ndarray
+    team_attractiveness: np.ndarray
+    team_facility_quality: np.ndarray
+    team_has_cafe: np.ndarray  # bool
+    team_paid_instructor: np.ndarray  # bool
+    team_interval: np.ndarray  # meeting interval in weeks (the club's `meeting_interval_weeks`)
+    team_quit_prob: np.ndarray  # weekly probability that the instructor quits
+    team_fill_prob: np.ndarray  # weekly probability that a vacancy is filled
+    offers: Offerings
+
+    @property
+    def n_centres(self) -> int:
+        return len(self.centre_names)
+
+    @property
+    def n_teams(self) -> int:
+        return len(self.team_names)
+
+    def siblings(self, team: int) -> np.ndarray:
+        """The teams of `team`'s association at its centre (itself included): where its members
+        may transfer when it closes (MODEL.md §3.7)."""
+        return np.flatnonzero((self.team_assoc == self.team_assoc[team]) & (self.team_centre == self.team_centre[team]))
+
+
+@dataclass(frozen=True)
+class Offerings:
+    """Patient-association offerings (MODEL.md §4b), one per association and centre."""
+
+    names: list[str]
+    assoc_names: list[str]
+    centre: np.ndarray
+    capacity: np.ndarray
+    staff_run: np.ndarray  # bool: association staff lead it, never vacant
+    interval: np.ndarray  # meeting interval in weeks (1 weekly, 4 monthly)
+    training: np.ndarray  # bool: physical training (counts towards active_52w)
+    course_weeks: np.ndarray  # 0 = a standing offer, else members leave after this many weeks
+    quit_prob: np.ndarray  # weekly volunteer quit probability (0 when staff-run)
+    fill_prob: np.ndarray
+    of: np.ndarray  # (centres, diagnoses): the offering a citizen is eligible for, -1 if none
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+def _fill_prob(cfg: SimConfig, assoc, paid: bool) -> float:
+    """Weekly probability that a vacancy is filled: 1/R (MODEL.md §3.1)."""
+    weeks = cfg.instructor.replacement_weeks_paid if paid else cfg.instructor.replacement_weeks
+    if assoc.replacement_weeks is not None:
+        weeks = assoc.replacement_weeks
+    if assoc.has_admin_staff:
+        weeks *= cfg.instructor.admin_staff_factor
+    return 1.0 if weeks <= 1.0 else 1.0 / weeks  # min(1, 1/R), without dividing by an R that underflowed to 0
+
+
+def build_offerings(cfg: SimConfig) -> Offerings:
+    """One offering per patient association and centre it serves, in city order."""
+    city = cfg.city
+    centres = {name: i for i, name in enumerate(city.centres)}
+    offers = [(name, a, c) for name, a in city.associations.items() if a.kind == "patient" for c in a.centres]
+    of = np.full((len(centres), len(DIAGNOSES)), -1)
+    for i, (_, a, c) in enumerate(offers):
+        for d in a.diagnoses:
+            of[centres[c], DIAGNOSES.index(d)] = i
+    staff = [c in a.staff_run_at for _, a, c in offers]
+    # An association's own turnover_annual overrides the global volunteer turnover (MODEL.md §3.1).
+    turnover = [cfg.patient.volunteer_turnover_annual if a.turnover_annual is None else a.turnover_annual
+                for _, a, _ in offers]
+    return Offerings(
+        names=[f"{name}@{c}" for name, _, c in offers],
+        assoc_names=[name for name, _, _ in offers],
+        centre=np.array([centres[c] for _, _, c in offers], dtype=int),
+        capacity=np.array([cfg.team.capacity if a.capacity is None else a.capacity for _, a, _ in offers], dtype=int),
+        staff_run=np.array(staff, dtype=bool),
+        interval=np.array([a.meeting_interval_weeks for _, a, _ in offers], dtype=int),
+        training=np.array([a.has_training for _, a, _ in offers], dtype=bool),
+        course_weeks=np.array([a.course_weeks or 0 for _, a, _ in offers], dtype=int),
+        quit_prob=np.array([0.0 if st else weekly_quit_prob(t) for st, t in zip(staff, turnover, strict=True)]),
+        fill_prob=np.array([_fill_prob(cfg, a, False) for _, a, _ in offers]),
+        of=of,
+    )
+
+
+def _capacity(cfg: SimConfig, team, club) -> int:
+    """A team's capacity: its own, else its club's `capacity`, else `team.capacity`."""
+    for value in (team.capacity, club.capacity):
+        if value is not None:
+            return value
+    return cfg.team.capacity
+
+
+def weekly_quit_prob(turnover_annual: float) -> float:
+    """Weekly quit probability from an annual turnover T: 1 - (1 - T)^(1/52) (MODEL.md §3.1)."""
+    return 1.0 - (1.0 - turnover_annual) ** (1.0 / 52.0)
+
+
+def build_city(cfg: SimConfig) -> City:
+    """Resolve city data + global defaults into a `City`."""
+    city, team_cfg = cfg.city, cfg.team
+    centres = {name: i for i, name in enumerate(city.centres)}
+    club_names = [name for name, a in city.associations.items() if a.kind == "sport"]
+    club_index = {name: i for i, name in enumerate(club_names)}
+    listed_names = list(city.teams)
+    listed = [city.teams[n] for n in listed_names]
+    listed_index = {name: i for i, name in enumerate(listed_names)}
+    n_listed, extra = len(listed), team_cfg.max_extra
+
+    # Sisters copy everything from their listed team: build per listed team, then tile.
+    owner = np.concatenate([np.arange(n_listed), np.repeat(np.arange(n_listed), extra)]).astype(int)
+
+    def per_team(values: list) -> np.ndarray:
+        return np.asarray(values)[owner]
+
+    club_of = [city.associations[t.association] for t in listed]
+    cafe = [a.has_cafe if cfg.club.cafe is None else cfg.club.cafe for a in club_of]
+    quality = [cfg.club.facility_quality if a.facility_quality is None else a.facility_quality for a in club_of]
+    turnover = [cfg.instructor.turnover_annual if a.turnover_annual is None else a.turnover_annual for a in club_of]
+    fill = [_fill_prob(cfg, a, t.paid_instructor) for t, a in zip(listed, club_of, strict=True)]
+
+    centre_cfgs = list(city.centres.values())
+    partner = [listed_index[c.partner_team] for c in centre_cfgs]
+    partner_club = np.array([club_index[listed[p].association] for p in partner])
+    team_centre = per_team([centres[t.centre] for t in listed])
+    team_assoc = per_team([club_index[t.association] for t in listed])
+    names = listed_names + [f"{n}#{k + 1}" for n in listed_names for k in range(extra)]
+    mods = [[getattr(cfg.modifiers, m) or m in c.modifiers for m in MODIFIERS] for c in centre_cfgs]
+    mix = [[(c.diagnosis_mix if own_mix(c.diagnosis_mix) else cfg.citizen.diagnosis_mix)[d] for d in DIAGNOSES]
+           for c in centre_cfgs]
+    return City(
+        centre_names=list(city.centres),
+        centre_labels=[c.label or name for name, c in city.centres.items()],
+        centre_policy=np.array([POLICIES.index(c.policy.value) for c in centre_cfgs], dtype=np.int8),
+        centre_partner=np.array(partner, dtype=int),
+        centre_r_mean=np.array([c.resourcefulness_mean for c in centre_cfgs]),
+        centre_mix=np.array(mix, dtype=float),
+        centre_modifiers=np.array(mods, dtype=bool).reshape(len(centre_cfgs), len(MODIFIERS)),
+        team_names=names,
+        team_assoc_names=[club_names[i] for i in team_assoc],
+        n_listed=n_listed,
+        team_listed=owner,
+        team_is_sister=np.arange(len(owner)) >= n_listed,
+        team_centre=team_centre,
+        team_assoc=team_assoc,
+        team_partner_club=team_assoc == partner_club[team_centre],
+        team_capacity=per_team([_capacity(cfg, t, a) for t, a in zip(listed, club_of, strict=True)]),
+        team_regulars=per_team([team_cfg.regulars if t.regulars is None else t.regulars for t in listed]),
+        team_attractiveness=per_team(
+            [team_cfg.attractiveness if t.attractiveness is None else t.attractiveness for t in listed]
+        ).astype(float),
+        team_facility_quality=per_team(quality).astype(float),
+        team_has_cafe=per_team(cafe).astype(bool),
+        team_paid_instructor=per_team([t.paid_instructor for t in listed]).astype(bool),
+        team_interval=per_team([a.meeting_interval_weeks for a in club_of]).astype(int),
+        team_quit_prob=per_team([weekly_quit_prob(x) for x in turnover]),
+        team_fill_prob=per_team(fill),
+        offers=build_offerings(cfg),
+    )

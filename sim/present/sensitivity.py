@@ -1,0 +1,156 @@
+"""The sensitivity report: one figure per output and `report.md` (ranked tables, a plain reading)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.present.plots import FONT_SIZE, LABELS
+from sim.present.report import PERCENT
+from sim.workflows.sensitivity.indices import RANK_BY
+from sim.workflows.sensitivity.spec import Spec
+
+# Morris screening: a parameter below this share of an output's largest mu* barely moves it.
+NEGLIGIBLE_SHARE = 0.05
+# Sobol': a total index below this explains (almost) none of the output's variance.
+NEGLIGIBLE_ST = 0.01
+LABELLED = 8  # parameters named in a Morris plot (the most influential)
+# How the plain-language reading names an output (other metrics go by their column name).
+NAMES = {
+    "handover_rate": "the handover rate (of completers)",
+    "retention_52w": "52-week retention (club members 52 weeks after programme end, of starters)",
+    "cost_per_retained_52w": "the municipal cost per citizen retained at 52 weeks",
+    "patient_uptake": "patient-association uptake (of eligible completers)",
+    "completion_rate": "programme completion",
+    "active_52w": "the share active in an association 52 weeks after programme end",
+}
+
+
+def _amount(output: str, value: float, signed: bool = False) -> str:
+    """An output change in its own unit: percentage points for shares, DKK for costs."""
+    if pd.isna(value):
+        return "n/a"
+    if output in PERCENT:
+        return f"{100 * value:+.1f} pp" if signed else f"{100 * value:.1f} pp"
+    return f"{value:+,.0f} DKK" if signed else f"{value:,.0f} DKK"
+
+
+def _label(output: str) -> str:
+    return LABELS.get(output, output)
+
+
+def _name(output: str) -> str:
+    return NAMES.get(output, output)
+
+
+def figure(method: str, output: str, table: pd.DataFrame) -> Figure:
+    """Morris: mu* (with its 95% interval) against sigma, the leading parameters named. Sobol':
+    S1 and ST bars with 95% intervals, parameters sorted by ST."""
+    fig = Figure(figsize=(9, 6 if method == "morris" else max(4, 0.32 * len(table) + 1.5)), layout="constrained")
+    ax = fig.add_subplot()
+    scale = 100 if output in PERCENT else 1
+    unit = "percentage points" if output in PERCENT else "DKK"
+    if method == "morris":
+        ax.errorbar(table["mu_star"] * scale, table["sigma"] * scale, xerr=table["mu_star_conf"] * scale,
+                    fmt="o", color="C0", ecolor="0.6", capsize=2)
+        for row in table.head(LABELLED).itertuples():
+            ax.annotate(row.parameter, (row.mu_star * scale, row.sigma * scale), fontsize=FONT_SIZE - 2,
+                        xytext=(4, 3), textcoords="offset points")
+        ax.set_xlabel(f"μ*: mean absolute effect over the parameter's range ({unit})", fontsize=FONT_SIZE)
+        ax.set_ylabel(f"σ: spread of the effects ({unit})", fontsize=FONT_SIZE)
+        ax.set_xlim(left=0)
+        ax.set_ylim(bottom=0)
+    else:
+        ordered = table.sort_values("ST")
+        pos = range(len(ordered))
+        ax.barh([p + 0.2 for p in pos], ordered["ST"], height=0.4, xerr=ordered["ST_conf"], color="C0",
+                label="total (ST)", capsize=2)
+        ax.barh([p - 0.2 for p in pos], ordered["S1"], height=0.4, xerr=ordered["S1_conf"], color="C1",
+                label="first order (S1)", capsize=2)
+        ax.set_yticks(list(pos), ordered["parameter"], fontsize=FONT_SIZE - 2)
+        ax.set_xlabel("share of the output's variance (95% bootstrap intervals)", fontsize=FONT_SIZE)
+        ax.legend(fontsize=FONT_SIZE - 1, loc="lower right")
+    ax.set_title(_label(output), fontsize=FONT_SIZE)
+    ax.grid(alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def reading(method: str, output: str, table: pd.DataFrame, spec: Spec) -> str:
+    """One paragraph: what matters most for `output`, in which direction, and what hardly matters."""
+    if table[RANK_BY[method]].isna().all():
+        return (f"{_name(output)} is undefined at some design points (e.g. nobody retained), so no indices "
+                "are computed for it.")
+    top = table.iloc[0]
+    if method == "morris":
+        direction = "raising it raises" if top["mu"] > 0 else "raising it lowers"
+        lead = (f"What matters most for {_name(output)} is **{top['parameter']}**: moving it across "
+                f"{_range(spec, top['parameter'])} moves the output by about {_amount(output, top['mu_star'])} "
+                f"on average ({direction} it).")
+        small = table[table["mu_star"] < NEGLIGIBLE_SHARE * top["mu_star"]]["parameter"].tolist()
+        limit = f"less than {NEGLIGIBLE_SHARE:.0%} of that"
+    else:
+        lead = (f"What matters most for {_name(output)} is **{top['parameter']}**: alone it explains about "
+                f"{top['S1']:.0%} of its variance over the ranges, {top['ST']:.0%} with its interactions.")
+        small = table[table["ST"] < NEGLIGIBLE_ST]["parameter"].tolist()
+        limit = f"less than {NEGLIGIBLE_ST:.0%} of the variance"
+    follow = [p for p in table["parameter"].iloc[1:3] if p not in small]
+    text = f"{lead} Next come {' and '.join(follow)}." if follow else lead
+    if small:
+        text += f" {len(small)} of {len(table)} parameters move it by {limit}: {', '.join(small)}."
+    return text
+
+
+def _range(spec: Spec, key: str) -> str:
+    low, high = spec.parameters[key]
+    return f"[{low:g}, {high:g}]"
+
+
+def _row(method: str, output: str, rank: int, r: pd.Series, spec: Spec) -> str:
+    if method == "morris":
+        cells = (_amount(output, r["mu_star"]), _amount(output, r["mu_star_conf"]), _amount(output, r["mu"], True),
+                 _amount(output, r["sigma"]))
+    else:
+        cells = tuple(f"{r[c]:.3f}" for c in ("S1", "S1_conf", "ST", "ST_conf"))
+    return "| " + " | ".join((str(rank), f"`{r['parameter']}`", _range(spec, r["parameter"]), *cells)) + " |"
+
+
+HEADERS = {
+    "morris": "| rank | parameter | range | μ* | μ* 95% ± | μ | σ |\n|--:|---|---|--:|--:|--:|--:|",
+    "sobol": "| rank | parameter | range | S1 | S1 95% ± | ST | ST 95% ± |\n|--:|---|---|--:|--:|--:|--:|",
+}
+HOW_TO_READ = {
+    "morris": (
+        "Morris screening (elementary effects, SALib). **μ\\*** is the mean absolute change of the output "
+        "when one parameter moves across its whole range, the others held at a grid point (SALib scales "
+        "effects to the range); rank by it. **μ** is the signed mean (the direction), **σ** the spread of the "
+        "effects: σ large against μ\\* means the effect depends on the other parameters (interactions or "
+        "curvature). Shares are in percentage points (pp)."
+    ),
+    "sobol": (
+        "Sobol' variance decomposition (SALib). **S1** is the share of the output's variance over the ranges "
+        "explained by a parameter alone, **ST** by the parameter including its interactions; rank by ST. "
+        "ST − S1 is the part through interactions; ST near 0 means the parameter can be fixed anywhere in "
+        "its range."
+    ),
+}
+
+
+def markdown(method: str, spec: Spec, table: pd.DataFrame, settings: dict[str, object]) -> str:
+    """`report.md`: the run's settings, how to read the indices, then per output a plain reading and
+    the ranked table."""
+    title = "Morris" if method == "morris" else "Sobol'"
+    lines = [f"# Sensitivity analysis: {spec.name} ({title})", ""]
+    lines += [f"- {k}: {v}" for k, v in settings.items()]
+    lines += ["", HOW_TO_READ[method], "",
+              "Intervals (±) are 95% bootstrap intervals of the indices over the design (SALib). Each design "
+              "point's output is a mean over its replications, all points with the same random numbers "
+              "(common random numbers), so the Monte Carlo noise left in those means is part of what the "
+              "bootstrap sees; the ranges themselves are assumptions (see the spec's comments)."]
+    for output in spec.outputs:
+        part = table[table["output"] == output].reset_index(drop=True)
+        lines += ["", f"## {_label(output)} (`{output}`)", "", reading(method, output, part, spec), "",
+                  HEADERS[method]]
+        lines += [_row(method, output, i + 1, r, spec) for i, r in part.iterrows()]
+        lines += ["", f"![{output}]({output}.png)"]
+    return "\n".join(lines) + "\n"

@@ -1,3 +1,0 @@
-from sim.sensitivity.cli import main
-
-main()

@@ -1,0 +1,234 @@
+"""Compare plans: run each scenario with the same random numbers and tabulate the differences.
+
+`evaluate` is the one computation behind `python -m sim.compare`, `comparison.html` and the dashboard:
+it runs each named config (common random numbers: replication r of every scenario has the same
+citizens), and returns a `Comparison` of counts, rates, costs by item, the incremental cost against
+the reference, per-centre results and retention curves. Rendering it is `sim.present.comparison`.
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import UserError
+from sim.model import costs
+from sim.model.checks import to_schema
+from sim.model.city import build_city
+from sim.model.config import DIAGNOSES, SimConfig, Uncertainty
+from sim.model.metrics import summarise, window_end
+from sim.model.population import plan
+from sim.model.results import Results
+from sim.workflows import ensemble, uncertainty
+from sim.workflows.analysis import comparison, incremental, retention_curve
+from sim.workflows.compose import compose
+from sim.workflows.scenarios import Scenario, compose_scenario, default_title, load
+from sim.workflows.simulate import simulate
+
+DEFAULTS = ("run.weekly_table=false",)
+
+
+def _key(override: str) -> str:
+    return override.split("=", 1)[0].lstrip("+~")
+
+
+def prepare(names: Sequence[str], overrides: Sequence[str]) -> list[tuple[Scenario, SimConfig]]:
+    """Load and validate every scenario before anything runs; check they can share random numbers."""
+    compose([*DEFAULTS, *overrides])  # a bad override is the command line's fault, not a scenario's
+    scenarios = [load(n) for n in names]
+    seen: set[str] = set()
+    for s in scenarios:
+        if s.name in seen:
+            raise UserError(f"scenario {s.name!r} is given twice")
+        seen.add(s.name)
+    configs = [compose_compared(s, overrides) for s in scenarios]
+    for s in scenarios:
+        for key in sorted({_key(o) for o in s.overrides} & {_key(o) for o in overrides}):
+            print(f"note: {key} on the command line replaces scenario {s.name}'s own value", file=sys.stderr)
+    check_paired({s.name: cfg for s, cfg in zip(scenarios, configs, strict=True)}, scenarios[0].name)
+    return list(zip(scenarios, configs, strict=True))
+
+
+def compose_compared(scenario: Scenario, overrides: Sequence[str] = (), before: Sequence[str] = DEFAULTS) -> SimConfig:
+    """A scenario's config as comparisons run it: `before` (the defaults), the scenario, the overrides;
+    and, unless the scenario or the overrides set `run.uncertainty`, replications spread over the
+    city's calibration ensemble where one is shipped (sim.workflows.ensemble), so intervals cover the calibrated
+    parameters' uncertainty too."""
+    cfg = compose_scenario(scenario, before, overrides)
+    chosen = {_key(o) for o in (*scenario.overrides, *overrides)}
+    if "run.uncertainty" not in chosen and ensemble.exists(cfg):
+        cfg = copy.deepcopy(cfg)
+        cfg.run.uncertainty = Uncertainty.ensemble
+    return cfg
+
+
+def check_paired(configs: Mapping[str, SimConfig], first: str) -> None:
+    """Compared scenarios share `run.seed` and `run.replications` (common random numbers)."""
+    for name, cfg in configs.items():
+        for key in ("seed", "replications"):
+            mine, theirs = getattr(cfg.run, key), getattr(configs[first].run, key)
+            if mine != theirs:
+                raise UserError(f"scenario {name} runs with run.{key}={mine} but {first} with {theirs}: "
+                                f"compared scenarios share seeds and replications; set run.{key} for all")
+
+
+COUNTS = ("started", "completed", "handed_over", "retained_26w", "retained_52w", "active_count_52w")
+RATES = ("completion_rate", "handover_rate", "retention_26w", "retention_52w", "active_52w", "patient_uptake",
+         "patient_retention_52w")
+COST_ITEMS = tuple(f"cost_{i}" for i in costs.ITEMS)
+COSTS = (*COST_ITEMS, "cost_municipality", "cost_per_retained_52w", *(f"club_{i}" for i in costs.CLUB_ITEMS))
+
+
+@dataclass
+class Comparison:
+    """Everything `sim.compare` reports, for the command line, the HTML page and the dashboard.
+
+    Tables (pandas DataFrames; every interval a 95% interval over the paired replications, what
+    it covers in `explain`):
+    - `headline`: the headline metrics (sim.model.metrics.HEADLINE) per scenario: metric, scenario, mean,
+      ci_low, ci_high, diff_mean, diff_low, diff_high (difference to the reference, paired by
+      replication; NaN for the reference). Written as comparison.csv.
+    - `counts`: citizens (COUNTS: started, completed, handed over, retained at 26 and 52 weeks,
+      active in any channel at 52 weeks), same columns.
+    - `rates`: RATES, same columns; each rate's denominator is in sim.present.report.DEFINITIONS.
+    - `costs`: municipal cost by item (cost_<item>, sim.model.costs.ITEMS), the total, cost per citizen
+      retained at 52 weeks and the club side (club_<item>), in DKK over the run, same columns.
+    - `incremental`: per scenario but the reference, sim.workflows.analysis.incremental on citizens retained
+      at 52 weeks: extra_retained_52w, extra_cost (with intervals), cost_per_extra_retained_52w
+      with ratio_low, ratio_high (bootstrap over the paired replications), verdict.
+    - `by_centre`: the counts, rates and cost items per centre (column `centre`, the city data's
+      labels; the instructor pool is `(city-wide)`), same columns as `headline` (empty without the
+      per-citizen table).
+    - `curves`: scenario -> retention curve (sim.workflows.analysis.retention_curve; empty without the
+      per-citizen table).
+    Plus `summaries` (scenario -> per-replication summary), `configs`, `reference`, `titles` and
+    `questions` (scenario -> readable name, question) and `explain` (what the intervals cover, from
+    sim.workflows.uncertainty).
+    """
+
+    reference: str
+    configs: dict[str, SimConfig]
+    titles: dict[str, str]
+    questions: dict[str, str]
+    summaries: dict[str, pd.DataFrame]
+    headline: pd.DataFrame
+    counts: pd.DataFrame
+    rates: pd.DataFrame
+    costs: pd.DataFrame
+    incremental: pd.DataFrame
+    by_centre: pd.DataFrame
+    curves: dict[str, pd.DataFrame]
+    explain: str
+
+
+def evaluate(named_configs: Mapping[str, SimConfig], reference: str,
+             progress: Callable[[int, int], None] | None = None, *,
+             titles: Mapping[str, str] | None = None, questions: Mapping[str, str] | None = None,
+             simulate_one: Callable[[SimConfig], Results] = simulate) -> Comparison:
+    """Run each named config and compare it with `reference` (one of the names).
+
+    The configs must share `run.seed` and `run.replications` (common random numbers: replication
+    r of every scenario has the same citizens), so differences are paired by replication.
+    `progress(done, total)` is called after each scenario and once more when the tables are done
+    (total = scenarios + 1). `titles` and `questions` give readable names and the question each
+    scenario answers (default: the name, spaced out; no question). Raises UserError if the
+    reference is not among the names or the configs cannot be paired. Deterministic for given
+    configs. `simulate_one` runs one config (default `sim.workflows.simulate`; the dashboard passes a cached one,
+    which is valid because the same config and seed give the same results).
+    """
+    configs = {name: to_schema(cfg) for name, cfg in named_configs.items()}
+    if reference not in configs:
+        raise UserError(f"reference {reference!r} is not one of the compared scenarios: {', '.join(configs)}")
+    check_paired(configs, reference)
+    first = configs[reference]
+    total = len(configs) + 1
+    results = {}
+    for done, (name, cfg) in enumerate(configs.items(), 1):
+        results[name] = simulate_one(cfg)
+        if progress:
+            progress(done, total)
+    summaries = {name: res.summary for name, res in results.items()}
+    curves = {name: retention_curve(res) for name, res in results.items() if res.citizens is not None}
+    titles = {name: (titles or {}).get(name) or default_title(name) for name in configs}
+    table = incremental(summaries, reference, seed=first.run.seed)
+    table = table.rename(columns={"cost_per_extra": "cost_per_extra_retained_52w"})
+    result = Comparison(
+        reference=reference, configs=configs, titles=titles,
+        questions={name: (questions or {}).get(name, "") for name in configs}, summaries=summaries,
+        headline=comparison(summaries, reference), counts=comparison(summaries, reference, COUNTS),
+        rates=comparison(summaries, reference, RATES), costs=comparison(summaries, reference, COSTS),
+        incremental=table, by_centre=by_centre(results, reference), curves=curves,
+        explain=uncertainty.explain(first),
+    )
+    if progress:
+        progress(total, total)
+    return result
+
+
+def _centre_summaries(res: Results) -> dict[str, pd.DataFrame]:
+    """Per centre label: per-replication counts, rates (sim.model.metrics.summarise on the centre's
+    citizens) and cost items (sim.model.costs); the instructor pool as CITY_WIDE, costs only."""
+    cfg, city = res.config, build_city(res.config)
+    citizens = res.citizens.sort_values(["replication", "citizen"])
+    n_reps = citizens["replication"].nunique()
+    centre_index = {name: i for i, name in enumerate(city.centre_names)}
+    diagnosis = citizens["diagnosis"].map({d: i for i, d in enumerate(DIAGNOSES)}).to_numpy()
+    centre = citizens["centre"].map(centre_index).to_numpy()
+    offer = city.offers.of[centre, diagnosis]
+    labels = dict(zip(city.centre_names, city.centre_labels, strict=True))
+    priced = res.costs.set_index(["centre", "replication"]).sort_index()
+    out = {}
+    weeks = ("start_week", "handover_week", "lapse_week", "patient_join_week", "patient_lapse_week")
+    policy = np.tile(plan(cfg, city).policy, n_reps)  # the engines keep the plan's citizen order
+    for name in city.centre_names:
+        mine = np.tile((centre == centre_index[name]).reshape(n_reps, -1)[0], n_reps)  # same citizens every rep
+        rows = citizens[mine]
+        arrays = {k: rows[k].to_numpy(dtype=float).reshape(n_reps, -1) for k in weeks}
+        arrays["completed"] = rows["completed"].to_numpy(bool).reshape(n_reps, -1)
+        centre_offer = offer[mine].reshape(n_reps, -1)
+        training = np.append(city.offers.training, False)[centre_offer]
+        items = priced.loc[name]
+        ends = window_end(cfg, arrays["start_week"], policy[mine].reshape(n_reps, -1))
+        summary = summarise(arrays, items[list(COST_ITEMS)].sum(axis=1).to_numpy(), cfg.programme.weeks,
+                            cfg.run.horizon_weeks, eligible=centre_offer >= 0, training=training, decision_end=ends)
+        for column in COST_ITEMS:
+            summary[column] = items[column].to_numpy()
+        summary.insert(0, "replication", items.index.to_numpy())
+        out[labels[name] or name] = summary
+    pool = priced.loc[costs.CITY_WIDE]
+    out[costs.CITY_WIDE] = pool[list(COST_ITEMS)].assign(cost_municipality=pool[list(COST_ITEMS)].sum(axis=1))
+    out[costs.CITY_WIDE] = out[costs.CITY_WIDE].reset_index()
+    return out
+
+
+def by_centre(results: Mapping[str, Results], reference: str) -> pd.DataFrame:
+    """Counts, rates and cost items per centre and scenario (columns as `comparison`, plus centre)."""
+    if any(res.citizens is None or res.costs is None for res in results.values()):
+        return pd.DataFrame(columns=["centre", "metric", "scenario", "mean", "ci_low", "ci_high", "diff_mean",
+                                     "diff_low", "diff_high"])
+    per = {name: _centre_summaries(res) for name, res in results.items()}
+    centres = list(per[reference])
+    metrics = (*COUNTS, *RATES, *COST_ITEMS, "cost_municipality", "cost_per_retained_52w")
+    tables = [comparison({name: per[name][c] for name in results}, reference, metrics).assign(centre=c)
+              for c in centres]
+    table = pd.concat(tables, ignore_index=True)
+    return table[["centre", *[c for c in table.columns if c != "centre"]]]
+
+
+def run(prepared: list[tuple[Scenario, SimConfig]], reference: str | None = None) -> Comparison:
+    """Evaluate prepared scenarios (as `prepare` returns them) with a progress line per scenario."""
+    names = [s.name for s, _ in prepared]
+
+    def report(done: int, total: int) -> None:
+        if done < total:
+            print(f"[{done}/{len(prepared)}] {names[done - 1]} done", file=sys.stderr)
+
+    return evaluate({s.name: cfg for s, cfg in prepared}, reference or names[0], report,
+                    titles={s.name: s.title for s, _ in prepared}, questions={s.name: s.question for s, _ in prepared})
+
+

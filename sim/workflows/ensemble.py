@@ -1,0 +1,111 @@
+"""Parameter uncertainty downstream: replications spread over the calibration ensemble.
+
+A calibration (`python -m sim.calibrate`) leaves a weighted set of parameter sets (its ensemble,
+docs/calibration.md). The one shipped for a city lives in `conf/params/ensemble/<city>.csv`
+(columns `set`, `weight`, then one per config key). With `run.uncertainty=ensemble`,
+`sim.workflows.simulate` gives each replication one parameter set:
+
+- The assignment is deterministic given `run.seed` and `run.replications` (systematic resampling
+  by weight, then a seeded shuffle), and does not depend on the scenario, so two scenarios run
+  with the same seed give replication r the same parameter set; replication r keeps its own
+  random streams (sim.model.seeding), so common random numbers are kept across scenarios too.
+- A key the run sets away from its calibrated value (`conf/params/calibrated.yaml` and
+  `conf/params/city/calibrated_<city>.yaml`) is held at the run's value: a scenario that changes a
+  calibrated parameter keeps its change; `held(cfg)` lists such keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+import conf
+from sim.errors import UserError
+from sim.model.config import SimConfig
+
+PARAMS_FOLDER = Path(conf.__file__).resolve().parent / "params"
+# A fixed spawn key keeps the assignment's stream apart from the replications' own streams.
+ASSIGN_KEY = 10_010
+
+
+def path(city: str) -> Path:
+    return PARAMS_FOLDER / "ensemble" / f"{city}.csv"
+
+
+def exists(cfg: SimConfig) -> bool:
+    """Is an ensemble shipped for the config's city?"""
+    return path(cfg.city.name).is_file()
+
+
+def load(cfg: SimConfig) -> pd.DataFrame:
+    """The shipped ensemble of the config's city; `UserError` if there is none."""
+    file = path(cfg.city.name)
+    if not file.is_file():
+        raise UserError(f"run.uncertainty=ensemble: no calibration ensemble for city {cfg.city.name!r} "
+                        f"({file} is missing; run python -m sim.calibrate and copy its ensemble there)")
+    return pd.read_csv(file)
+
+
+def _flatten(mapping: Mapping, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for key, value in mapping.items():
+        sub = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, Mapping):
+            yield from _flatten(value, sub)
+        else:
+            yield sub, value
+
+
+@cache
+def calibrated(city: str) -> dict[str, float]:
+    """The calibrated point values (conf/params), as dotted keys."""
+    out: dict[str, float] = {}
+    for file in (PARAMS_FOLDER / "calibrated.yaml", PARAMS_FOLDER / "city" / f"calibrated_{city}.yaml"):
+        if file.is_file():
+            out.update(_flatten(yaml.safe_load(file.read_text(encoding="utf-8")) or {}))
+    return out
+
+
+def _value(cfg: SimConfig, key: str) -> Any:
+    obj: Any = cfg
+    for part in key.split("."):
+        obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
+    return obj
+
+
+def keys(table: pd.DataFrame) -> list[str]:
+    return [c for c in table.columns if c not in ("set", "weight", "objective")]
+
+
+def held(cfg: SimConfig, table: pd.DataFrame) -> list[str]:
+    """Ensemble keys the run sets away from their calibrated value: they are not spread."""
+    point = calibrated(cfg.city.name)
+    return [k for k in keys(table) if k in point and not np.isclose(float(_value(cfg, k)), float(point[k]))]
+
+
+def assign(weights: np.ndarray, replications: int, seed: int) -> np.ndarray:
+    """The parameter set of each replication: systematic resampling by weight, seeded shuffle."""
+    w = np.asarray(weights, dtype=float)
+    w = w / w.sum()
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(ASSIGN_KEY,)))
+    u = (np.arange(replications) + rng.random()) / replications
+    sets = np.minimum(np.searchsorted(np.cumsum(w), u), len(w) - 1)
+    return rng.permutation(sets)
+
+
+def groups(cfg: SimConfig, table: pd.DataFrame, hold: bool = True) -> list[tuple[int, dict[str, float], np.ndarray]]:
+    """(row of the set in `table`, its values, the replications that run it), for every set used.
+    `hold`: keep keys the run sets away from their calibrated value (false: spread every key)."""
+    kept = set(held(cfg, table)) if hold else set()
+    which = assign(table["weight"].to_numpy(), cfg.run.replications, cfg.run.seed)
+    out = []
+    for i in np.unique(which):
+        row = table.iloc[i]
+        values = {k: float(row[k]) for k in keys(table) if k not in kept}
+        out.append((int(i), values, np.flatnonzero(which == i)))
+    return out

@@ -1,0 +1,94 @@
+"""Parameter values for experiments: dotted config keys set on an already composed config.
+
+Calibration, sensitivity analysis and the dashboard evaluate many parameter sets on one base
+configuration. Re-running Hydra's composition for each would cost more than a small simulation, so
+they compose the base once (`sim.workflows.compose`) and set values here. Keys are the command line's
+(`handover.intercept`, `city.teams.floorball.attractiveness`); each is checked against the schema's
+type and range exactly as `sim.model.config.validate` checks an override, and an unknown key raises a
+`UserError` naming it.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import fields, is_dataclass
+from typing import Any
+
+from sim.errors import UserError
+from sim.model.checks import validate
+from sim.model.config import RANGES, SimConfig
+
+
+def _parent(cfg: SimConfig, key: str) -> tuple[Any, Any]:
+    """(the object holding the last part of `key`, the dataclass field describing it)."""
+    parts = key.split(".")
+    obj: Any = cfg
+    for i, part in enumerate(parts):
+        where = ".".join(parts[: i + 1])
+        if isinstance(obj, dict):
+            if part not in obj:
+                allowed = ", ".join(obj) or "none"
+                raise UserError(f"unknown config key {where!r}: no entity {part!r}; allowed: {allowed}")
+            obj = obj[part]
+            continue
+        if not is_dataclass(obj):
+            break
+        by_name = {f.name: f for f in fields(obj)}
+        if part not in by_name:
+            raise UserError(f"unknown config key {where!r} (check the spelling against conf/ or MODEL.md §8)")
+        if i == len(parts) - 1:
+            value = getattr(obj, part)
+            if is_dataclass(value) or isinstance(value, (dict, list)):
+                raise UserError(f"config key {key!r} is not a single value")
+            return obj, by_name[part]
+        obj = getattr(obj, part)
+    raise UserError(f"unknown config key {key!r} (check the spelling against conf/ or MODEL.md §8)")
+
+
+def kind(cfg: SimConfig, key: str) -> tuple[type, str | None]:
+    """(the Python type of `key`'s value, its range kind in `sim.model.config.RANGES`, or None if unranged)."""
+    _, f = _parent(cfg, key)
+    type_text = str(f.type)
+    if "bool" in type_text:
+        typ: type = bool
+    elif "int" in type_text and "float" not in type_text:
+        typ = int
+    elif "float" in type_text:
+        typ = float
+    else:
+        raise UserError(f"config key {key!r} is not numeric or boolean and cannot be varied here")
+    return typ, f.metadata.get("range")
+
+
+def check_range(cfg: SimConfig, key: str, low: float, high: float) -> None:
+    """Raise `UserError` unless [low, high] is a non-empty interval of values `key` allows."""
+    typ, rng = kind(cfg, key)
+    if typ is bool:
+        raise UserError(f"{key}: a true/false key has no range to vary over")
+    if not low < high:
+        raise UserError(f"{key}: low ({low}) must be below high ({high})")
+    if rng in RANGES:
+        text, ok = RANGES[rng]
+        for bound in (low, high):
+            if not ok(bound):
+                raise UserError(f"{key}: range [{low}, {high}] leaves the allowed values ({text})")
+
+
+def coerce(cfg: SimConfig, key: str, value: Any) -> Any:
+    """`value` as the key's type (whole-number keys are rounded: samplers draw floats)."""
+    typ, _ = kind(cfg, key)
+    if typ is int:
+        return int(round(float(value)))
+    if typ is bool:
+        return bool(value)
+    return float(value)
+
+
+def apply(cfg: SimConfig, values: Mapping[str, Any]) -> SimConfig:
+    """A validated copy of `cfg` with each dotted key of `values` set (the original is unchanged)."""
+    out = copy.deepcopy(cfg)
+    for key, value in values.items():
+        obj, f = _parent(out, key)
+        setattr(obj, f.name, coerce(out, key, value))
+    return validate(out)

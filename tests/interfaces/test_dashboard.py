@@ -1,0 +1,210 @@
+"""Component tests of the dashboard without a browser: Dash callbacks are plain functions (methods of
+`Dashboard`), called here as Dash's documentation tests callbacks. The browser tests are in
+test_dashboard_browser.py."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+
+import pandas as pd
+import pytest
+
+from sim import compare
+from sim.dashboard import views
+from sim.dashboard.__main__ import parse
+from sim.dashboard.app import Dashboard, _control, route
+from sim.dashboard.compute import Runner
+from sim.dashboard.controls import Control, allowed, enabled, make_plan, save
+from sim.dashboard.views import PLAN
+from sim.dashboard.watch import Watch
+from sim.errors import UserError
+from sim.model.config import RANGES
+from sim.model.states import State
+from sim.workflows.uncertainty import covers
+
+SMALL = {"run.replications": "4", "intake.waves": "2"}
+
+
+@pytest.fixture(scope="module")
+def board(tmp_path_factory: pytest.TempPathFactory) -> Dashboard:
+    return Dashboard(scenario_dir=tmp_path_factory.mktemp("scenarios"))
+
+
+def values(board: Dashboard, **changes: str) -> list:
+    """The inputs as the page holds them for the default scenario, with `changes` (dotted keys)."""
+    _, inputs = board.load_scenario(board.default)
+    changes = {k.replace("__", "."): v for k, v in changes.items()}
+    return [changes.get(c.key, v) for c, v in zip(board.controls, inputs, strict=True)]
+
+
+def small(board: Dashboard, **changes: str) -> list:
+    return values(board, **{k.replace(".", "__"): v for k, v in SMALL.items()}, **changes)
+
+
+def wait(board: Dashboard) -> tuple:
+    while board.runner.busy():
+        time.sleep(0.02)
+    return board.poll(1)
+
+
+def test_every_control_shows_its_unit_and_the_schemas_range(board: Dashboard) -> None:
+    texts = {text for text, _ in RANGES.values()}
+    for c in board.controls:
+        hint = _control(board, c).children[-1].children
+        if not enabled(board.base, c):
+            assert "not in this version" in hint
+            continue
+        assert hint.startswith(f"{c.unit}; " if c.unit else allowed(board.base, c))
+        assert allowed(board.base, c) in hint
+        if c.kind == "number":
+            assert allowed(board.base, c) in texts
+    assert any(c.key == "city.centres.osterbro.policy" for c in board.controls)
+    assert not enabled(board.base, Control("intake.no_such_key", "x")), "unknown keys are shown disabled"
+
+
+def test_a_scenario_sets_the_controls_and_shows_its_question(board: Dashboard) -> None:
+    question, inputs = board.load_scenario("instructor_shortage")
+    assert question.startswith("What if volunteer instructors became scarce")
+    by_key = {c.key: v for c, v in zip(board.controls, inputs, strict=True)}
+    assert by_key["instructor.turnover_annual"] == "0.6"
+    assert by_key["instructor.pool"] == "6"
+    assert by_key["run.replications"] == "200"
+
+
+def test_a_bad_value_gets_the_command_lines_message(board: Dashboard, capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        compare.main(["as_reported", "instructor.turnover_annual=1.5"])
+    assert exit_.value.code == 2
+    cli = capsys.readouterr().err.strip()
+    page = board.check(board.default, values(board, instructor__turnover_annual="1.5"))
+    assert page == cli == "error: instructor.turnover_annual=1.5 is out of range: expected a probability in [0, 1]"
+    bad = values(board, instructor__turnover_annual="1.5")
+    assert board.start_run(1, board.default, board.default, bad) == (cli, True)
+    with pytest.raises(UserError, match="no control"):
+        make_plan(board.default, {"run.horizon_weeks": "40"})
+    assert board.check(board.default, values(board, instructor__turnover_annual="abc")).startswith(
+        "error: instructor.turnover_annual:")
+    assert board.check(board.default, values(board)) == ""
+
+
+def test_a_second_run_while_one_is_going_is_refused(board: Dashboard) -> None:
+    gate = threading.Event()
+    job = board.runner.start("a slow run", lambda progress: gate.wait(), total=2)
+    try:
+        assert board.runner.start("another", lambda progress: None) is None
+        message, _ = board.start_run(1, board.default, board.default, small(board))
+        assert message.startswith("A run is already going (a slow run, step 0 of 2)")
+        assert board.poll(1)[2] == "Running a slow run: step 0 of 2…"
+    finally:
+        gate.set()
+    while not job.finished:
+        time.sleep(0.01)
+
+
+def test_runner_reports_an_internal_error_in_one_line() -> None:
+    runner = Runner()
+    job = runner.start("broken", lambda progress: 1 / 0)
+    while not job.finished:
+        time.sleep(0.01)
+    assert job.error == "internal error: ZeroDivisionError: division by zero"
+
+
+def test_the_page_shows_what_sim_compare_computes(board: Dashboard, tmp_path, capsys) -> None:
+    """Run a plan on the page, save it as a scenario file, compare it on the command line: same numbers."""
+    inputs = small(board, city__centres__osterbro__policy="amager", modifiers__monthly_trial=["yes"])
+    message, disabled = board.start_run(1, board.default, "baseline_everywhere", inputs)
+    assert message.startswith("Started run ") and disabled is False
+    progress, total, status, disabled, run_id, cards = wait(board)
+    assert (progress, total, disabled) == (3, 3, True)  # two scenarios, then the tables (sim.compare.evaluate)
+    assert re.fullmatch(r"Run \d+: as_reported \+ 4 change\(s\), 4 replications: done in [\d.]+ s", status)
+    run = board._run(run_id)
+    assert run.plan.overrides == ("city.centres.osterbro.policy=amager", "modifiers.monthly_trial=true",
+                                  "intake.waves=2", "run.replications=4")
+
+    path = save(run.plan, "Østerbro + trials!", tmp_path, board.shipped)
+    assert path.name == "oesterbro_trials.yaml"
+    compare.main([str(path), "baseline_everywhere", "run.replications=4", "--reference", "baseline_everywhere",
+                  "--out", str(tmp_path / "out")])
+    cli = pd.read_csv(tmp_path / "out" / "comparison.csv").replace({"scenario": {path.stem: PLAN}})
+    page = run.outcome.headline
+    pd.testing.assert_frame_equal(page.reset_index(drop=True), cli, check_dtype=False, rtol=1e-12)
+
+    text = str(cards)
+    handed = run.outcome.counts.set_index(["metric", "scenario"]).loc[("handed_over", PLAN), "mean"]
+    assert f"'{handed:,.0f}'" in text and covers(run.plan.config) in text and "vs baseline_everywhere" in text
+    assert covers(run.plan.config) == "Monte Carlo + calibration"  # the shipped ensemble, as sim.compare runs it
+    assert board.download_plan(1, run_id)["content"] == path.read_text(encoding="utf-8")
+    csv = board.download_csv(1, run_id)["content"]
+    assert csv.splitlines()[0] == "metric,scenario,mean,ci_low,ci_high,diff_mean,diff_low,diff_high"
+    results = str(board.show_results(run_id))
+    assert "results-curves" in results
+    # The further tables of sim.compare.evaluate are on the page: cost items, by centre, incremental.
+    assert f"'{views.LABELS['cost_municipality']}'" in results and "Østerbro" in results
+    verdict = run.outcome.incremental.set_index("scenario").loc[PLAN, "verdict"]
+    assert verdict in results
+    assert run.label in str(board.show_compare(run_id, None))
+
+
+def test_saving_never_overwrites_a_scenario(board: Dashboard, tmp_path) -> None:
+    plan = make_plan(board.default, {})
+    with pytest.raises(UserError, match="shipped scenario"):
+        save(plan, "As Reported", tmp_path, board.shipped)
+    save(plan, "mine", tmp_path, board.shipped)
+    with pytest.raises(UserError, match="already exists"):
+        save(plan, "MINE", tmp_path, board.shipped)
+    with pytest.raises(UserError, match="letters, digits"):
+        save(plan, "../..", tmp_path, board.shipped)
+    assert [p.name for p in tmp_path.iterdir()] == ["mine.yaml"]
+
+
+def test_watch_steps_the_agent_engine_week_by_week(board: Dashboard) -> None:
+    plan = make_plan(board.default, {"intake.waves": "2"})
+    watch = Watch(plan.config, replication=1)
+    snap = watch.at(3)
+    assert len(watch.history) == 4 and watch.model.week == 4 and snap.week == 3
+    watch.at(1)
+    assert watch.model.week == 4, "going back reads the history, does not re-run"
+    citizens = len(watch.model.citizens)
+    assert all(s.states.sum() == citizens for s in watch.history)
+    last = watch.at(39)
+    states = watch.states(39)
+    assert list(states.columns) == [s.name for s in State] + ["week"] and len(states) == 40
+    open_now = {t for t in watch.teams[: watch.city.n_listed]}
+    for week, team, what in watch.events(39):
+        assert 0 <= week <= 39
+        (open_now.add if what == "opened" else open_now.remove)(team)
+    assert open_now == {t for t, is_open in zip(watch.teams, last.open, strict=True) if is_open}
+
+
+def test_watch_callbacks_play_and_step(board: Dashboard) -> None:
+    watch_id, top, week, message = board.start_watch(1, board.default, small(board), 0)
+    assert (top, week) == (135, 0) and "replication 0" in message
+    assert board.advance(1, None, 0, watch_id) == 1
+    assert board.advance(1, None, 135, watch_id) == 135, "stops at the horizon"
+    label, teams, states, facts, _ = board.show_week(1, watch_id)
+    assert label == "Week 1 of 135" and "teams open" in facts
+    assert board.play(1) == (False, "Pause") and board.play(2) == (True, "Play")
+    assert board.start_watch(1, board.default, small(board), 9)[3] == "error: replication=9: a whole number in 0..3"
+
+
+def test_route_shows_one_page() -> None:
+    assert [s["display"] for s in route("/watch")] == ["none", "none", "none", "block"]
+    assert [s["display"] for s in route("/nowhere")] == ["block", "none", "none", "none"]
+
+
+def test_command_line_refuses_a_bad_port(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        parse(["--port", "70000"])
+    assert exit_.value.code == 2 and capsys.readouterr().err == "error: --port 70000: a port number in 1..65535\n"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(SystemExit):
+            parse(["--port", str(port)])
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: cannot listen on 127.0.0.1:{port}:") and err.count("\n") == 1
+    assert parse([]).host == "127.0.0.1"

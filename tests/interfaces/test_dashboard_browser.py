@@ -1,0 +1,164 @@
+"""End-to-end tests of the dashboard in a real headless Chromium (Playwright, pytest-playwright).
+
+The app runs as the README starts it (`python -m sim.dashboard`), on a free local port. Every
+request the page makes is recorded, and each test ends by checking that none went to any host but
+the app's own. Playwright cannot download
+its browsers here: the tests drive Debian's `chromium` and skip, saying how to install it, where
+there is none.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from sim.dashboard.controls import DASHBOARD_DEFAULTS
+from sim.errors import UserError
+from sim.workflows.compose import compose
+from sim.workflows.scenarios import compose_scenario, load
+
+pytestmark = pytest.mark.browser
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT_MS = 60_000  # generous: the machine may be shared; the click-to-results time is printed, not asserted
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    if CHROMIUM is None:
+        pytest.skip("no chromium found: install it with `apt-get update && apt-get install -y chromium` (Debian)")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": ["--no-sandbox"]}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The README's command, `python -m sim.dashboard`, on a free local port; its address."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = tmp_path_factory.mktemp("dashboard") / "server.log"
+    with open(log, "w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "sim.dashboard", "--port", str(port)], stdout=out,
+                                   stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        deadline = time.monotonic() + 60
+        while f"http://127.0.0.1:{port}/" not in log.read_text():
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.fixture
+def app_page(page, server: str):
+    """The page, with every request it makes recorded and checked at the end to stay on the app's host."""
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("websocket", lambda socket: requests.append(socket.url))
+    page.set_default_timeout(TIMEOUT_MS)
+    yield page
+    own = urlsplit(server).netloc
+    foreign = [u for u in requests if urlsplit(u).scheme not in ("data", "blob") and urlsplit(u).netloc != own]
+    assert requests, "no request recorded"
+    assert not foreign, f"requests left the machine: {foreign}"
+    print(f"\n{len(requests)} requests and websockets, all to {own}")
+
+
+def headline(page) -> dict[str, str]:
+    cards = page.locator("#plan-cards .card-value")
+    return {cards.nth(i).get_attribute("data-metric"): cards.nth(i).inner_text() for i in range(cards.count())}
+
+
+def run_and_wait(page) -> float:
+    """Press Run; seconds from the click until the headline cards of this run show."""
+    before = page.locator("#status").inner_text()
+    start = time.perf_counter()
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.wait_for_function(
+        "before => { const s = document.querySelector('#status').innerText;"
+        " return s !== before && s.includes('done in') && document.querySelector('#plan-cards .card-value'); }",
+        arg=before)
+    return time.perf_counter() - start
+
+
+def test_run_default_plan_then_change_a_centre(app_page, server: str, tmp_path: Path) -> None:
+    page = app_page
+    page.goto(server)
+    page.wait_for_selector("#row-city-centres-osterbro-policy input[value=baseline]:checked")
+    seconds = run_and_wait(page)
+    default = headline(page)
+    print(f"\nclick to results, default plan (200 replications, plan = reference as_reported): {seconds:.2f} s "
+          f"({page.locator('#status').inner_text()})")
+    assert set(default) == {"handed_over", "active_count_52w", "cost_per_retained_52w"}
+    assert 0 < int(default["handed_over"].replace(",", "")) < 1440
+
+    page.locator("#row-city-centres-osterbro-policy").get_by_label("amager").check()
+    # a run long enough (plan and reference at 800 replications) that the second click surely finds it going
+    replications = page.locator("#row-run-replications input")
+    replications.fill("800")
+    replications.press("Enter")
+    run = page.get_by_role("button", name="Run", exact=True)
+    run.click()
+    page.wait_for_function("() => document.querySelector('#run-message').innerText.startsWith('Started run 2')")
+    run.click()  # while the first runs: refused, and the page keeps answering
+    page.wait_for_function("() => document.querySelector('#run-message').innerText.includes('already going')")
+    page.wait_for_function("() => document.querySelector('#status').innerText.startsWith('Run 2:')")
+    changed = headline(page)
+    assert page.locator("#status").inner_text().startswith("Run 2: as_reported + 2 change(s), 800 replications")
+    assert "vs as_reported" in page.locator("#plan-cards").inner_text()
+    assert changed["handed_over"] != default["handed_over"]
+
+    page.get_by_role("link", name="Results", exact=True).click()
+    page.wait_for_selector("#results-curves .main-svg")
+    assert "Monte Carlo + calibration" in page.locator("#results-content").inner_text()
+
+    page.get_by_role("link", name="Compare", exact=True).click()
+    assert "Run 1: as_reported" in page.locator("#compare-table").inner_text()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Plan as scenario YAML").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    plan = compose_scenario(load(str(path)), DASHBOARD_DEFAULTS)
+    assert plan.city.centres["osterbro"].policy.value == "amager"
+
+
+def test_bad_value_shows_the_command_line_message(app_page, server: str) -> None:
+    page = app_page
+    page.goto(server)
+    # the scenario's values arrive after the page loads and would overwrite a value typed before them
+    page.wait_for_selector("#row-city-centres-osterbro-policy input[value=baseline]:checked")
+    box = page.locator("#row-instructor-turnover_annual input")
+    box.fill("1.5")
+    box.press("Enter")
+    with pytest.raises(UserError) as cli:
+        compose([*DASHBOARD_DEFAULTS, "instructor.turnover_annual=1.5"])
+    page.wait_for_function("() => document.querySelector('#check').innerText.length > 0")
+    assert page.locator("#check").inner_text() == f"error: {cli.value}"
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.wait_for_function("() => document.querySelector('#run-message').innerText.startsWith('error:')")
+    assert page.locator("#run-message").inner_text() == f"error: {cli.value}"
+
+
+def test_watch_page_advances_a_week(app_page, server: str) -> None:
+    page = app_page
+    page.goto(server + "/watch")
+    page.get_by_role("button", name="Start", exact=True).click()
+    page.wait_for_function("() => document.querySelector('#watch-week-label').innerText.startsWith('Week 0 ')")
+    page.get_by_role("button", name="Next week", exact=True).click()
+    page.wait_for_function("() => document.querySelector('#watch-week-label').innerText.startsWith('Week 1 ')")
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.wait_for_function("() => /^Week ([3-9]|\\d\\d+) /.test(document.querySelector('#watch-week-label').innerText)")
+    page.get_by_role("button", name="Pause", exact=True).click()
+    assert "teams open" in page.locator("#watch-facts").inner_text()
+    assert page.locator("#watch-teams .main-svg").count() > 0

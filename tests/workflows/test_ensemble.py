@@ -1,0 +1,58 @@
+"""sim.workflows.ensemble and run.uncertainty=ensemble: replications spread over parameter sets by weight,
+deterministically, each replication keeping its own random streams (common random numbers)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.model.config import Uncertainty
+from sim.workflows import ensemble
+from sim.workflows.params import apply
+from sim.workflows.simulate import simulate
+from sim.workflows.uncertainty import MONTE_CARLO, WITH_CALIBRATION, covers, explain
+from tests.conftest import small
+
+TABLE = pd.DataFrame({"set": [7, 9], "weight": [0.75, 0.25], "handover.intercept": [-3.0, -5.0],
+                      "city.teams.floorball.attractiveness": [1.0, -1.0]})
+
+
+def test_assignment_follows_the_weights_and_the_seed():
+    which = ensemble.assign(np.array([0.75, 0.25]), 400, seed=3)
+    assert np.bincount(which).tolist() == [300, 100]  # systematic resampling: exact shares
+    assert (ensemble.assign(np.array([0.75, 0.25]), 400, seed=3) == which).all()
+    assert (ensemble.assign(np.array([0.75, 0.25]), 400, seed=4) != which).any()
+
+
+def test_each_replication_runs_its_set_with_its_own_random_numbers():
+    cfg = small("run.replications=6", "run.uncertainty=ensemble")
+    res = simulate(cfg, ensemble_table=TABLE)
+    assert covers(cfg) == WITH_CALIBRATION and "calibration" in explain(cfg)
+    assert res.summary.replication.tolist() == list(range(6))
+    for i, values, reps in ensemble.groups(cfg, TABLE, hold=False):
+        alone = simulate(apply(small("run.replications=6"), values)).summary
+        mine = res.summary[res.summary.replication.isin(reps)]
+        assert (mine.parameter_set == TABLE.set[i]).all()
+        pd.testing.assert_frame_equal(mine.drop(columns="parameter_set").reset_index(drop=True),
+                                      alone[alone.replication.isin(reps)].reset_index(drop=True))
+
+
+def test_a_key_set_away_from_its_calibrated_value_is_held(monkeypatch):
+    monkeypatch.setattr(ensemble, "calibrated", lambda city: {"handover.intercept": -4.0,
+                                                              "city.teams.floorball.attractiveness": 1.0})
+    cfg = small("handover.intercept=-4.0", "city.teams.floorball.attractiveness=0.2")
+    assert ensemble.held(cfg, TABLE) == ["city.teams.floorball.attractiveness"]
+    values = [v for _, v, _ in ensemble.groups(cfg, TABLE)]
+    assert all(set(v) == {"handover.intercept"} for v in values)
+
+
+def test_default_runs_cover_monte_carlo_only():
+    cfg = small()
+    assert cfg.run.uncertainty == Uncertainty.none and covers(cfg) == MONTE_CARLO
+
+
+@pytest.mark.skipif(not ensemble.path("copenhagen").is_file(), reason="no ensemble shipped")
+def test_the_shipped_ensemble_runs_from_conf():
+    res = simulate(small("run.replications=4", "run.uncertainty=ensemble"))
+    assert res.summary.parameter_set.notna().all() and len(res.summary) == 4
