@@ -1,26 +1,249 @@
-"""docs/model.md's parameter table states the schema's defaults (so the docs cannot drift)."""
+"""The docs cannot drift from the code: docs/model.md follows the ODD protocol and states every schema
+key with its default and source; the README stays short and keeps its two Quick start commands; every
+repository path, link and `sim.*` name the docs mention exists; every image shown is in docs/img/ and
+docs/make_images.py makes it."""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import re
+import shutil
+from dataclasses import fields, is_dataclass
+from enum import Enum
 from pathlib import Path
+from typing import get_args, get_origin, get_type_hints
 
-from sim.model.config import SimConfig, flat_overrides
+import pytest
 
-DOC = Path(__file__).parent.parent / "docs" / "model.md"
+from sim.model.config import SimConfig
+
+ROOT = Path(__file__).parent.parent
+DOC = ROOT / "docs" / "model.md"
+README = ROOT / "README.md"
+PAGES = [README, *sorted((ROOT / "docs").glob("*.md"))]
+
+# ODD (Grimm et al. 2020, JASSS 23(2) 7): the seven elements, in order, as docs/model.md's sections.
+ODD = ("Purpose and patterns", "Entities, state variables and scales", "Process overview and scheduling",
+       "Design concepts", "Initialisation", "Input data", "Submodels")
+# Where a default comes from (docs/model.md, "Parameters" and "Per-entity values").
+SOURCES = ("seed", "lit", "assumed", "calibrated", "sweep knob", "planning input", "added here", "run setting",
+           "city data", "label")
+QUICK_START = (
+    'python3 -m venv .venv && .venv/bin/pip install -e ".[dev]" && .venv/bin/python -m sim.run',
+    ".venv/bin/python -m pytest",
+)
+README_MAX_LINES = 200
 
 
-def _documented() -> dict[str, str]:
-    rows = re.findall(r"^\| `([\w.]+)` \| ([^|]+) \|", DOC.read_text(encoding="utf-8"), re.M)
-    return {key: value.strip() for key, value in rows}
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+# --- docs/model.md: ODD ------------------------------------------------------------------------------
+
+def _sections(text: str, level: str = "## ") -> dict[str, str]:
+    parts = re.split(rf"^{level}(.+)$", text, flags=re.M)
+    return {parts[i].strip(): parts[i + 1] for i in range(1, len(parts), 2)}
+
+
+def test_model_doc_has_every_odd_element_in_order_and_none_is_empty():
+    sections = _sections(_read(DOC))
+    headings = list(sections)
+    for element in ODD:
+        assert element in sections, f"docs/model.md has no section '## {element}'"
+        prose = re.sub(r"^#+ .*$", "", sections[element], flags=re.M)
+        assert len(prose.split()) >= 30, f"docs/model.md, '{element}' is (nearly) empty"
+    assert [h for h in headings if h in ODD] == list(ODD), "the ODD sections are out of order"
+
+
+def test_no_heading_carries_a_ticket_number():
+    for page in PAGES:
+        for heading in re.findall(r"^#+ .*$", _read(page), re.M):
+            assert not re.search(r"\b(issue|ticket)\b|#\d", heading, re.I), f"{page.name}: {heading}"
+
+
+# --- docs/model.md: every schema key with its default and source ---------------------------------------
+
+def _rows(text: str) -> dict[str, tuple[str, str]]:
+    """Table rows `| `key` | default | source |...` -> (default, source)."""
+    rows = re.findall(r"^\| `([\w.<>]+)` \| ([^|]+) \| ([^|]+) \|", text, re.M)
+    return {key: (default.strip(), source.strip()) for key, default, source in rows}
 
 
 def _text(value) -> str:
-    return "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+    if value is None or (isinstance(value, dict) and all(v is None for v in value.values())):
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, Enum):
+        return str(value.value)
+    if value == "":
+        return '""'
+    if isinstance(value, list):
+        return "[" + ", ".join(map(str, value)) + "]"
+    return str(value)
 
 
-def test_every_global_knob_is_documented_with_its_default():
-    documented = _documented()
-    for key, value in flat_overrides(SimConfig()).items():
-        assert key in documented, f"{key} missing from docs/model.md"
-        assert documented[key] == _text(value), f"{key}: docs say {documented[key]}, schema says {value}"
+def _mapping(cell: str) -> dict[str, float]:
+    """`at_risk 0.40, diabetes −0.2, ...` -> {name: value}."""
+    pairs = re.findall(r"(\w+) ([−-]?[\d.]+)", cell)
+    return {name: float(value.replace("−", "-")) for name, value in pairs}
+
+
+def _schema(cls: type = SimConfig, prefix: str = "") -> dict[str, object]:
+    """Every key of the schema's dataclass tree with its default; the city's entities as `<name>`."""
+    out: dict[str, object] = {}
+    instance, hints = cls(), get_type_hints(cls)
+    for f in fields(cls):
+        key, hint = f"{prefix}{f.name}", hints[f.name]
+        args = get_args(hint)
+        if is_dataclass(hint):
+            out |= _schema(hint, f"{key}.")
+        elif get_origin(hint) is dict and is_dataclass(args[1]):
+            out |= _schema(args[1], f"{key}.<name>.")
+        else:
+            out[key] = getattr(instance, f.name)
+    return out
+
+
+def _knobs() -> dict[str, object]:
+    return {k: v for k, v in _schema().items() if not k.startswith("city.")}
+
+
+def _entity_keys() -> dict[str, object]:
+    return {k: v for k, v in _schema().items() if k.startswith("city.")}
+
+
+def _source_ok(source: str) -> bool:
+    return any(re.search(rf"\b{word}\b", source) for word in SOURCES)
+
+
+def test_every_global_knob_is_documented_with_its_default_and_source():
+    documented = _rows(_read(DOC))
+    for key, value in _knobs().items():
+        assert key in documented, f"{key} missing from docs/model.md (Parameters)"
+        default, source = documented[key]
+        if isinstance(value, dict):  # citizen.diagnosis_mix: `at_risk 0.40, diabetes 0.25, ...`
+            assert _mapping(default) == pytest.approx(value), f"{key}: docs say {default}, schema says {value}"
+        else:
+            assert default == _text(value), f"{key}: docs say {default}, schema says {value}"
+        assert _source_ok(source), f"{key}: source {source!r} names none of {SOURCES}"
+
+
+def test_every_per_entity_key_is_documented_with_its_default_and_source():
+    documented = _rows(_read(DOC))
+    for key, value in _entity_keys().items():
+        assert key in documented, f"{key} missing from docs/model.md (Per-entity values)"
+        default, source = documented[key]
+        assert default == _text(value), f"{key}: docs say {default}, schema says {value!r}"
+        assert _source_ok(source), f"{key}: source {source!r} names none of {SOURCES}"
+
+
+def test_model_doc_lists_no_key_the_schema_lacks():
+    known = set(_schema())
+    section = _sections(_read(DOC), "### ")
+    for name in ("Parameters", "Per-entity values"):
+        for key in _rows(section[name]):
+            assert key in known, f"docs/model.md, {name}: {key} is not a schema key"
+
+
+# --- README -------------------------------------------------------------------------------------------
+
+def test_readme_is_at_most_200_lines():
+    lines = _read(README).splitlines()
+    assert len(lines) <= README_MAX_LINES, f"README.md has {len(lines)} lines; move reference text to docs/"
+
+
+def test_readme_quick_start_is_exactly_the_two_commands():
+    quick = _sections(_read(README))["Quick start"]
+    blocks = re.findall(r"^```\w*\n(.*?)^```", quick, re.M | re.S)
+    assert blocks, "README's Quick start has no code block"
+    assert tuple(line for line in blocks[0].splitlines() if line.strip()) == QUICK_START
+
+
+# --- paths and names the docs mention -----------------------------------------------------------------
+
+PATH = re.compile(r"(?<![\w./-])((?:sim|tests|docs|conf|scenarios|benchmarks|notebooks|examples)/[\w./<>*#-]*)")
+# Files the docs name as what a command writes, not as part of the repository.
+WRITTEN = {"conf/city/mycity.yaml"}
+
+
+def _exists(path: str) -> bool:
+    path = path.split("::")[0].rstrip(".,:;*")
+    if path in WRITTEN:
+        return True
+    pattern = re.sub(r"<[^>]*>|\bNAME\b", "*", path)  # conf/city/<name>.yaml, conf/city/NAME.yaml
+    if "*" in pattern:
+        return any(ROOT.glob(pattern.rstrip("/")))
+    target = ROOT / path
+    return target.exists() or any(target.parent.glob(target.name + ".*"))  # notebooks/04_sensitivity
+
+
+@pytest.mark.parametrize("doc", PAGES, ids=lambda p: p.name)
+def test_every_repository_path_mentioned_exists(doc):
+    missing = sorted({p for p in PATH.findall(_read(doc)) if not _exists(p)})
+    assert not missing, f"{doc.relative_to(ROOT)} mentions paths that do not exist: {missing}"
+
+
+@pytest.mark.parametrize("doc", PAGES, ids=lambda p: p.name)
+def test_every_relative_link_resolves(doc):
+    links = re.findall(r"\]\(([^)#\s]+)", _read(doc))
+    missing = [link for link in links if "://" not in link and not (doc.parent / link).exists()]
+    assert not missing, f"{doc.relative_to(ROOT)} links to missing files: {missing}"
+
+
+DOTTED = re.compile(r"(?<![\w./-])(sim(?:\.[A-Za-z_]\w*)+)")
+
+
+def _resolves(name: str) -> bool:
+    parts = name.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError:
+            continue
+        for attr in parts[cut:]:
+            if not hasattr(obj, attr):
+                return False
+            obj = getattr(obj, attr)
+        return True
+    return False
+
+
+@pytest.mark.parametrize("doc", PAGES, ids=lambda p: p.name)
+def test_every_sim_name_mentioned_exists(doc):
+    missing = sorted({n for n in DOTTED.findall(_read(doc)) if not _resolves(n)})
+    assert not missing, f"{doc.relative_to(ROOT)} names modules or attributes that do not exist: {missing}"
+
+
+# --- docs/make_images.py ------------------------------------------------------------------------------
+
+def _make_images():
+    spec = importlib.util.spec_from_file_location("make_images", ROOT / "docs" / "make_images.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_image_the_docs_show_is_in_docs_img_and_made_by_the_script():
+    shown = {Path(link).name for doc in PAGES for link in re.findall(r"!\[[^]]*\]\(([^)]+)\)", _read(doc))}
+    made = set(re.findall(r"\b(\w+\.png)\b", _read(ROOT / "docs" / "make_images.py"))) - {"fit.png",
+                                                                                           "identifiability.png"}
+    assert shown == {p.name for p in (ROOT / "docs" / "img").glob("*.png")}, "docs/img/ holds other images"
+    assert shown <= made, f"docs/make_images.py does not make {sorted(shown - made)}"
+
+
+def test_make_images_skips_the_calibration_figures_without_a_calibration(tmp_path, capsys):
+    _make_images().main(["calibration", "--out", str(tmp_path), "--calibration", str(tmp_path / "none")])
+    assert "skipped" in capsys.readouterr().out
+    assert not list(tmp_path.glob("*.png"))
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_make_images_photographs_the_comparison_page(tmp_path):
+    if shutil.which("chromium") is None:
+        pytest.skip("needs chromium: apt-get update && apt-get install -y chromium")
+    _make_images().main(["comparison", "--out", str(tmp_path), "--replications", "4"])
+    assert (tmp_path / "comparison_page.png").stat().st_size > 10_000

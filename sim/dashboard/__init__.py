@@ -1,4 +1,4 @@
-"""A web dashboard for planners: `python -m sim.dashboard` (see README, "Dashboard").
+"""A web dashboard for planners: `python -m sim.dashboard` (see docs/dashboard.md).
 
 Plan a scenario, run it on the vector engine, read the results with their intervals, compare runs
 and watch one replication of the agent engine week by week. Every asset is served from this
