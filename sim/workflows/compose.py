@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import difflib
 import functools
 import re
 import warnings
@@ -16,7 +15,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.errors import UserError
+from sim.errors import UserError, did_you_mean
 from sim.model.checks import to_schema
 from sim.model.config import SimConfig
 
@@ -51,7 +50,8 @@ def one_line(exc: BaseException, overrides: Sequence[str] = ()) -> str:
         name = key.group(1) if key else re.search(r"Key '([^']+)'", text).group(1)
         given = next((o.split("=", 1)[0].lstrip("+~") for o in overrides
                       if o.split("=", 1)[0].lstrip("+~").startswith(name)), name)
-        return f"unknown config key {given!r}{did_you_mean(given)} (python -m sim.run --cfg job lists every key)"
+        hint = did_you_mean(given, known_keys())
+        return f"unknown config key {given!r}{hint} (python -m sim.run --cfg job lists every key)"
     converted = re.search(r"Value '(.*)' of type '\w+' could not be converted to (\w+)", text)
     if key and converted:
         typed = next((o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0].lstrip("+~") == key.group(1)),
@@ -80,11 +80,6 @@ def _leaves(tree: Mapping, prefix: str = "") -> Iterator[str]:
 def known_keys() -> tuple[str, ...]:
     """Every dotted key of the default composed config (for "did you mean")."""
     return tuple(_leaves(OmegaConf.to_container(compose_dict(()), resolve=False)))
-
-
-def did_you_mean(key: str) -> str:
-    close = difflib.get_close_matches(key, known_keys(), n=1, cutoff=0.8)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _check_decimal_comma(overrides: Sequence[str]) -> None:
