@@ -60,20 +60,59 @@ by_quintile["amager"].round(3)
 # ## By diagnosis and by district
 
 # %%
+tables = {by: {p: analysis.rates_by(r, by) for p, r in runs.items()} for by in ("diagnosis", "centre")}
 for by, title in (("diagnosis", "By diagnosis"), ("centre", "By district")):
-    display(plots.group_rates_figure({p: analysis.rates_by(r, by) for p, r in runs.items()}, title=title))
+    display(plots.group_rates_figure(tables[by], title=title))
 
 # %% [markdown]
 # ## Reading
 #
-# - The least resourceful fifth is handed over far less often than the most resourceful fifth, under
-#   every model: resourcefulness enters the decision (`handover.resourcefulness`) and the lapse hazard
-#   (`club.resourcefulness`), so the gap widens between handover and a year on.
-# - Citizens with COPD (resourcefulness offset −0.8 on the logit scale, an assumption following the
-#   report) are handed over least; this is the group the Lung association found hardest to reach.
-# - Nørrebro, the least resourceful district (an assumption in the city data), is handed over least
-#   under both. Vanløse and Vesterbro have the most club teams to choose from, which raises handover
-#   in a choice model, but under Amager everywhere Vanløse keeps the fewest a year on: its partner
-#   club has poor facilities and a high instructor turnover (both from the report).
-# - Scaling up Amager raises handover for every group but does not close the gap: reaching the most
-#   vulnerable needs more than exposure to a club.
+# Resourcefulness enters both the decision (`handover.resourcefulness`) and the lapse hazard
+# (`club.resourcefulness`); COPD carries a resourcefulness offset of −0.8 on the logit scale and
+# Nørrebro the lowest mean resourcefulness (assumptions following the report); Vanløse's partner club
+# has poor facilities and a high instructor turnover (from the report). What that gives is read off
+# the tables above: every sentence below is computed from them.
+
+# %%
+from IPython.display import Markdown
+
+NAMES = {"mixed": "the 2012–13 mix", "amager": "Amager everywhere"}
+HANDOVER, KEPT = "handover_rate", "completer_retention_52w"
+
+
+def mean(table, group, metric):
+    return table[(table["group"] == group) & (table["metric"] == metric)]["mean"].item()
+
+
+def extremes(table, metric):
+    rows = table[table["metric"] == metric].sort_values("mean")
+    return rows.iloc[0], rows.iloc[-1]
+
+
+centres = runs["mixed"].config.city.centres
+label = {**{name: c.label or name for name, c in centres.items()}, "copd": "COPD", "at_risk": "at risk"}
+
+
+lines = []
+for policy, name in NAMES.items():
+    q = by_quintile[policy]
+    low, high = mean(q, 1, HANDOVER), mean(q, 5, HANDOVER)
+    low_kept, high_kept = mean(q, 1, KEPT), mean(q, 5, KEPT)
+    trend = "widens" if high_kept / low_kept > high / low else "narrows"
+    lines.append(f"- Under {name} the least resourceful fifth of completers is handed over {low:.0%} of the time, "
+                 f"the most resourceful {high:.0%}; a year on {low_kept:.0%} against {high_kept:.0%} are still "
+                 f"in a club, so the ratio {trend} from {high / low:.1f} to {high_kept / low_kept:.1f}.")
+for by, what in (("diagnosis", "diagnosis"), ("centre", "district")):
+    for policy, name in NAMES.items():
+        (least, most), (fewest, kept) = extremes(tables[by][policy], HANDOVER), extremes(tables[by][policy], KEPT)
+        least_, most_, fewest_, kept_ = (label.get(r.group, r.group) for r in (least, most, fewest, kept))
+        lines.append(f"- By {what}, under {name}: {least_} is handed over least ({least['mean']:.0%}) and "
+                     f"{most_} most ({most['mean']:.0%}); a year on {fewest_} keeps the fewest "
+                     f"({fewest['mean']:.0%} of completers) and {kept_} the most ({kept['mean']:.0%}).")
+raised = sum(mean(by_quintile["amager"], g, HANDOVER) > mean(by_quintile["mixed"], g, HANDOVER) for g in range(1, 6))
+gaps = {p: mean(by_quintile[p], 5, HANDOVER) - mean(by_quintile[p], 1, HANDOVER) for p in NAMES}
+closes = "narrows" if gaps["amager"] < gaps["mixed"] else "does not narrow"
+lines.append(f"- Scaling up Amager raises handover in {raised} of 5 quintiles; the gap between the most and the "
+             f"least resourceful fifth {closes} ({100 * gaps['mixed']:.0f} pp under the mix, "
+             f"{100 * gaps['amager']:.0f} pp under Amager everywhere).")
+Markdown("\n".join(lines))

@@ -27,7 +27,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import optuna
-from tqdm.auto import tqdm
+from tqdm import tqdm  # plain bars: tqdm.auto warns in a notebook kernel without ipywidgets, even with bars off
 
 from sim.cli import fail, timestamp
 from sim.errors import UserError

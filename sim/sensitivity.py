@@ -43,11 +43,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = _Parser(prog="python -m sim.sensitivity", description="Global sensitivity analysis "
-                     "(see sim/sensitivity/cli.py and README, 'Sensitivity analysis').")
+    parser = _Parser(prog="python -m sim.sensitivity", description=(
+        "Global sensitivity analysis (SALib): how much each parameter of the spec moves each output. Writes "
+        "indices.csv, design.parquet, one figure per output and report.md into --out. Re-running the same "
+        "command with the same --out resumes, also after kill -9. See docs/sensitivity.md."))
     parser.add_argument("items", nargs="*", metavar="SPEC|KEY=VALUE",
-                        help=f"a spec (name in conf/sensitivity/: {', '.join(available())}; or a path; "
-                        f"default {DEFAULT_SPEC}) and overrides applied to every design point")
+                        help=f"a spec: a name in conf/sensitivity/ ({', '.join(available())}) or a path to a YAML "
+                        f"file (without one: the spec {DEFAULT_SPEC!r}); and overrides applied to every design point")
     parser.add_argument("--method", choices=designs.METHODS, default="morris",
                         help="Morris screening (mu*, sigma) or Sobol' indices (S1, ST); default morris")
     parser.add_argument("--n", type=int, help="Morris trajectories (default 20) or Sobol' base samples, "
@@ -56,7 +58,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="seeds the design and the bootstrap; the "
                         "simulation's random numbers come from run.seed, the same at every point (default 0)")
     parser.add_argument("--n-jobs", type=int, default=os.cpu_count() or 1,
-                        help="parallel processes (default: all cores)")
+                        help=f"parallel processes (default: all cores, {os.cpu_count() or 1} here)")
     parser.add_argument("--out", help="output folder (default: results/sensitivity/<time>)")
     args = parser.parse_intermixed_args(argv)
     specs = [i for i in args.items if "=" not in i]
@@ -66,6 +68,24 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     args.spec = specs[0] if specs else DEFAULT_SPEC
     args.n = DEFAULT_N[args.method] if args.n is None else args.n
     return args
+
+
+# Below these sizes a run still computes, but its indices are too rough to rank parameters by.
+SMALL_RUN = {"morris": 10, "sobol": 64}
+SMALL_REPLICATIONS = 10
+
+
+def small_run(method: str, n: int, replications: int) -> str:
+    """A warning for a run too small to be read as a result (empty when it is not)."""
+    reasons = []
+    if n < SMALL_RUN[method]:
+        what = "Morris trajectories" if method == "morris" else "Sobol' base samples"
+        reasons.append(f"{n} {what} (at least {SMALL_RUN[method]} are needed for stable rankings)")
+    if replications < SMALL_REPLICATIONS:
+        reasons.append(f"{replications} replications per point (Monte Carlo noise may dominate the indices; "
+                       f"use at least {SMALL_REPLICATIONS})")
+    return ("a small run: " + " and ".join(reasons) + "; read its indices as a smoke test, not a ranking"
+            if reasons else "")
 
 
 def manifest(spec: Spec, args: argparse.Namespace, cfg: SimConfig) -> dict[str, object]:
@@ -128,7 +148,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     write_atomic(out / MANIFEST, json.dumps(wanted, indent=1))
     design = designs.sample(spec, args.method, args.n, args.seed)
     print(f"{args.method}: {len(design)} design points x {args.replications} replications, "
-          f"{args.n_jobs} processes -> {out}", file=sys.stderr)
+          f"{args.n_jobs} process{'es' if args.n_jobs > 1 else ''} -> {out}", file=sys.stderr)
+    warning = small_run(args.method, args.n, args.replications)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     model = designs.SimulationModel(cfg, spec.outputs)
     try:
         evaluated = designs.evaluate(model, design, out, n_jobs=args.n_jobs)
@@ -142,6 +165,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         "each point": f"{args.replications} replications of the vector engine, run.seed {cfg.run.seed} "
                       "(common random numbers), policy " + cfg.policy.name.value,
     }
+    if warning:
+        settings["warning"] = warning
     text = report.markdown(args.method, spec, table, settings)
     write(out, args.method, spec, evaluated, table, text)
     for output in spec.outputs:

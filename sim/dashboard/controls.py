@@ -134,12 +134,15 @@ def to_input(control: Control, value: Any) -> Any:
 
 
 def from_input(control: Control, value: Any) -> str:
-    """The input's value in override syntax (text goes through as typed, like the command line)."""
+    """The input's value in override syntax (text goes through as typed, like the command line, except
+    that a number typed with a decimal comma, as Danish planners write it, is read as a decimal)."""
     if control.kind == "bool":
         return "true" if value else "false"
     text = "" if value is None else str(value).strip()
     if not text:
         raise UserError(f"{control.key}: no value given")
+    if control.kind == "number" and _DECIMAL_COMMA.fullmatch(text):
+        text = text.replace(",", ".")
     return text
 
 
@@ -225,6 +228,7 @@ def _check(overrides: tuple[str, ...]) -> None:
 
 
 _SAFE = re.compile(r"[^a-z0-9_]+")
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 _DANISH = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
 
 

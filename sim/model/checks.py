@@ -10,7 +10,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from sim.errors import UserError
+from sim.errors import UserError, did_you_mean
 from sim.model import intake
 from sim.model.config import CityCfg, SimConfig, own_mix
 from sim.model.fields import DIAGNOSES, MODIFIERS, POLICIES, RANGES, PolicyName
@@ -56,8 +56,10 @@ def _check_mix(path: str, mix: dict[str, float]) -> None:
 def _walk(obj: Any, path: str) -> None:
     extra = set(vars(obj)) - {f.name for f in fields(obj)}
     if extra:  # `+key=value` on the command line can slip an unknown key past Hydra
-        name = f"{path}.{sorted(extra)[0]}" if path else sorted(extra)[0]
-        raise UserError(f"unknown config key {name!r} (check the spelling against conf/ or MODEL.md §8)")
+        wrong = sorted(extra)[0]
+        name, prefix = (f"{path}.{wrong}", f"{path}.") if path else (wrong, "")
+        hint = did_you_mean(name, [prefix + f.name for f in fields(obj)])
+        raise UserError(f"unknown config key {name!r}{hint}")
     for f in fields(obj):
         value = getattr(obj, f.name)
         sub = f"{path}.{f.name}" if path else f.name

@@ -220,7 +220,9 @@ def group_rates_figure(tables: Mapping[str, pd.DataFrame], title: str,
         ax.set_title(textwrap.fill(LABELS[metric], 45), fontsize=FONT_SIZE)
         _style(ax, percent=True)
     axes[0].set_ylabel("share of completers (%)", fontsize=FONT_SIZE)
-    axes[0].legend(frameon=False, fontsize=FONT_SIZE)
+    # Below the panels, not over them: a legend inside an axis covered the tallest bars.
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=max(len(tables), 1),
+               frameon=False, fontsize=FONT_SIZE)
     _suptitle(fig, f"{title} (mean, 95% interval over replications)")
     return fig
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import fields, is_dataclass
 from typing import Any
 
-from sim.errors import UserError
+from sim.errors import UserError, did_you_mean
 from sim.model.checks import validate
 from sim.model.config import RANGES, SimConfig
 
@@ -29,21 +29,23 @@ def _parent(cfg: SimConfig, key: str) -> tuple[Any, Any]:
         if isinstance(obj, dict):
             if part not in obj:
                 allowed = ", ".join(obj) or "none"
-                raise UserError(f"unknown config key {where!r}: no entity {part!r}; allowed: {allowed}")
+                raise UserError(f"unknown config key {where!r}: no entity {part!r}{did_you_mean(part, obj)}; "
+                                f"allowed: {allowed}")
             obj = obj[part]
             continue
         if not is_dataclass(obj):
             break
         by_name = {f.name: f for f in fields(obj)}
         if part not in by_name:
-            raise UserError(f"unknown config key {where!r} (check the spelling against conf/ or MODEL.md §8)")
+            prefix = where[: -len(part)]
+            raise UserError(f"unknown config key {where!r}{did_you_mean(where, [prefix + n for n in by_name])}")
         if i == len(parts) - 1:
             value = getattr(obj, part)
             if is_dataclass(value) or isinstance(value, (dict, list)):
                 raise UserError(f"config key {key!r} is not a single value")
             return obj, by_name[part]
         obj = getattr(obj, part)
-    raise UserError(f"unknown config key {key!r} (check the spelling against conf/ or MODEL.md §8)")
+    raise UserError(f"unknown config key {key!r}")
 
 
 def kind(cfg: SimConfig, key: str) -> tuple[type, str | None]:

@@ -14,7 +14,7 @@ import importlib
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm  # plain bars: tqdm.auto warns in a notebook kernel without ipywidgets, even with bars off
 
 from sim.model.checks import to_schema
 from sim.model.city import City, build_city

@@ -86,7 +86,7 @@ def test_a_bad_value_gets_the_command_lines_message(board: Dashboard, capsys: py
     with pytest.raises(UserError, match="no control"):
         make_plan(board.default, {"run.horizon_weeks": "40"})
     assert board.check(board.default, values(board, instructor__turnover_annual="abc")).startswith(
-        "error: instructor.turnover_annual:")
+        "error: instructor.turnover_annual=abc: expected a number")
     assert board.check(board.default, values(board)) == ""
 
 

@@ -225,7 +225,9 @@ def test_compare_runs_another_city(town):
 
 
 def test_sim_run_finds_a_city_in_the_working_folder(town):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    """As a planner runs it: the installed package (no PYTHONPATH), from a folder whose own ./conf holds
+    the city; under an editable install that folder would shadow the package's `conf` (sim/_conf.py)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     run = [sys.executable, "-m", "sim.run", "city=eksempelby", *SMALL, "hydra.run.dir=out"]
     done = subprocess.run(run, cwd=town, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

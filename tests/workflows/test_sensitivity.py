@@ -118,9 +118,12 @@ def test_command_writes_everything_and_resumes(tmp_path, monkeypatch, capsys):
     assert len(table) == 4 and table.groupby("output")["parameter"].first()["handover_rate"] == "handover.intercept"
     points = pd.read_parquet(out / "design.parquet")
     assert len(points) == 9 and {"point", "handover.intercept", "handover_rate"} <= set(points.columns)
+    # 3 trajectories and 4 replications: flagged on the terminal and in the report, not silently read as a ranking
     report = (out / "report.md").read_text()
+    assert "- warning: a small run: 3 Morris trajectories" in report
     assert "What matters most for the handover rate" in report and "| 1 | `handover.intercept` |" in report
-    printed = capsys.readouterr().out
+    printed, err = capsys.readouterr()
+    assert "warning: a small run: 3 Morris trajectories" in err
     assert "handover_rate: What matters most" in printed
 
     (out / "chunks" / "0000004.parquet").unlink()  # points 4-7 lost, as after an interruption
@@ -202,6 +205,13 @@ def test_resume_guard_and_no_traceback_from_the_command_line(tmp_path):
                           capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 2 and "another spec" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
     assert proc.stderr.count("\n") == 1 and sorted(p.name for p in out.iterdir()) == ["sensitivity.json"]
+
+
+def test_small_run_warning_names_what_is_small():
+    assert cli.small_run("morris", 20, 100) == "" and cli.small_run("sobol", 256, 10) == ""
+    assert "2 Morris trajectories" in cli.small_run("morris", 2, 100)
+    assert "32 Sobol' base samples" in cli.small_run("sobol", 32, 100)
+    assert "5 replications per point" in cli.small_run("morris", 20, 5)
 
 
 def test_default_spec_is_valid_and_has_15_to_25_assumed_knobs():

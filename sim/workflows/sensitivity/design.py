@@ -19,7 +19,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
-from tqdm.auto import tqdm
+from tqdm import tqdm  # plain bars: tqdm.auto warns in a notebook kernel without ipywidgets, even with bars off
 
 from sim.errors import UserError
 from sim.model.config import SimConfig
