@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +22,7 @@ import yaml
 
 from sim.errors import UserError
 from sim.model.config import POLICIES, RANGES, PolicyName, SimConfig
+from sim.model.keys import field_of, get_key, nest_keys
 from sim.workflows.compare import DEFAULTS, compose_compared
 from sim.workflows.compose import compose
 from sim.workflows.scenarios import Scenario, load
@@ -47,16 +48,9 @@ class Control:
 
 
 def get(cfg: SimConfig, key: str) -> Any:
-    """The value of a dotted key in a composed config (enums as their names); KeyError if unknown."""
-    obj: Any = cfg
-    for part in ("policy.name" if key == "policy" else key).split("."):
-        if isinstance(obj, dict):
-            obj = obj[part]
-        elif is_dataclass(obj) and part in {f.name for f in fields(obj)}:
-            obj = getattr(obj, part)
-        else:
-            raise KeyError(key)
-    return obj.value if isinstance(obj, Enum) else obj
+    """The value of a control's key in a composed config (enums as their names); KeyError if unknown."""
+    value = get_key(cfg, "policy.name" if key == "policy" else key)
+    return value.value if isinstance(value, Enum) else value
 
 
 def allowed(cfg: SimConfig, control: Control) -> str:
@@ -65,11 +59,7 @@ def allowed(cfg: SimConfig, control: Control) -> str:
         return "one of " + ", ".join(control.choices)
     if control.kind == "bool":
         return "yes or no"
-    obj: Any = cfg
-    *path, last = control.key.split(".")
-    for part in path:
-        obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
-    rng = next(f.metadata.get("range") for f in fields(obj) if f.name == last)
+    rng = field_of(cfg, control.key)[1].metadata.get("range")
     return RANGES[rng][0] if rng in RANGES else "any value"
 
 
@@ -196,12 +186,7 @@ class Plan:
                  + (f", changing {', '.join(changed)}." if changed else ", unchanged."),
                  f"# Run it as it ran there: python -m sim.compare {self.scenario.name} <this file> "
                  f"run.replications={self.config.run.replications} run.seed={self.config.run.seed}", ""]
-        for key, value in changed.items():
-            *path, last = key.split(".")
-            node = data
-            for part in path:
-                node = node.setdefault(part, {})
-            node[last] = value
+        nest_keys(changed, into=data)
         return "\n".join(lines) + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 

@@ -9,7 +9,7 @@ cross-references, which OmegaConf does not. Both engines read the validated data
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
@@ -32,6 +32,7 @@ from sim.model.fields import (  # the schema's vocabulary, also imported from he
     f_unit_open,
     f_weeks,
 )
+from sim.model.keys import leaves
 
 # --- the global knobs (MODEL.md §8) -------------------------------------------------------------
 
@@ -340,19 +341,8 @@ def to_yaml(cfg: SimConfig | DictConfig) -> str:
 
 def flat_overrides(cfg: SimConfig) -> dict[str, Any]:
     """The scalar global knobs as a flat {dot.path: value} dict (city data left out)."""
-    out: dict[str, Any] = {}
-
-    def rec(obj: Any, path: str) -> None:
-        for f in fields(obj):
-            value = getattr(obj, f.name)
-            sub = f"{path}.{f.name}" if path else f.name
-            if is_dataclass(value):
-                rec(value, sub)
-            elif not isinstance(value, (list, dict)):
-                out[sub] = value.value if isinstance(value, Enum) else value
-
-    rec(cfg, "")
-    return {k: v for k, v in out.items() if not k.startswith("city.")}
+    return {key: value.value if isinstance(value, Enum) else value for key, _, value in leaves(cfg)
+            if not key.startswith("city.") and not isinstance(value, (list, dict))}
 
 
 def register() -> None:

@@ -13,6 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.model import costs
+from sim.model.keys import get_key
 from sim.present.comparison import plain_summary, ratio_words
 from sim.present.report import DEFINITIONS, PERCENT
 from sim.workflows import uncertainty
@@ -147,20 +148,14 @@ def _png(figure: Figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _value(cfg: object, key: str) -> float:
-    for part in key.split("."):
-        cfg = getattr(cfg, part)
-    return float(cfg)
-
-
 def assumptions(result: Comparison) -> str:
     """The unit costs of the reference (and where a scenario differs), with their sources."""
     ref = result.configs[result.reference]
     rows = []
     for key, what, tag in costs.UNIT_COSTS:
-        value = _value(ref, key)
-        other = [f"{result.titles[n]}: {_value(c, key):,.0f}" for n, c in result.configs.items()
-                 if _value(c, key) != value]
+        value = float(get_key(ref, key))
+        other = [f"{result.titles[n]}: {float(get_key(c, key)):,.0f}" for n, c in result.configs.items()
+                 if float(get_key(c, key)) != value]
         differs = f"<span class='ci'>{_e('; '.join(other))}</span>" if other else ""
         rows.append(f"<tr><td><code>{_e(key)}</code></td><td class='n'>{value:,.0f}{differs}</td><td>{_e(what)}</td>"
                     f"<td>{_e(tag)}</td></tr>")

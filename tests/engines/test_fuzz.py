@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import copy
 import os
-from dataclasses import fields, is_dataclass
 from enum import Enum
 from typing import Any
 
@@ -33,6 +32,7 @@ from sim.model.checks import validate
 from sim.model.city import build_city
 from sim.model.config import DIAGNOSES, MODIFIERS, Engine, IntakeCfg, PolicyName, SimConfig
 from sim.model.intake import REPLACED
+from sim.model.keys import leaves, set_key
 from sim.vector.layout import build_layout
 from sim.vector.model import HandoverModel as VectorModel
 from sim.vector.roster import GONE
@@ -64,27 +64,6 @@ PROBE = {"prob": 0.5, "coef": 0.5, "nonneg": 1.0, "positive": 1.0, "unit_open": 
 STRUCTURE = {"diagnoses", "kind"}
 
 
-def _leaves(obj: Any, path: str = ""):
-    """(dotted key, field, value) of every leaf of the config tree, entities included."""
-    for f in fields(obj):
-        value, key = getattr(obj, f.name), f"{path}{f.name}"
-        if is_dataclass(value):
-            yield from _leaves(value, key + ".")
-        elif isinstance(value, dict) and value and is_dataclass(next(iter(value.values()))):
-            for name, item in value.items():
-                yield from _leaves(item, f"{key}.{name}.")
-        else:
-            yield key, f, value
-
-
-def _assign(cfg: SimConfig, key: str, value: Any) -> None:
-    *path, last = key.split(".")
-    obj: Any = cfg
-    for part in path:
-        obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
-    setattr(obj, last, value)
-
-
 def configure(base: SimConfig, values: dict[str, Any]) -> SimConfig:
     """`base` with `values` set: numbers and switches through sim.workflows.params.apply (type and range
     checks), the rest (policies, mixes, modifier lists, null) directly; then validated."""
@@ -92,7 +71,7 @@ def configure(base: SimConfig, values: dict[str, Any]) -> SimConfig:
     cfg = apply(base, simple)
     for key, value in values.items():
         if key not in simple:
-            _assign(cfg, key, copy.deepcopy(value))
+            set_key(cfg, key, copy.deepcopy(value))
     return validate(cfg)
 
 
@@ -158,7 +137,7 @@ def _strategy(base: SimConfig, key: str, f, value: Any, bounds: tuple | None) ->
 def config_values(base: SimConfig, bounds: dict[str, tuple]) -> st.SearchStrategy:
     """Random {key: value} over every parameter of `base` (each key its value or a random one)."""
     keys = {}
-    for key, f, value in _leaves(base):
+    for key, f, value in leaves(base):
         if key in FIXED or key in IN_PROGRAMME or key in YEARLY or key.endswith(".citizens_per_year"):
             continue
         strategy = _strategy(base, key, f, value, bounds.get(key))
@@ -181,7 +160,7 @@ def config_values(base: SimConfig, bounds: dict[str, tuple]) -> st.SearchStrateg
 # The composed base: Copenhagen with one wave and one replication (each key is this or random).
 BASE = compose([f"{k}={str(v).lower()}" for k, v in FIXED.items()]
                + ["intake.waves=1", "run.horizon_weeks=40", "run.replications=1"])
-BASE_VALUES = {key: value for key, _, value in _leaves(BASE)}
+BASE_VALUES = {key: value for key, _, value in leaves(BASE)}
 # Built when a test first draws (asking the validation per key takes a second or two).
 FAST_CONFIGS = st.deferred(lambda: config_values(BASE, FAST))
 

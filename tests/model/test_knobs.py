@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import functools
-from dataclasses import fields, is_dataclass
 
 import pandas as pd
 import pytest
@@ -19,6 +18,7 @@ import pytest
 import sim
 from sim.model.checks import validate
 from sim.model.config import PolicyName, Uncertainty
+from sim.model.keys import leaves, set_key
 
 BASE = ["intake.waves=2", "run.horizon_weeks=40", "run.replications=2", "run.seed=3", "run.progress=false",
         "run.engine=vector"]
@@ -144,23 +144,10 @@ def _default_change(key: str, value: object, rng: str | None) -> object:
 def _keys(cfg: sim.SimConfig) -> dict[str, tuple[object, str | None]]:
     """Every leaf key of the schema, per-entity ones on the representative entities: key -> (value,
     range kind)."""
-    out: dict[str, tuple[object, str | None]] = {}
-
-    def walk(obj: object, path: str) -> None:
-        for f in fields(obj):
-            value, key = getattr(obj, f.name), f"{path}{f.name}"
-            if is_dataclass(value):
-                walk(value, f"{key}.")
-            elif key in ("city.centres", "city.teams"):
-                walk(value[ENTITY[f.name]], f"{key}.{ENTITY[f.name]}.")
-            elif key == "city.associations":
-                for kind in ("sport", "patient"):
-                    walk(value[ENTITY[kind]], f"{key}.{ENTITY[kind]}.")
-            else:
-                out[key] = (value, f.metadata.get("range"))
-
-    walk(cfg, "")
-    return out
+    representative = {f"city.centres.{ENTITY['centres']}", f"city.teams.{ENTITY['teams']}",
+                      f"city.associations.{ENTITY['sport']}", f"city.associations.{ENTITY['patient']}"}
+    return {key: (value, f.metadata.get("range")) for key, f, value in leaves(cfg)
+            if not key.startswith("city.") or key.rsplit(".", 1)[0] in representative or key == "city.name"}
 
 
 def _generic(key: str) -> str:
@@ -172,11 +159,7 @@ def _generic(key: str) -> str:
 def _set(cfg: sim.SimConfig, values: dict) -> sim.SimConfig:
     out = copy.deepcopy(cfg)
     for key, value in values.items():
-        *path, last = key.split(".")
-        obj = out
-        for part in path:
-            obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
-        setattr(obj, last, value)
+        set_key(out, key, value)
     return validate(out)
 
 

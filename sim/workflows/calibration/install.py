@@ -19,19 +19,9 @@ import pandas as pd
 import yaml
 
 from sim.cli import fail
+from sim.model.keys import nest_keys
 from sim.workflows.ensemble import PARAMS_FOLDER
 from sim.workflows.files import write_atomic
-
-
-def _nest(flat: dict) -> dict:
-    out: dict = {}
-    for key, value in flat.items():
-        node = out
-        *parents, last = key.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[last] = value
-    return out
 
 
 def install(result: Path, city: str = "copenhagen") -> list[Path]:
@@ -47,7 +37,7 @@ def install(result: Path, city: str = "copenhagen") -> list[Path]:
         PARAMS_FOLDER / "city" / f"calibrated_{city}.yaml": {k: v for k, v in fitted.items() if k.startswith("city.")},
     }
     for path, values in files.items():
-        body = yaml.safe_dump(_nest(values), sort_keys=False, allow_unicode=True) if values else ""
+        body = yaml.safe_dump(nest_keys(values), sort_keys=False, allow_unicode=True) if values else ""
         write_atomic(path, "# @package _global_\n" + "\n".join(header) + "\n" + body)
     table = pd.read_parquet(result / "ensemble.parquet")
     ensemble = PARAMS_FOLDER / "ensemble" / f"{city}.csv"
