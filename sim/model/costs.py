@@ -56,19 +56,6 @@ ITEMS = ("centre_sessions", "club_sessions", "coleading", "parallel_sessions", "
 CLUB_ITEMS = ("fees", "municipal_payments", "wages_paid", "net")
 # Shown where no centre owns the cost: the instructor pool trained up front for sister teams.
 CITY_WIDE = "(city-wide)"
-ITEM_LABELS = {
-    "centre_sessions": "centre staff and hall, sessions at the centre",
-    "club_sessions": "centre staff, sessions in a club (Amager)",
-    "coleading": "club co-leading fees (Amager)",
-    "parallel_sessions": "parallel club sessions (Vesterbro)",
-    "gift_cards": "gift cards (Vanløse)",
-    "trial_sessions": "trial sessions",
-    "instructor_training": "instructor training",
-    "subsidies": "team subsidies",
-    "wages": "instructor wages paid by the municipality",
-    "coordination": "handover coordination",
-}
-
 # The unit costs behind the items: config key, what one unit is, source tag (conf/costs/*.yaml).
 UNIT_COSTS = (
     ("costs.centre_session_staff", "centre staff per programme session at the centre", "assumed"),

@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 
 from sim import compare
-from sim.dashboard import views
 from sim.dashboard.__main__ import parse
 from sim.dashboard.app import Dashboard, _control, route
 from sim.dashboard.compute import Runner
@@ -23,6 +22,7 @@ from sim.dashboard.watch import Watch
 from sim.errors import UserError
 from sim.model.config import RANGES
 from sim.model.states import State
+from sim.present import labels
 from sim.workflows.uncertainty import covers
 
 SMALL = {"run.replications": "4", "intake.waves": "2"}
@@ -142,7 +142,7 @@ def test_the_page_shows_what_sim_compare_computes(board: Dashboard, tmp_path, ca
     results = str(board.show_results(run_id))
     assert "results-curves" in results
     # The further tables of sim.compare.evaluate are on the page: cost items, by centre, incremental.
-    assert f"'{views.LABELS['cost_municipality']}'" in results and "Østerbro" in results
+    assert f"'{labels.label('cost_municipality')}'" in results and "Østerbro" in results
     verdict = run.outcome.incremental.set_index("scenario").loc[PLAN, "verdict"]
     assert verdict in results
     assert run.label in str(board.show_compare(run_id, None))
