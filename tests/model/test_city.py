@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 import sim
-from sim.model.city import build_city, weekly_quit_prob
+from sim.model.city import build_city
+from sim.model.rules import weekly_quit_prob
 from tests.conftest import small
 
 

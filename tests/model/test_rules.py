@@ -22,8 +22,9 @@ import numpy as np
 import pytest
 
 from sim.model import policies, rules
-from sim.model.city import build_city, weekly_quit_prob
+from sim.model.city import build_city
 from sim.model.policies import Attend
+from sim.model.rules import weekly_quit_prob
 from sim.workflows.compose import compose
 from sim.workflows.params import apply
 
@@ -326,13 +327,23 @@ def test_vanlose_window_opens_after_the_free_weeks(cfg):
     assert [policies.has_gift_card(p) for p in range(4)] == [False, False, False, True]
 
 
-# --- §3.1: instructor turnover and replacement (sim/city.py resolves them per team) -------------
+# --- §3.1: instructor turnover and replacement (sim/model/city.py resolves them per team) -------
 
 
+@covers(rules.weekly_quit_prob)
 def test_weekly_quit_prob():
     """1 − (1 − T)^(1/52): over 52 weeks an instructor stays with probability 1 − T."""
     check(weekly_quit_prob, lambda t: 1.0 - (1.0 - t) ** (1.0 / 52.0), (0.0, 0.35, 0.8, 1.0))
     assert (1.0 - weekly_quit_prob(0.35)) ** 52 == pytest.approx(0.65)
+
+
+@covers(rules.fill_prob)
+def test_fill_prob(cfg):
+    """1/R, R = replacement_weeks (paid: replacement_weeks_paid) or the association's own, times
+    admin_staff_factor with admin staff; at most 1 (PARAMS: R = 5, paid 2.5, factor 0.4)."""
+    for paid, own, admin in itertools.product(FLAGS, (None, 2.0, 10.0), FLAGS):
+        weeks = (own or (2.5 if paid else 5.0)) * (0.4 if admin else 1.0)
+        assert rules.fill_prob(cfg, paid, own, admin) == pytest.approx(min(1.0, 1.0 / weeks), rel=1e-12)
 
 
 def test_team_instructor_probabilities(cfg):
@@ -355,7 +366,7 @@ def test_team_instructor_probabilities(cfg):
     assert fast.team_fill_prob[team["b1908_football"]] == 1.0
 
 
-# --- the rules both engines apply (issue 14, "one rule, one place") ------------------------------
+# --- the rules both engines apply (one rule, one place) -------------------------------------------
 
 
 @covers(rules.session_rate)
