@@ -30,6 +30,7 @@ from sim.model.fields import (  # the schema's vocabulary, also imported from he
     f_positive,
     f_prob,
     f_unit_open,
+    f_week_list,
     f_weeks,
 )
 from sim.model.keys import leaves
@@ -99,6 +100,8 @@ class ModifiersCfg:
     monthly_trial: bool = False
     visit_week: int = f_weeks(10)
     presentation_week: int = f_weeks(8)
+    # The programme weeks of the monthly trial sessions (the report recommends at least monthly).
+    monthly_trial_weeks: list[int] = f_week_list([4, 8, 12])
 
 
 @dataclass

@@ -96,8 +96,8 @@ def plan_counts(cfg: SimConfig, city: City, plan: Plan) -> dict[str, np.ndarray]
     """Per centre: programme sessions at the centre and in a club, trial sessions held and
     coordination weeks, all within the horizon. A cohort holds `sessions_per_week` sessions in
     each programme week (whoever attends); under Amager one of them is in the club. A trial
-    session is held for a baseline cohort in `baseline.trial_week` and, with monthly trials, in
-    programme weeks 4, 8 and 12 (extra club sessions, not replacing programme sessions)."""
+    session is held for a baseline cohort in `baseline.trial_week` and, with monthly trials, in each
+    of `modifiers.monthly_trial_weeks` (extra club sessions, not replacing programme sessions)."""
     weeks, per_week, horizon = cfg.programme.weeks, cfg.programme.sessions_per_week, cfg.run.horizon_weeks
     first = np.unique(np.stack([plan.centre, plan.cohort]), axis=1, return_index=True)[1]
     centre, start, policy = plan.centre[first], plan.start_week[first].astype(int), plan.policy[first]
@@ -105,7 +105,7 @@ def plan_counts(cfg: SimConfig, city: City, plan: Plan) -> dict[str, np.ndarray]
     in_club = np.where(policy == policies.AMAGER, held, 0)  # one session a week (the only one if 1)
     trials = (policy == policies.BASELINE) & (cfg.baseline.trial_week <= held)
     monthly = city.centre_modifiers[centre, MODIFIERS.index("monthly_trial")]
-    trials = trials + monthly * sum((w <= held).astype(int) for w in (4, 8, 12))
+    trials = trials + monthly * sum((w <= held).astype(int) for w in cfg.modifiers.monthly_trial_weeks)
     # Coordination: from the centre's first intake to the last decision window's close.
     delay = np.array([policies.window_delay(cfg, int(p)) for p in policy])
     last = np.minimum(start + weeks + delay + cfg.handover.window_weeks, horizon)

@@ -54,6 +54,7 @@ FAST = {"intake.waves": (0, 2), "intake.cohorts_per_wave": (0, 2), "intake.cohor
 # Programme weeks that validation checks against `programme.weeks`: drawn within it.
 IN_PROGRAMME = ("baseline.trial_week", "modifiers.visit_week", "modifiers.presentation_week",
                 "patient.presentation_week")
+MONTHLY_WEEKS = "modifiers.monthly_trial_weeks"  # distinct programme weeks, drawn within it too
 # The yearly intake (sim/intake.py) replaces the waves: drawn as a mode of its own (`_intake`), with
 # the waves at their defaults, a city total of up to 60 citizens in one year; centres' own totals stay null.
 YEARLY = ("intake.citizens_per_year", "intake.years")
@@ -138,7 +139,7 @@ def config_values(base: SimConfig, bounds: dict[str, tuple]) -> st.SearchStrateg
     """Random {key: value} over every parameter of `base` (each key its value or a random one)."""
     keys = {}
     for key, f, value in leaves(base):
-        if key in FIXED or key in IN_PROGRAMME or key in YEARLY or key.endswith(".citizens_per_year"):
+        if key in (*FIXED, *IN_PROGRAMME, *YEARLY, MONTHLY_WEEKS) or key.endswith(".citizens_per_year"):
             continue
         strategy = _strategy(base, key, f, value, bounds.get(key))
         if strategy is not None:
@@ -149,6 +150,7 @@ def config_values(base: SimConfig, bounds: dict[str, tuple]) -> st.SearchStrateg
         values = draw_from(st.fixed_dictionaries(keys))
         weeks = values.get("programme.weeks", base.programme.weeks)
         values.update({k: draw_from(st.integers(1, weeks)) for k in IN_PROGRAMME})
+        values[MONTHLY_WEEKS] = draw_from(st.lists(st.integers(1, weeks), unique=True, max_size=4))
         if draw_from(st.sampled_from([False, False, False, True])):  # a yearly intake instead of waves
             values.update({f"intake.{k}": getattr(IntakeCfg(), k) for k in REPLACED}, **{
                 "intake.citizens_per_year": draw_from(st.floats(0.0, 60.0)), "intake.years": 1})

@@ -72,6 +72,7 @@ CHANGES: dict[str, tuple[object, dict]] = {
     # Familiarity growth commutes: an event's week matters through who attends and whom they meet.
     "modifiers.visit_week": (5, {"modifiers.team_visit": True, **POSTS}),
     "modifiers.presentation_week": (4, {"modifiers.club_presentation": True, **POSTS}),
+    "modifiers.monthly_trial_weeks": ([2, 6], {"modifiers.monthly_trial": True}),
     "exposure.visit": (1.0, {"modifiers.team_visit": True}),
     "exposure.presentation": (1.0, {"modifiers.club_presentation": True}),
     "economics.wage_week": (100.0, PAID),

@@ -13,6 +13,7 @@ until every public function of sim/rules.py has one.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import itertools
 import math
@@ -21,8 +22,11 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
+from sim.errors import UserError
 from sim.model import policies, rules
+from sim.model.checks import validate
 from sim.model.city import build_city
+from sim.model.keys import set_key
 from sim.model.policies import Attend
 from sim.model.rules import weekly_quit_prob
 from sim.workflows.compose import compose
@@ -298,11 +302,17 @@ def test_patient_lapse(cfg):
     check(lambda v: rules.vacancy_factor(cfg, v), lambda v: math.exp(0.7 * v), (0, 1))
 
 
-# --- §4: exposure schedules (sim/policies.py) ----------------------------------------------------
+# --- §4: exposure schedules (sim/model/policies.py) ----------------------------------------------
 
 EXPOSURE = {"exposure.club_session": 0.11, "exposure.trial": 0.23, "exposure.visit": 0.31,
             "exposure.presentation": 0.05, "baseline.trial_week": 7, "modifiers.visit_week": 3,
             "modifiers.presentation_week": 5, "programme.weeks": 10, "vanlose.free_weeks": 3}
+
+
+def exposure_config(cfg):
+    c = copy.deepcopy(cfg)
+    set_key(c, "modifiers.monthly_trial_weeks", [4, 9])  # within the 10 programme weeks of EXPOSURE
+    return apply(c, EXPOSURE)
 
 
 @pytest.mark.parametrize(("policy", "events"), [
@@ -313,16 +323,26 @@ EXPOSURE = {"exposure.club_session": 0.11, "exposure.trial": 0.23, "exposure.vis
 ])
 def test_programme_exposures_follow_the_policy_table(cfg, policy, events):
     """MODEL.md §4: which programme weeks expose whom with which φ; modifiers add to any policy."""
-    c = apply(cfg, EXPOSURE)
+    c = exposure_config(cfg)
     got = [(e.week, e.phi, e.attend) for e in policies.programme_exposures(c, policy, (False, False, False))]
     assert sorted(got) == sorted(events)
-    modifiers = [(3, 0.31, Attend.ALWAYS), (5, 0.05, Attend.ALWAYS), (4, 0.23, Attend.ALWAYS), (8, 0.23, Attend.ALWAYS)]
+    modifiers = [(3, 0.31, Attend.ALWAYS), (5, 0.05, Attend.ALWAYS), (4, 0.23, Attend.ALWAYS), (9, 0.23, Attend.ALWAYS)]
     got = [(e.week, e.phi, e.attend) for e in policies.programme_exposures(c, policy, (True, True, True))]
-    assert sorted(got) == sorted(events + modifiers)  # monthly trial in weeks 4, 8 (12 > programme.weeks)
+    assert sorted(got) == sorted(events + modifiers)  # monthly trials in modifiers.monthly_trial_weeks
+
+
+def test_monthly_trial_weeks_lie_within_the_programme(cfg):
+    with pytest.raises(UserError, match="monthly_trial_weeks: week 12 is out of range: programme weeks are 1..10"):
+        apply(cfg, EXPOSURE)  # the default weeks 4, 8, 12 with a 10-week programme
+    for weeks in ([0, 4], [4, 4]):
+        c = copy.deepcopy(cfg)
+        set_key(c, "modifiers.monthly_trial_weeks", weeks)
+        with pytest.raises(UserError, match="distinct programme weeks"):
+            validate(c)
 
 
 def test_vanlose_window_opens_after_the_free_weeks(cfg):
-    c = apply(cfg, EXPOSURE)
+    c = exposure_config(cfg)
     assert [policies.window_delay(c, p) for p in range(4)] == [0, 0, 0, 3]
     assert [policies.has_gift_card(p) for p in range(4)] == [False, False, False, True]
 
