@@ -4,8 +4,6 @@ A plan is a scenario file plus the controls the planner changed. Changed control
 (`instructor.turnover_annual=0.6`) and are composed by the same code as `sim.compare`
 (`sim.workflows.scenarios.compose_scenario`), so a bad value gets the command line's one-line message. Units
 come from this table; allowed ranges come from the schema (`sim.model.config.RANGES`), never restated here.
-Controls whose key the schema does not know (intake per year arrives with issue 12) are shown
-disabled, so adding the key to the schema is all it takes to enable them.
 """
 
 from __future__ import annotations
@@ -89,7 +87,6 @@ def controls(cfg: SimConfig) -> list[Control]:
                 section=MONEY),
         Control("economics.wage_week", "Paid instructor's wage", "DKK per week", section=MONEY),
         Control("economics.subsidy_week", "Subsidy to every team", "DKK per team per week", section=MONEY),
-        # Intake per year and years arrive with issue 12 (shown disabled until the schema has them).
         Control("intake.citizens_per_year", "Citizens starting a programme per year", "citizens per year",
                 section=INTAKE),
         Control("intake.years", "Years of intake", "years", section=INTAKE),
@@ -103,15 +100,6 @@ def controls(cfg: SimConfig) -> list[Control]:
         Control("run.seed", "Seed", "", section="Run"),
     ]
     return out
-
-
-def enabled(cfg: SimConfig, control: Control) -> bool:
-    """Whether the schema knows the control's key (false for keys of issues not yet merged)."""
-    try:
-        get(cfg, control.key)
-    except (KeyError, TypeError):
-        return False
-    return True
 
 
 def to_input(control: Control, value: Any) -> Any:
@@ -141,7 +129,7 @@ def _same(control: Control, base: Any, value: Any) -> bool:
 
 def changes(base: SimConfig, values: dict[str, Any]) -> list[str]:
     """Overrides for the controls whose input differs from the scenario's own value."""
-    by_key = {c.key: c for c in controls(base) if enabled(base, c)}
+    by_key = {c.key: c for c in controls(base)}
     unknown = sorted(set(values) - set(by_key))
     if unknown:
         raise UserError(f"{unknown[0]}: no control of the plan page sets this key")
