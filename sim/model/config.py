@@ -159,7 +159,7 @@ class EconomicsCfg:
 
 @dataclass
 class CostsCfg:
-    """Unit costs in DKK of what the engines and the intake plan count (sim/costs.py prices them).
+    """Unit costs in DKK of what the engines and the intake plan count (sim/model/costs.py prices them).
 
     Values and their [seed]/[assumed] tags: conf/costs/copenhagen.yaml and docs/model.md. The
     Vesterbro session price, the gift card's value, subsidies and wages keep their MODEL.md keys
@@ -219,7 +219,7 @@ class IntakeCfg:
     cohorts_per_wave: int = f_count(2)
     wave_interval_weeks: int = f_weeks(6)
     waves: int = f_count(12)
-    # Planning (sim/intake.py): a yearly intake instead of the waves above, for `years` years; the
+    # Planning (sim/model/intake.py): a yearly intake instead of the waves above, for `years` years; the
     # horizon then extends itself until every starter's 52-week follow-up is reached.
     # (city.centres.<name>.citizens_per_year sets a centre's own; the rest is split over the others.)
     citizens_per_year: float | None = f_nonneg(None)
@@ -261,7 +261,7 @@ class CentreCfg:
     # summing to 1. The default names every diagnosis (null) so that a `{...}` override merges into it.
     diagnosis_mix: dict[str, float | None] | None = field(default_factory=_no_mix, metadata={"range": "centre_mix"})
     modifiers: list[str] = field(default_factory=list, metadata={"range": "modifiers"})
-    # Planning: this centre's yearly intake (sim/intake.py); null = its share of intake.citizens_per_year.
+    # Planning: this centre's yearly intake (sim/model/intake.py); null = its share of intake.citizens_per_year.
     citizens_per_year: float | None = f_nonneg(None)
     note: str = ""
 

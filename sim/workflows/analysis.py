@@ -2,7 +2,7 @@
 
 Every interval is a 95% confidence interval of the mean over replications (`sim.model.metrics.interval`).
 Scenarios run with the same `run.seed` share their citizens replication by replication (common
-random numbers, sim/seeding.py), so a difference is taken per replication first and its interval
+random numbers, sim/model/seeding.py), so a difference is taken per replication first and its interval
 is that of the paired differences: narrower than two separate intervals wherever the scenarios'
 replications stay correlated (identical scenarios differ by exactly 0).
 """

@@ -1,6 +1,6 @@
 """Fuzzing: random valid configs run in both engines without error and keep the invariants.
 
-The configs come from the schema itself (sim/config.py): every key with a range in its field
+The configs come from the schema itself (sim/model/config.py): every key with a range in its field
 metadata, global and per entity (centres, associations, teams), is drawn within that range, as are
 the true/false switches and the policies. Each key is either its composed value or a random one;
 a failing example is printed with a note of the keys that differ from the base, as command-line
@@ -9,7 +9,7 @@ overrides (no shrinking: over hundreds of keys it takes minutes). A config the v
 (`FAST`) so that each example takes a fraction of a second.
 
 The slow test compares the two engines statistically on a few such configs (seeded; the falsifying
-config is printed), with the machinery and tolerance of tests/test_equivalence.py.
+config is printed), with the machinery and tolerance of tests/engines/test_equivalence.py.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ FAST = {"intake.waves": (0, 2), "intake.cohorts_per_wave": (0, 2), "intake.cohor
 IN_PROGRAMME = ("baseline.trial_week", "modifiers.visit_week", "modifiers.presentation_week",
                 "patient.presentation_week")
 MONTHLY_WEEKS = "modifiers.monthly_trial_weeks"  # distinct programme weeks, drawn within it too
-# The yearly intake (sim/intake.py) replaces the waves: drawn as a mode of its own (`_intake`), with
+# The yearly intake (sim/model/intake.py) replaces the waves: drawn as a mode of its own (`_intake`), with
 # the waves at their defaults, a city total of up to 60 citizens in one year; centres' own totals stay null.
 YEARLY = ("intake.citizens_per_year", "intake.years")
 # A value of each range kind, to ask the validation whether an entity takes a key it leaves unset.
@@ -270,7 +270,7 @@ def _seeded(test):
 @given(st.deferred(lambda: config_values(BASE, COMPARE)))
 def test_engines_agree_on_random_valid_configs(values):
     """Every headline metric and weekly curve point within TOLERANCE standard errors (the machinery
-    of tests/test_equivalence.py); a failing config is printed as overrides by the note."""
+    of tests/engines/test_equivalence.py); a failing config is printed as overrides by the note."""
     cfg = _valid(values)
     agent, vector = (outcomes(configure(cfg, {"run.engine": e, "run.citizens_table": False, **RUNS[e]}))
                      for e in (Engine.agent, Engine.vector))

@@ -1,4 +1,4 @@
-"""No silent knobs (issue 14): every schema key, global or per entity of the city data, changes the
+"""No silent knobs: every schema key, global or per entity of the city data, changes the
 results when changed, or is refused with a one-line error, or is on a short documented list of keys
 that by design do not change results (docs/model.md, "Keys that do not change results").
 
@@ -25,10 +25,10 @@ BASE = ["intake.waves=2", "run.horizon_weeks=40", "run.replications=2", "run.see
 
 # Keys whose value by design does not change results (docs/model.md lists them with the reason).
 RUN_ONLY = {
-    "run.n_jobs": "processes; results are identical for any number (tests/test_determinism.py)",
+    "run.n_jobs": "processes; results are identical for any number (tests/engines/test_determinism.py)",
     "run.chunk_size": "replications stepped together; results do not depend on it",
     "run.progress": "a progress bar",
-    "run.engine": "which engine samples the model; both sample the same one (tests/test_equivalence.py)",
+    "run.engine": "which engine samples the model; both sample the same one (tests/engines/test_equivalence.py)",
 }
 DESCRIPTIVE = {  # labels and calibration targets: read by reports and calibration, not by the model
     "city.name", "centres.label", "centres.note", "associations.federation", "associations.note",
@@ -79,7 +79,7 @@ CHANGES: dict[str, tuple[object, dict]] = {
     "economics.deficit_tolerance": (0.0, PAID),
     "economics.municipality_pays_wages": (True, PAID),
     "trial_cohorts": (0, {}),
-    # A yearly intake replaces the waves (left at their default then, sim/intake.py).
+    # A yearly intake replaces the waves (left at their default then, sim/model/intake.py).
     "intake.citizens_per_year": (100.0, {"intake.waves": 12}),
     "intake.years": (2, {"intake.waves": 12, "intake.citizens_per_year": 100.0}),
     f"{CENTRE}.citizens_per_year": (50.0, {"intake.waves": 12}),

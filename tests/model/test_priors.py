@@ -32,7 +32,7 @@ DIFFERENCES: dict[str, str] = {}
 
 
 def prior_config() -> SimConfig:
-    """The prior config: the defaults are calibrated (issue 10, docs/calibration.md); the priors
+    """The prior config: the defaults are calibrated (docs/calibration.md); the priors
     stay reachable as `params=prior`."""
     return compose(["params=prior"])
 

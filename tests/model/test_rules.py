@@ -1,4 +1,4 @@
-"""sim/rules.py against MODEL.md §3–§4b: every equation recomputed here from the spec's formula.
+"""sim/model/rules.py against MODEL.md §3–§4b: every equation recomputed here from the spec's formula.
 
 The engines share these functions, so an error in them (a wrong sign, a missing term, the wrong
 key) is shared too and no engine comparison can see it. Each test writes the formula out again from
@@ -8,7 +8,7 @@ coefficient changes the number. Each rule is evaluated on scalars (as the agent 
 on arrays (as the vector engine does).
 
 To add a rule: write its test with `@covers(rules.new_rule)`; `test_every_rule_is_covered` fails
-until every public function of sim/rules.py has one.
+until every public function of sim/model/rules.py has one.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def test_every_rule_is_covered():
     public = {name for name, f in inspect.getmembers(rules, inspect.isfunction)
               if f.__module__ == rules.__name__ and not name.startswith("_")}
     missing = sorted(public - COVERED)
-    assert not missing, f"rules without a known-answer test in tests/test_rules.py: {', '.join(missing)}"
+    assert not missing, f"rules without a known-answer test in tests/model/test_rules.py: {', '.join(missing)}"
 
 
 # --- building blocks ---------------------------------------------------------------------------
@@ -183,7 +183,7 @@ def test_bond_rate(cfg):
 def test_bond_rate_keeps_the_bond_within_one(cfg):
     """Valid values can make bond_growth·(1 + cafe_bond_boost) exceed 1 (here 3): the rate is capped
     at 1, so s never passes 1; uncapped, s ← s + 3(1 − s) alternates around 1 with growing swings
-    (found by tests/test_fuzz.py: s reached ±1e12 and the lapse hazard overflowed)."""
+    (found by tests/engines/test_fuzz.py: s reached ±1e12 and the lapse hazard overflowed)."""
     c = apply(cfg, {"club.bond_growth": 0.5, "club.cafe_bond_boost": 5.0})
     assert rules.bond_rate(c, 1) == 1.0 and rules.bond_rate(c, 0) == 0.5
     s = 0.2
@@ -224,7 +224,7 @@ def test_lapse_hazard_from_its_two_terms(cfg):
 
 def test_no_base_hazard_no_lapse_where_exp_overflows(cfg):
     """With lapse_base 0 nobody lapses, also where exp of the exponent overflows (float32 beyond
-    88, as the vector engine computes): λ is 0, not 0·inf = NaN (found by tests/test_fuzz.py)."""
+    88, as the vector engine computes): λ is 0, not 0·inf = NaN (found by tests/engines/test_fuzz.py)."""
     c = apply(cfg, {"club.lapse_base": 0.0, "patient.lapse_base": 0.0, "patient.bond": -800.0})
     team_term = np.float32(100.0) * np.ones(3, np.float32)
     s, h, citizen = np.zeros(3, np.float32), np.zeros(3, np.float32), np.zeros(3, np.float32)

@@ -5,7 +5,7 @@ Writes, from a calibration's `best.yaml` and `ensemble.parquet` (sim.calibrate):
 - `conf/params/city/calibrated_<city>.yaml`: the fitted per-entity keys of that city (`city.*`);
 - `conf/params/ensemble/<city>.csv`: the weighted parameter sets (`run.uncertainty=ensemble`),
 each with a provenance header (the result folder, its report's first lines, the date). Run it
-deliberately, then regenerate the golden baselines (`python -m tests.update_baseline`).
+deliberately, then regenerate the golden baselines (`python -m tests.engines.update_baseline`).
 """
 
 from __future__ import annotations
