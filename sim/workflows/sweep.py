@@ -46,7 +46,6 @@ from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 from omegaconf.errors import OmegaConfBaseException
 
 import conf
-import sim
 from sim.errors import UserError
 from sim.model.config import SimConfig
 from sim.model.results import Results
@@ -61,6 +60,7 @@ FAILED_FILE = "failed_jobs.csv"
 NO_RESULTS = "no results: the job did not finish"
 # run.* settings the results do not depend on (MODEL.md §6): changing them does not invalidate a job.
 UNKEYED = ("n_jobs", "progress", "chunk_size")
+SIM_FOLDER = Path(__file__).resolve().parents[1]  # the package's sources, hashed into the code version
 
 
 # --- before launch: expand and validate ---------------------------------------------------------
@@ -144,11 +144,10 @@ def _launcher_error(exc: BaseException) -> str | None:
 def code_version() -> str:
     """The package version and a hash of the package's sources and configs (sim/, conf/)."""
     digest = hashlib.sha256()
-    for package in (sim, conf):
-        root = Path(package.__file__).parent
+    for name, root in (("sim", SIM_FOLDER), ("conf", Path(conf.__file__).parent)):
         for path in sorted(root.rglob("*")):
             if path.suffix in (".py", ".yaml") and "__pycache__" not in path.parts:
-                digest.update(f"{package.__name__}/{path.relative_to(root).as_posix()}\n".encode())
+                digest.update(f"{name}/{path.relative_to(root).as_posix()}\n".encode())
                 digest.update(path.read_bytes())
     try:
         version = metadata.version("handover-sim")
