@@ -15,7 +15,7 @@ from sim.dashboard.watch import Watch
 from sim.model.config import SimConfig
 from sim.model.states import State
 from sim.present.comparison import plain_summary
-from sim.present.format import estimate, interval, number
+from sim.present.format import estimate, interval, number, plain
 from sim.present.labels import label
 from sim.workflows.uncertainty import covers, explain
 
@@ -102,7 +102,7 @@ def differences(table: pd.DataFrame, reference: str) -> html.Table:
 
 def frame(df: pd.DataFrame) -> html.Table:
     """Any table as it is (numbers rounded for reading)."""
-    cells = lambda v: f"{v:,.4g}" if isinstance(v, float) else str(v)  # noqa: E731
+    cells = lambda v: plain(v) if isinstance(v, float) else str(v)  # noqa: E731
     return html.Table([html.Thead(html.Tr([html.Th(c) for c in df.columns])),
                        html.Tbody([html.Tr([html.Td(cells(v)) for v in row]) for row in df.itertuples(index=False)])],
                       className="table")

@@ -19,6 +19,14 @@ def amount(value: float, signed: bool = False) -> str:
     return f"{value:+,.0f}" if signed else f"{value:,.0f}"
 
 
+def plain(value: float) -> str:
+    """A number of no known metric (a calibration target, a cell of any table): three decimals below
+    1, else one decimal with thousands separators ("0.125", "1,234.5"); "n/a" if missing."""
+    if pd.isna(value):
+        return "n/a"
+    return f"{value:.3f}" if abs(value) < 1 and value != 0 else f"{value:,.1f}"
+
+
 def _format(metric: str, value: float, signed: bool, points: bool, unit: bool) -> str:
     if pd.isna(value):
         return "n/a"
