@@ -1,6 +1,6 @@
 """The default calibration, timed end to end: `python -m sim.calibrate copenhagen` with 200 search
 trials and 100 ensemble proposals of 100 replications each, one process, all outputs written.
-Target (issue 10): at least 200 trials x 100 replications within 10 minutes on this 2-core machine.
+Target: at least 200 trials x 100 replications within 10 minutes on this 2-core machine.
 
     .venv/bin/python benchmarks/bench_calibrate.py [OUT]       # prints wall time and trials/s
     .venv/bin/python -m pytest benchmarks/bench_calibrate.py --benchmark-only -s

@@ -1,4 +1,4 @@
-"""Sensitivity analyses timed end to end, as a user runs them (issue 11):
+"""Sensitivity analyses timed end to end, as a user runs them:
 
 - Morris on the default spec (20 parameters): 20 trajectories = 420 design points, 100 replications
   per point. Target: within 5 minutes on this 2-core machine.
@@ -86,7 +86,7 @@ def test_sobol_20_parameters(benchmark, tmp_path):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description="Time the sensitivity analyses of issue 11.")
+    parser = argparse.ArgumentParser(description="Time the sensitivity analyses.")
     parser.add_argument("methods", nargs="*", metavar="morris|sobol", help="default: both")
     parser.add_argument("--out", help="keep the results here (default: a temporary folder)")
     args = parser.parse_args()

@@ -1,6 +1,6 @@
 """A researcher's sweep, timed end to end: 40 points (4 policies x 5 instructor-turnover values x café
 on/off), 200 replications each, vector engine, Hydra's joblib launcher on this machine's cores, all
-tables written and aggregated. Target: within 3 minutes on 2 cores (issue 4).
+tables written and aggregated. Target: within 3 minutes on 2 cores.
 
     .venv/bin/python benchmarks/bench_sweep.py                       # prints the wall time
     .venv/bin/python -m pytest benchmarks/bench_sweep.py --benchmark-only

@@ -1,6 +1,6 @@
 """Simulate the handover of citizens from prevention centres to clubs and patient associations.
 
-Public API (INTERFACES.md): `compose`, `simulate`, `Results`.
+Public API: `compose` a config, `simulate` it, read its `Results`.
 """
 
 from sim._conf import load_own_conf

@@ -1,4 +1,4 @@
-"""Command line: calibrate the model to observed figures (issue 10, docs/calibration.md).
+"""Command line: calibrate the model to observed figures (docs/calibration.md).
 
     python -m sim.calibrate [SPEC] [OVERRIDES...] [--trials N] [--replications R] [--seed S]
                             [--n-jobs J] [--ensemble K] [--out DIR]

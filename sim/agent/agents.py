@@ -30,7 +30,7 @@ class Centre(mesa.Agent):
 
 
 class Association(mesa.Agent):
-    """A sports club (patient associations come with their channel, later)."""
+    """A sports club and its teams (a patient association's offerings are `Offering`s)."""
 
     def __init__(self, model: HandoverModel, index: int, name: str) -> None:
         super().__init__(model)

@@ -28,7 +28,6 @@ from sim.dashboard.controls import (
     allowed,
     base_config,
     controls,
-    enabled,
     get,
     make_plan,
     save,
@@ -85,13 +84,13 @@ class Dashboard:
     # --- the Plan page --------------------------------------------------------------------------------------
 
     def _values(self, values: list[Any]) -> dict[str, Any]:
-        return {c.key: v for c, v in zip(self.controls, values, strict=True) if enabled(self.base, c)}
+        return {c.key: v for c, v in zip(self.controls, values, strict=True)}
 
     def load_scenario(self, name: str) -> tuple[str, list[Any]]:
         """A scenario chosen: its question, and every control set to the scenario's value."""
         scenario = load(name)
         cfg = base_config(scenario)
-        values = [to_input(c, get(cfg, c.key)) if enabled(cfg, c) else None for c in self.controls]
+        values = [to_input(c, get(cfg, c.key)) for c in self.controls]
         return scenario.question or "(this scenario states no question)", values
 
     def check(self, name: str, values: list[Any]) -> str:
@@ -273,22 +272,20 @@ def rows_csv(outcome: Outcome) -> str:
 
 
 def _control(board: Dashboard, c: Control) -> html.Div:
-    on = enabled(board.base, c)
-    value = to_input(c, get(board.base, c.key)) if on else None
+    value = to_input(c, get(board.base, c.key))
     if c.kind == "bool":
-        widget = dcc.Checklist(id=_ctl_id(c.key), options=[{"label": " yes", "value": "yes", "disabled": not on}],
-                               value=value or [], inline=True)
+        widget = dcc.Checklist(id=_ctl_id(c.key), options=[{"label": " yes", "value": "yes"}], value=value,
+                               inline=True)
     elif c.kind == "choice":
         widget = dcc.RadioItems(id=_ctl_id(c.key), options=list(c.choices), value=value, inline=True,
                                 className="choices")
     else:
-        widget = dcc.Input(id=_ctl_id(c.key), type="text", value=value, debounce=True, disabled=not on,
-                           className="number", inputMode="decimal")
-    unit = f"{c.unit}; " if c.unit else ""
-    hint = (f"{unit}{allowed(board.base, c)}" if on else "arrives with issue 12 (intake per year); not in this version")
-    return html.Div([html.Label(c.label, className="label"), widget,
-                     html.Div(hint + (f" ({c.note})" if c.note else ""), className="hint")],
-                    id=_row_id(c.key), className="control" + ("" if on else " disabled"))
+        widget = dcc.Input(id=_ctl_id(c.key), type="text", value=value, debounce=True, className="number",
+                           inputMode="decimal")
+    hint = f"{c.unit}; " if c.unit else ""
+    hint += allowed(board.base, c) + (f" ({c.note})" if c.note else "")
+    return html.Div([html.Label(c.label, className="label"), widget, html.Div(hint, className="hint")],
+                    id=_row_id(c.key), className="control")
 
 
 def plan_page(board: Dashboard) -> html.Div:

@@ -1,19 +1,14 @@
 """Where the dashboard's numbers come from: one adapter onto `sim.compare`, and one background run.
 
 `run_plan` is the only function that computes results for the page: it calls
-`sim.workflows.compare.evaluate`, the function `python -m sim.compare` calls, so the page and the command line
-cannot disagree (counts, rates, costs by item, by centre, incremental cost per extra citizen
-retained, curves and the plain-language summary all come from there). The only thing added here is a
-small cache of simulated configs: the same config and seed give the same results, so an unchanged
-reference (or a plan identical to it) is simulated once, not at every Run.
+`sim.workflows.compare.evaluate`, as `python -m sim.compare` does, so the page and the command line
+cannot disagree. It keeps the last few simulated configs: the same config and seed give the same
+results, so an unchanged reference is simulated once, not at every Run.
 
 `Runner` runs one job at a time in a background thread, so the page stays responsive and polls it;
-a second start while one runs is refused. `Worker` runs `run_plan` in a separate process for that
-thread: the simulation and its tables hold Python's global interpreter lock for long stretches,
-and in the server's own process they starved the page's progress polls (the status jumped from
-"Run 1 done" to "Run 2 done" with no progress shown in between). The worker process is started
-once and kept, so its cache and its imports serve every Run.
-"""
+a second start while one runs is refused. `Worker` runs `run_plan` in a separate process that is
+kept between Runs (with its cache and imports): a simulation holds Python's global interpreter lock
+for long stretches, which would starve the page's progress polls in the server's own process."""
 
 from __future__ import annotations
 
@@ -35,8 +30,7 @@ from sim.workflows.compare import Comparison
 from sim.workflows.simulate import simulate
 
 Progress = Callable[[int, int], None]
-# What the pages read: `sim.workflows.compare.Comparison` (kept under this name for the views' type hints).
-Outcome = Comparison
+Outcome = Comparison  # what the pages read
 
 _CACHE: OrderedDict[str, Results] = OrderedDict()
 _CACHED = 8
@@ -44,7 +38,7 @@ _CACHED = 8
 
 def _simulated(cfg: SimConfig) -> Results:
     """`sim.simulate(cfg)`, kept for the last few configs, keyed by the config's dataclass repr (every
-    field, deterministic; a tenth of the time the YAML took, which was a fifth of a Run)."""
+    field, deterministic, and cheap to make)."""
     key = repr(cfg)
     if key not in _CACHE:
         _CACHE[key] = simulate(cfg)

@@ -4,15 +4,13 @@ A plan is a scenario file plus the controls the planner changed. Changed control
 (`instructor.turnover_annual=0.6`) and are composed by the same code as `sim.compare`
 (`sim.workflows.scenarios.compose_scenario`), so a bad value gets the command line's one-line message. Units
 come from this table; allowed ranges come from the schema (`sim.model.config.RANGES`), never restated here.
-Controls whose key the schema does not know (intake per year arrives with issue 12) are shown
-disabled, so adding the key to the schema is all it takes to enable them.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +20,7 @@ import yaml
 
 from sim.errors import UserError
 from sim.model.config import POLICIES, RANGES, PolicyName, SimConfig
+from sim.model.keys import field_of, get_key, nest_keys
 from sim.workflows.compare import DEFAULTS, compose_compared
 from sim.workflows.compose import compose
 from sim.workflows.scenarios import Scenario, load
@@ -47,16 +46,9 @@ class Control:
 
 
 def get(cfg: SimConfig, key: str) -> Any:
-    """The value of a dotted key in a composed config (enums as their names); KeyError if unknown."""
-    obj: Any = cfg
-    for part in ("policy.name" if key == "policy" else key).split("."):
-        if isinstance(obj, dict):
-            obj = obj[part]
-        elif is_dataclass(obj) and part in {f.name for f in fields(obj)}:
-            obj = getattr(obj, part)
-        else:
-            raise KeyError(key)
-    return obj.value if isinstance(obj, Enum) else obj
+    """The value of a control's key in a composed config (enums as their names); KeyError if unknown."""
+    value = get_key(cfg, "policy.name" if key == "policy" else key)
+    return value.value if isinstance(value, Enum) else value
 
 
 def allowed(cfg: SimConfig, control: Control) -> str:
@@ -65,11 +57,7 @@ def allowed(cfg: SimConfig, control: Control) -> str:
         return "one of " + ", ".join(control.choices)
     if control.kind == "bool":
         return "yes or no"
-    obj: Any = cfg
-    *path, last = control.key.split(".")
-    for part in path:
-        obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
-    rng = next(f.metadata.get("range") for f in fields(obj) if f.name == last)
+    rng = field_of(cfg, control.key)[1].metadata.get("range")
     return RANGES[rng][0] if rng in RANGES else "any value"
 
 
@@ -99,7 +87,6 @@ def controls(cfg: SimConfig) -> list[Control]:
                 section=MONEY),
         Control("economics.wage_week", "Paid instructor's wage", "DKK per week", section=MONEY),
         Control("economics.subsidy_week", "Subsidy to every team", "DKK per team per week", section=MONEY),
-        # Intake per year and years arrive with issue 12 (shown disabled until the schema has them).
         Control("intake.citizens_per_year", "Citizens starting a programme per year", "citizens per year",
                 section=INTAKE),
         Control("intake.years", "Years of intake", "years", section=INTAKE),
@@ -113,15 +100,6 @@ def controls(cfg: SimConfig) -> list[Control]:
         Control("run.seed", "Seed", "", section="Run"),
     ]
     return out
-
-
-def enabled(cfg: SimConfig, control: Control) -> bool:
-    """Whether the schema knows the control's key (false for keys of issues not yet merged)."""
-    try:
-        get(cfg, control.key)
-    except (KeyError, TypeError):
-        return False
-    return True
 
 
 def to_input(control: Control, value: Any) -> Any:
@@ -154,7 +132,7 @@ def _same(control: Control, base: Any, value: Any) -> bool:
 
 def changes(base: SimConfig, values: dict[str, Any]) -> list[str]:
     """Overrides for the controls whose input differs from the scenario's own value."""
-    by_key = {c.key: c for c in controls(base) if enabled(base, c)}
+    by_key = {c.key: c for c in controls(base)}
     unknown = sorted(set(values) - set(by_key))
     if unknown:
         raise UserError(f"{unknown[0]}: no control of the plan page sets this key")
@@ -199,12 +177,7 @@ class Plan:
                  + (f", changing {', '.join(changed)}." if changed else ", unchanged."),
                  f"# Run it as it ran there: python -m sim.compare {self.scenario.name} <this file> "
                  f"run.replications={self.config.run.replications} run.seed={self.config.run.seed}", ""]
-        for key, value in changed.items():
-            *path, last = key.split(".")
-            node = data
-            for part in path:
-                node = node.setdefault(part, {})
-            node[last] = value
+        nest_keys(changed, into=data)
         return "\n".join(lines) + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 

@@ -6,8 +6,6 @@ computed; nothing here computes a metric.
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
@@ -17,27 +15,11 @@ from sim.dashboard.watch import Watch
 from sim.model.config import SimConfig
 from sim.model.states import State
 from sim.present.comparison import plain_summary
-from sim.present.report import PERCENT
+from sim.present.format import estimate, interval, number, plain
+from sim.present.labels import label
 from sim.workflows.uncertainty import covers, explain
 
 PLAN = "this plan"  # the name of the planner's plan in comparisons (no scenario file can be named so)
-MONEY = {"cost_municipality", "cost_per_retained_52w"}
-LABELS = {
-    "started": "citizens starting a programme",
-    "completed": "citizens completing it",
-    "handed_over": "citizens handed over to a club team",
-    "retained_52w": "still in a club team a year after their programme",
-    "active_count_52w": "active a year after their programme: club team, or patient association with training",
-    "completion_rate": "completion rate (of starters)",
-    "handover_rate": "handover rate (of completers)",
-    "retention_26w": "in a club team 26 weeks on (of starters)",
-    "retention_52w": "in a club team 52 weeks on (of starters)",
-    "patient_uptake": "patient-association uptake (of eligible completers)",
-    "patient_retention_52w": "in a patient association 52 weeks on (of eligible)",
-    "active_52w": "active 52 weeks on: club, or patient association with training (of starters)",
-    "cost_per_retained_52w": "municipal cost per citizen retained at 52 weeks",
-    "cost_municipality": "municipal cost",
-}
 # The headline cards: (title, count or main metric, the rate shown under it).
 # The first of the counts that the comparison has is shown.
 CARDS = (
@@ -45,23 +27,6 @@ CARDS = (
     ("Still active after a year", ("active_count_52w", "retained_52w"), "active_52w"),
     ("Cost per retained citizen", ("cost_per_retained_52w",), "cost_municipality"),
 )
-
-
-def number(metric: str, value: float, signed: bool = False) -> str:
-    """A value as a planner reads it: percentages, DKK or counts."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    sign = "+" if signed else ""
-    if metric in PERCENT:
-        return f"{100 * value:{sign}.1f}" + (" pp" if signed else "%")
-    text = f"{value:{sign},.0f}"
-    return f"DKK {text}" if metric in MONEY else text
-
-
-def span(metric: str, low: float, high: float, signed: bool = False) -> str:
-    if pd.isna(low):
-        return ""
-    return f"[{number(metric, low, signed)}, {number(metric, high, signed)}]"
 
 
 COMPARED = ("counts", "headline", "rates", "costs")  # the comparison-shaped tables of an outcome, in page order
@@ -86,16 +51,16 @@ def cards(outcome: Outcome, cfg: SimConfig) -> html.Div:
         r = table.loc[(main, PLAN)]
         lines = [
             html.Div(title, className="card-title"),
-            html.Div(number(main, r["mean"]), className="card-value", **{"data-metric": main}),
-            html.Div(f"95% interval {span(main, r['ci_low'], r['ci_high'])}, {covers(cfg)}", className="card-ci"),
-            html.Div(LABELS.get(main, main), className="card-note"),
+            html.Div(number(main, r["mean"], unit=True), className="card-value", **{"data-metric": main}),
+            html.Div(f"95% interval {interval(main, r['ci_low'], r['ci_high'])}, {covers(cfg)}", className="card-ci"),
+            html.Div(label(main, of=True), className="card-note"),
         ]
         if (sub, PLAN) in table.index:
             s = table.loc[(sub, PLAN)]
-            lines.append(html.Div(f"{LABELS.get(sub, sub)}: {number(sub, s['mean'])} "
-                                  f"{span(sub, s['ci_low'], s['ci_high'])}", className="card-note"))
-        lines.append(html.Div(f"vs {outcome.reference}: {number(main, r['diff_mean'], True)} "
-                              f"{span(main, r['diff_low'], r['diff_high'], True)} (paired)", className="card-diff"))
+            lines.append(html.Div(f"{label(sub, of=True)}: {estimate(sub, s['mean'], s['ci_low'], s['ci_high'])}",
+                                  className="card-note"))
+        diff = estimate(main, r["diff_mean"], r["diff_low"], r["diff_high"], of_difference=True)
+        lines.append(html.Div(f"vs {outcome.reference}: {diff} (paired)", className="card-diff"))
         out.append(html.Div(lines, className="card"))
     return html.Div(out, className="cards")
 
@@ -127,17 +92,17 @@ def differences(table: pd.DataFrame, reference: str) -> html.Table:
             continue
         p, q = table.loc[(metric, PLAN)], table.loc[(metric, reference)]
         body.append(html.Tr([
-            html.Td(LABELS.get(metric, metric)),
-            html.Td(f"{number(metric, p['mean'])} {span(metric, p['ci_low'], p['ci_high'])}"),
-            html.Td(f"{number(metric, q['mean'])} {span(metric, q['ci_low'], q['ci_high'])}"),
-            html.Td(f"{number(metric, p['diff_mean'], True)} {span(metric, p['diff_low'], p['diff_high'], True)}"),
+            html.Td(label(metric, of=True)),
+            html.Td(estimate(metric, p["mean"], p["ci_low"], p["ci_high"])),
+            html.Td(estimate(metric, q["mean"], q["ci_low"], q["ci_high"])),
+            html.Td(estimate(metric, p["diff_mean"], p["diff_low"], p["diff_high"], of_difference=True)),
         ]))
     return html.Table([html.Thead(head), html.Tbody(body)], className="table")
 
 
 def frame(df: pd.DataFrame) -> html.Table:
     """Any table as it is (numbers rounded for reading)."""
-    cells = lambda v: f"{v:,.4g}" if isinstance(v, float) else str(v)  # noqa: E731
+    cells = lambda v: plain(v) if isinstance(v, float) else str(v)  # noqa: E731
     return html.Table([html.Thead(html.Tr([html.Th(c) for c in df.columns])),
                        html.Tbody([html.Tr([html.Td(cells(v)) for v in row]) for row in df.itertuples(index=False)])],
                       className="table")
@@ -159,10 +124,10 @@ def section(outcome: Outcome, name: str, what: str) -> html.Div:
     return html.Div(frame(table))
 
 
-def results(outcome: Outcome, cfg: SimConfig, label: str) -> html.Div:
+def results(outcome: Outcome, cfg: SimConfig, heading: str) -> html.Div:
     """The Results page for one run."""
     return html.Div([
-        html.H2(label),
+        html.H2(heading),
         cards(outcome, cfg),
         html.P(explain(cfg), className="note"),
         html.H3("Retention"),
@@ -183,12 +148,12 @@ def results(outcome: Outcome, cfg: SimConfig, label: str) -> html.Div:
 def side_by_side(runs: list[tuple[str, Outcome]]) -> pd.DataFrame:
     """One row per metric, one column per run: the plan's mean and 95% interval."""
     data: dict[str, dict[str, str]] = {}
-    for label, outcome in runs:
+    for run, outcome in runs:
         table = rows_of(outcome)
         for (metric, scenario), r in table.iterrows():
             if scenario == PLAN:
-                data.setdefault(LABELS.get(metric, metric), {})[label] = (
-                    f"{number(metric, r['mean'])} {span(metric, r['ci_low'], r['ci_high'])}".strip())
+                row = data.setdefault(label(metric, of=True), {})
+                row[run] = estimate(metric, r["mean"], r["ci_low"], r["ci_high"])
     return pd.DataFrame(data).T.rename_axis("metric").reset_index()
 
 

@@ -36,6 +36,9 @@ def _check_value(path: str, kind: str, value: Any) -> None:
         bad = [d for d in value if d not in DIAGNOSES]
         if bad:
             raise UserError(f"{path}: unknown diagnosis {bad[0]!r}; allowed: {', '.join(DIAGNOSES)}")
+    elif kind == "week_list":
+        if any(week < 1 for week in value) or len(set(value)) < len(value):
+            raise UserError(f"{path}={list(value)} is out of range: expected distinct programme weeks, each >= 1")
     elif kind == "kind" and value not in ("sport", "patient"):
         raise UserError(f"{path}={value!r}: allowed: sport, patient")
 
@@ -148,6 +151,10 @@ def _check_weeks(cfg: SimConfig) -> None:
     ):
         if week > n:
             raise UserError(f"{path}={week} is out of range: a programme week in 1..{n} (programme.weeks)")
+    late = [week for week in cfg.modifiers.monthly_trial_weeks if week > n]
+    if late:
+        raise UserError(f"modifiers.monthly_trial_weeks: week {late[0]} is out of range: programme weeks are "
+                        f"1..{n} (programme.weeks)")
 
 
 def validate(cfg: SimConfig) -> SimConfig:

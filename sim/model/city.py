@@ -2,8 +2,9 @@
 and patient-association offerings.
 
 Both engines build their world from one `City`, so per-entity defaults, the `club.cafe` override,
-partner clubs, sister-team layout and patient eligibility are decided once, here. No Mesa, no
-randomness.
+partner clubs, sister-team layout and patient eligibility are decided once, here; so are the weekly
+quit and fill probabilities of each team's instructor and each offering's volunteers, by the rules of
+`sim.model.rules`. No Mesa, no randomness.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model.config import DIAGNOSES, MODIFIERS, POLICIES, SimConfig, own_mix
+from sim.model import rules
+from sim.model.config import DIAGNOSES, MODIFIERS, POLICIES, AssociationCfg, SimConfig, own_mix
 
 
 @dataclass(frozen=True)
@@ -80,14 +82,8 @@ class Offerings:
         return len(self.names)
 
 
-def _fill_prob(cfg: SimConfig, assoc, paid: bool) -> float:
-    """Weekly probability that a vacancy is filled: 1/R (MODEL.md §3.1)."""
-    weeks = cfg.instructor.replacement_weeks_paid if paid else cfg.instructor.replacement_weeks
-    if assoc.replacement_weeks is not None:
-        weeks = assoc.replacement_weeks
-    if assoc.has_admin_staff:
-        weeks *= cfg.instructor.admin_staff_factor
-    return 1.0 if weeks <= 1.0 else 1.0 / weeks  # min(1, 1/R), without dividing by an R that underflowed to 0
+def _fill_prob(cfg: SimConfig, assoc: AssociationCfg, paid: bool) -> float:
+    return rules.fill_prob(cfg, paid, assoc.replacement_weeks, assoc.has_admin_staff)
 
 
 def build_offerings(cfg: SimConfig) -> Offerings:
@@ -112,7 +108,7 @@ def build_offerings(cfg: SimConfig) -> Offerings:
         interval=np.array([a.meeting_interval_weeks for _, a, _ in offers], dtype=int),
         training=np.array([a.has_training for _, a, _ in offers], dtype=bool),
         course_weeks=np.array([a.course_weeks or 0 for _, a, _ in offers], dtype=int),
-        quit_prob=np.array([0.0 if st else weekly_quit_prob(t) for st, t in zip(staff, turnover, strict=True)]),
+        quit_prob=np.array([0.0 if st else rules.weekly_quit_prob(t) for st, t in zip(staff, turnover, strict=True)]),
         fill_prob=np.array([_fill_prob(cfg, a, False) for _, a, _ in offers]),
         of=of,
     )
@@ -124,11 +120,6 @@ def _capacity(cfg: SimConfig, team, club) -> int:
         if value is not None:
             return value
     return cfg.team.capacity
-
-
-def weekly_quit_prob(turnover_annual: float) -> float:
-    """Weekly quit probability from an annual turnover T: 1 - (1 - T)^(1/52) (MODEL.md §3.1)."""
-    return 1.0 - (1.0 - turnover_annual) ** (1.0 / 52.0)
 
 
 def build_city(cfg: SimConfig) -> City:
@@ -188,7 +179,7 @@ def build_city(cfg: SimConfig) -> City:
         team_has_cafe=per_team(cafe).astype(bool),
         team_paid_instructor=per_team([t.paid_instructor for t in listed]).astype(bool),
         team_interval=per_team([a.meeting_interval_weeks for a in club_of]).astype(int),
-        team_quit_prob=per_team([weekly_quit_prob(x) for x in turnover]),
+        team_quit_prob=per_team([rules.weekly_quit_prob(x) for x in turnover]),
         team_fill_prob=per_team(fill),
         offers=build_offerings(cfg),
     )

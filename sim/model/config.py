@@ -9,7 +9,7 @@ cross-references, which OmegaConf does not. Both engines read the validated data
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
@@ -30,8 +30,10 @@ from sim.model.fields import (  # the schema's vocabulary, also imported from he
     f_positive,
     f_prob,
     f_unit_open,
+    f_week_list,
     f_weeks,
 )
+from sim.model.keys import leaves
 
 # --- the global knobs (MODEL.md §8) -------------------------------------------------------------
 
@@ -98,6 +100,8 @@ class ModifiersCfg:
     monthly_trial: bool = False
     visit_week: int = f_weeks(10)
     presentation_week: int = f_weeks(8)
+    # The programme weeks of the monthly trial sessions (the report recommends at least monthly).
+    monthly_trial_weeks: list[int] = f_week_list([4, 8, 12])
 
 
 @dataclass
@@ -155,7 +159,7 @@ class EconomicsCfg:
 
 @dataclass
 class CostsCfg:
-    """Unit costs in DKK of what the engines and the intake plan count (sim/costs.py prices them).
+    """Unit costs in DKK of what the engines and the intake plan count (sim/model/costs.py prices them).
 
     Values and their [seed]/[assumed] tags: conf/costs/copenhagen.yaml and docs/model.md. The
     Vesterbro session price, the gift card's value, subsidies and wages keep their MODEL.md keys
@@ -215,7 +219,7 @@ class IntakeCfg:
     cohorts_per_wave: int = f_count(2)
     wave_interval_weeks: int = f_weeks(6)
     waves: int = f_count(12)
-    # Planning (sim/intake.py): a yearly intake instead of the waves above, for `years` years; the
+    # Planning (sim/model/intake.py): a yearly intake instead of the waves above, for `years` years; the
     # horizon then extends itself until every starter's 52-week follow-up is reached.
     # (city.centres.<name>.citizens_per_year sets a centre's own; the rest is split over the others.)
     citizens_per_year: float | None = f_nonneg(None)
@@ -257,7 +261,7 @@ class CentreCfg:
     # summing to 1. The default names every diagnosis (null) so that a `{...}` override merges into it.
     diagnosis_mix: dict[str, float | None] | None = field(default_factory=_no_mix, metadata={"range": "centre_mix"})
     modifiers: list[str] = field(default_factory=list, metadata={"range": "modifiers"})
-    # Planning: this centre's yearly intake (sim/intake.py); null = its share of intake.citizens_per_year.
+    # Planning: this centre's yearly intake (sim/model/intake.py); null = its share of intake.citizens_per_year.
     citizens_per_year: float | None = f_nonneg(None)
     note: str = ""
 
@@ -340,19 +344,8 @@ def to_yaml(cfg: SimConfig | DictConfig) -> str:
 
 def flat_overrides(cfg: SimConfig) -> dict[str, Any]:
     """The scalar global knobs as a flat {dot.path: value} dict (city data left out)."""
-    out: dict[str, Any] = {}
-
-    def rec(obj: Any, path: str) -> None:
-        for f in fields(obj):
-            value = getattr(obj, f.name)
-            sub = f"{path}.{f.name}" if path else f.name
-            if is_dataclass(value):
-                rec(value, sub)
-            elif not isinstance(value, (list, dict)):
-                out[sub] = value.value if isinstance(value, Enum) else value
-
-    rec(cfg, "")
-    return {k: v for k, v in out.items() if not k.startswith("city.")}
+    return {key: value.value if isinstance(value, Enum) else value for key, _, value in leaves(cfg)
+            if not key.startswith("city.") and not isinstance(value, (list, dict))}
 
 
 def register() -> None:

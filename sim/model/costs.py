@@ -56,19 +56,6 @@ ITEMS = ("centre_sessions", "club_sessions", "coleading", "parallel_sessions", "
 CLUB_ITEMS = ("fees", "municipal_payments", "wages_paid", "net")
 # Shown where no centre owns the cost: the instructor pool trained up front for sister teams.
 CITY_WIDE = "(city-wide)"
-ITEM_LABELS = {
-    "centre_sessions": "centre staff and hall, sessions at the centre",
-    "club_sessions": "centre staff, sessions in a club (Amager)",
-    "coleading": "club co-leading fees (Amager)",
-    "parallel_sessions": "parallel club sessions (Vesterbro)",
-    "gift_cards": "gift cards (Vanløse)",
-    "trial_sessions": "trial sessions",
-    "instructor_training": "instructor training",
-    "subsidies": "team subsidies",
-    "wages": "instructor wages paid by the municipality",
-    "coordination": "handover coordination",
-}
-
 # The unit costs behind the items: config key, what one unit is, source tag (conf/costs/*.yaml).
 UNIT_COSTS = (
     ("costs.centre_session_staff", "centre staff per programme session at the centre", "assumed"),
@@ -109,8 +96,8 @@ def plan_counts(cfg: SimConfig, city: City, plan: Plan) -> dict[str, np.ndarray]
     """Per centre: programme sessions at the centre and in a club, trial sessions held and
     coordination weeks, all within the horizon. A cohort holds `sessions_per_week` sessions in
     each programme week (whoever attends); under Amager one of them is in the club. A trial
-    session is held for a baseline cohort in `baseline.trial_week` and, with monthly trials, in
-    programme weeks 4, 8 and 12 (extra club sessions, not replacing programme sessions)."""
+    session is held for a baseline cohort in `baseline.trial_week` and, with monthly trials, in each
+    of `modifiers.monthly_trial_weeks` (extra club sessions, not replacing programme sessions)."""
     weeks, per_week, horizon = cfg.programme.weeks, cfg.programme.sessions_per_week, cfg.run.horizon_weeks
     first = np.unique(np.stack([plan.centre, plan.cohort]), axis=1, return_index=True)[1]
     centre, start, policy = plan.centre[first], plan.start_week[first].astype(int), plan.policy[first]
@@ -118,7 +105,7 @@ def plan_counts(cfg: SimConfig, city: City, plan: Plan) -> dict[str, np.ndarray]
     in_club = np.where(policy == policies.AMAGER, held, 0)  # one session a week (the only one if 1)
     trials = (policy == policies.BASELINE) & (cfg.baseline.trial_week <= held)
     monthly = city.centre_modifiers[centre, MODIFIERS.index("monthly_trial")]
-    trials = trials + monthly * sum((w <= held).astype(int) for w in (4, 8, 12))
+    trials = trials + monthly * sum((w <= held).astype(int) for w in cfg.modifiers.monthly_trial_weeks)
     # Coordination: from the centre's first intake to the last decision window's close.
     delay = np.array([policies.window_delay(cfg, int(p)) for p in policy])
     last = np.minimum(start + weeks + delay + cfg.handover.window_weeks, horizon)

@@ -74,6 +74,11 @@ def f_weeks(d: int) -> Any:
     return _f(d, "weeks")
 
 
+def f_week_list(d: list[int]) -> Any:
+    """Distinct programme weeks, each >= 1 (and within `programme.weeks`, checked with the programme)."""
+    return _f(d, "week_list")
+
+
 def f_one_up(d: int) -> Any:
     """A whole number >= 1 (replications, processes)."""
     return _f(d, "one_up")

@@ -1,4 +1,4 @@
-"""Intake for planning: "N citizens a year for Y years" translated into cohorts (issue 12).
+"""Intake for planning: "N citizens a year for Y years" translated into cohorts.
 
 By default the intake is the 2012-13 schedule of waves (`intake.waves` waves of
 `intake.cohorts_per_wave` cohorts every `intake.wave_interval_weeks` weeks at every centre). A

@@ -6,8 +6,9 @@ lapsed (or left) at or before m; the same holds for patient-association activiti
 of programme starters unless named otherwise.
 
 A citizen counts in a rate only once the run's horizon reaches the week that settles its outcome
-(`reached`, the one test shared with sim.workflows.analysis): its last programme week for completion, the last
-week of its decision window for handover, the week k weeks after its programme end for retention.
+(`reached`): its last programme week for completion, the last week of its decision window for
+handover (`handed_over`), the week k weeks after its programme end for retention (`retained`).
+sim.workflows.analysis computes its curves and per-group rates with the same functions.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ HEADLINE = (
 )
 
 
-def _share(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+def share(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """numerator / denominator, NaN where the denominator is 0 (nobody to count)."""
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(denominator > 0, numerator / np.maximum(denominator, 1), np.nan)
 
@@ -54,10 +56,26 @@ def window_end(cfg: SimConfig, start_week: np.ndarray, policy: np.ndarray) -> np
     return start_week + cfg.programme.weeks + delay[policy] + cfg.handover.window_weeks - 1
 
 
-def _at(start_week: np.ndarray, programme_weeks: int, horizon: int, after: int) -> tuple[np.ndarray, np.ndarray]:
+def follow_up(start_week: np.ndarray, programme_weeks: int, horizon: int, after: int) -> tuple[np.ndarray, np.ndarray]:
     """(the week `after` weeks past each citizen's own programme end, whether the horizon reaches it)."""
     at = start_week + programme_weeks + after
     return at, reached(at, horizon)
+
+
+def handed_over(completed: np.ndarray, decision_end: np.ndarray, handover_week: np.ndarray,
+                horizon: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per citizen, for the handover rate: (joined a club team and counted, counted), counted = a
+    completer whose decision window (ending in `decision_end`, `window_end`) the horizon closes."""
+    counted = completed & reached(decision_end, horizon)
+    return counted & ~np.isnan(handover_week), counted
+
+
+def retained(handover_week: np.ndarray, lapse_week: np.ndarray, start_week: np.ndarray, programme_weeks: int,
+             horizon: int, after: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per citizen, for retention at `after` weeks: (in a club team `after` weeks past its own
+    programme end and counted, counted), counted = the horizon reaches that week."""
+    at, counted = follow_up(start_week, programme_weeks, horizon, after)
+    return member_at(handover_week, lapse_week, at) & counted, counted
 
 
 def summarise(
@@ -75,33 +93,31 @@ def summarise(
     completed = citizens["completed"]
     started = (start < horizon).sum(axis=1)
     n_completed = completed.sum(axis=1)
-    handed_over = (~np.isnan(hw)).sum(axis=1)
     programme_over = reached(start + programme_weeks - 1, horizon)
-    window_over = completed & reached(decision_end, horizon)
+    handed, window_over = handed_over(completed, decision_end, hw, horizon)
     out = {
         "started": started,
         "completed": n_completed,
-        "handed_over": handed_over,
-        "completion_rate": _share((completed & programme_over).sum(axis=1), programme_over.sum(axis=1)),
-        "handover_rate": _share((window_over & ~np.isnan(hw)).sum(axis=1), window_over.sum(axis=1)),
+        "handed_over": (~np.isnan(hw)).sum(axis=1),
+        "completion_rate": share((completed & programme_over).sum(axis=1), programme_over.sum(axis=1)),
+        "handover_rate": share(handed.sum(axis=1), window_over.sum(axis=1)),
     }
     for weeks in RETENTION_WEEKS:
-        at, counted = _at(start, programme_weeks, horizon, weeks)
-        kept = (member_at(hw, lw, at) & counted).sum(axis=1)
-        out[f"retention_{weeks}w"] = _share(kept, counted.sum(axis=1))
-        out[f"retained_{weeks}w"] = kept
+        kept, counted = retained(hw, lw, start, programme_weeks, horizon, weeks)
+        out[f"retention_{weeks}w"] = share(kept.sum(axis=1), counted.sum(axis=1))
+        out[f"retained_{weeks}w"] = kept.sum(axis=1)
     eligible_done = eligible & window_over  # the patient decision shares the sports decision's window
-    out["patient_uptake"] = _share((eligible_done & ~np.isnan(pjw)).sum(axis=1), eligible_done.sum(axis=1))
-    at, counted = _at(start, programme_weeks, horizon, 52)
+    out["patient_uptake"] = share((eligible_done & ~np.isnan(pjw)).sum(axis=1), eligible_done.sum(axis=1))
+    at, counted = follow_up(start, programme_weeks, horizon, 52)
     in_patient = member_at(pjw, plw, at)
     base = eligible_done & counted
-    out["patient_retention_52w"] = _share((in_patient & base).sum(axis=1), base.sum(axis=1))
+    out["patient_retention_52w"] = share((in_patient & base).sum(axis=1), base.sum(axis=1))
     active = (member_at(hw, lw, at) | (in_patient & training)) & counted
-    out["active_52w"] = _share(active.sum(axis=1), counted.sum(axis=1))
+    out["active_52w"] = share(active.sum(axis=1), counted.sum(axis=1))
     out["active_count_52w"] = active.sum(axis=1)  # citizens, for planners' counts
     out["reached_52w"] = counted.sum(axis=1)  # starters whose 52-week follow-up the horizon reaches
     out["cost_municipality"] = cost
-    out["cost_per_retained_52w"] = _share(cost, out["retained_52w"].astype(float))
+    out["cost_per_retained_52w"] = share(cost, out["retained_52w"].astype(float))
     return pd.DataFrame(out)
 
 

@@ -52,7 +52,7 @@ def programme_exposures(cfg: SimConfig, policy: int, modifiers: tuple[bool, ...]
     if on["club_presentation"]:
         events.append(Exposure(cfg.modifiers.presentation_week, ex.presentation, Attend.ALWAYS))
     if on["monthly_trial"]:
-        events += [Exposure(w, ex.trial, Attend.ALWAYS) for w in (4, 8, 12) if w <= n]
+        events += [Exposure(w, ex.trial, Attend.ALWAYS) for w in cfg.modifiers.monthly_trial_weeks]
     return sorted(events, key=lambda e: (e.week, e.attend))
 
 

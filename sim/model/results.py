@@ -1,7 +1,8 @@
 """The output schema (MODEL.md §5) and the `Results` both engines return.
 
-Each engine hands over a `RawRun` of plain arrays; `assemble` turns it into the tidy tables, so
-column names, dtypes and metric code exist once. `Results.save` writes Parquet tables and the
+Each engine hands over a `RawRun` of plain arrays per block of replications; `block_tables` turns
+it into the tidy tables and `combine` joins the blocks, so column names, dtypes and metric code
+exist once. `Results.save` writes Parquet tables and the
 resolved config into a folder atomically (a temporary folder renamed at the end).
 """
 

@@ -126,6 +126,28 @@ def opens_sister(cfg: SimConfig, turned_away, dormant_left, pool):
     return (turned_away >= cfg.team.open_threshold) & dormant_left & (pool > 0)
 
 
+# --- instructors and volunteers (MODEL.md §3.1) --------------------------------------------------
+
+
+def weekly_quit_prob(turnover_annual):
+    """Weekly probability that an instructor or volunteer quits, from an annual turnover T:
+    1 - (1 - T)^(1/52) (MODEL.md §3.1)."""
+    return 1.0 - (1.0 - turnover_annual) ** (1.0 / 52.0)
+
+
+def fill_prob(cfg: SimConfig, paid: bool, own_replacement_weeks: float | None, has_admin_staff: bool) -> float:
+    """Weekly probability that a vacancy is filled: min(1, 1/R) (MODEL.md §3.1), for one association
+    (scalars). R is the association's own replacement time if it sets one, else
+    `instructor.replacement_weeks` (paid instructors: `replacement_weeks_paid`), times
+    `instructor.admin_staff_factor` where the association has admin staff."""
+    weeks = cfg.instructor.replacement_weeks_paid if paid else cfg.instructor.replacement_weeks
+    if own_replacement_weeks is not None:
+        weeks = own_replacement_weeks
+    if has_admin_staff:
+        weeks *= cfg.instructor.admin_staff_factor
+    return 1.0 if weeks <= 1.0 else 1.0 / weeks  # without dividing by an R that underflowed to 0
+
+
 # --- teams and offerings (MODEL.md §2-§3) -------------------------------------------------------
 
 

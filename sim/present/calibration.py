@@ -13,6 +13,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import yaml  # noqa: E402
 
+from sim.present.format import plain  # noqa: E402
 from sim.workflows.calibration.spec import Spec, Target  # noqa: E402
 from sim.workflows.calibration.study import Evaluation  # noqa: E402
 
@@ -56,10 +57,6 @@ def fit_table(spec: Spec, best: Evaluation, ens: Evaluation | None) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
-def _fmt(v: float) -> str:
-    return "n/a" if pd.isna(v) else (f"{v:.3f}" if abs(v) < 1 and v != 0 else f"{v:,.1f}")
-
-
 def fit_markdown(fit: pd.DataFrame) -> str:
     has_ens = "ensemble_mean" in fit
     head = "| target | kind | observed | best: mean | 95% range | inside |"
@@ -70,10 +67,10 @@ def fit_markdown(fit: pd.DataFrame) -> str:
     lines = [head, sep]
     for r in fit.itertuples():
         week = f" (week {int(r.at_week)})" if pd.notna(r.at_week) else ""
-        line = (f"| {r.name}{week} | {r.kind} | {_fmt(r.observed)} | {_fmt(r.best_mean)} | "
-                f"[{_fmt(r.best_low)}, {_fmt(r.best_high)}] | {'yes' if r.best_inside else 'no'} |")
+        line = (f"| {r.name}{week} | {r.kind} | {plain(r.observed)} | {plain(r.best_mean)} | "
+                f"[{plain(r.best_low)}, {plain(r.best_high)}] | {'yes' if r.best_inside else 'no'} |")
         if has_ens:
-            line += (f" {_fmt(r.ensemble_mean)} | [{_fmt(r.ensemble_low)}, {_fmt(r.ensemble_high)}] | "
+            line += (f" {plain(r.ensemble_mean)} | [{plain(r.ensemble_low)}, {plain(r.ensemble_high)}] | "
                      f"{'yes' if r.ensemble_inside else 'no'} |")
         lines.append(line)
     targets = fit[fit.kind == "target"]

@@ -9,23 +9,27 @@ from matplotlib.figure import Figure
 
 from sim.model import intake
 from sim.present import plots
-from sim.present.report import DEFINITIONS, PERCENT
+from sim.present.format import amount, difference, estimate, interval, number
+from sim.present.labels import axis_label, definition, label
 from sim.workflows.compare import COSTS, COUNTS, RATES, Comparison
+
+# The incremental table's columns (sim.workflows.analysis.incremental), named in sim.present.labels.
+EXTRA, EXTRA_COST, RATIO = "extra_retained_52w", "extra_cost", "cost_per_extra_retained_52w"
 
 
 def ratio_words(verdict: str, ratio: float) -> str:
     """The ratio where it is not a price per extra citizen: said in words."""
     if verdict == "saves money, retains fewer":
-        return f"saves {ratio:,.0f} DKK per citizen fewer retained"
+        return f"saves {amount(ratio)} DKK per citizen fewer retained"
     return verdict
-
-
-def _amount(value: float, unit: str = "") -> str:
-    return f"{abs(value):,.0f}{unit}"
 
 
 def _more(value: float, more: str = "more", fewer: str = "fewer") -> str:
     return more if value >= 0 else fewer
+
+
+def _range(low: float, high: float) -> str:
+    return f"{amount(low, signed=True)} to {amount(high, signed=True)}"
 
 
 def plain_summary(result: Comparison) -> str:
@@ -48,14 +52,14 @@ def plain_summary(result: Comparison) -> str:
         d_e, lo_e, hi_e = (row.extra_retained_52w / scale, row.extra_retained_52w_low / scale,
                            row.extra_retained_52w_high / scale)
         d_c, lo_c, hi_c = row.extra_cost / scale, row.extra_cost_low / scale, row.extra_cost_high / scale
-        text = (f"{per}, {title} hands over {_amount(d_h)} {_more(d_h)} citizens than {ref_title} (95% interval "
-                f"{lo_h:+,.0f} to {hi_h:+,.0f}) and keeps {_amount(d_e)} {_more(d_e)} in a club team a year after "
-                f"their programme ({lo_e:+,.0f} to {hi_e:+,.0f}), at {_amount(d_c)} DKK {_more(d_c, 'more', 'less')} "
-                f"({lo_c:+,.0f} to {hi_c:+,.0f} DKK)")
+        text = (f"{per}, {title} hands over {amount(abs(d_h))} {_more(d_h)} citizens than {ref_title} (95% interval "
+                f"{_range(lo_h, hi_h)}) and keeps {amount(abs(d_e))} {_more(d_e)} in a club team a year after "
+                f"their programme ({_range(lo_e, hi_e)}), at {amount(abs(d_c))} DKK {_more(d_c, 'more', 'less')} "
+                f"({_range(lo_c, hi_c)} DKK)")
         if row.verdict == "costs more per extra citizen":
-            bounds = (f"95% interval {row.ratio_low:,.0f} to {row.ratio_high:,.0f} DKK" if pd.notna(row.ratio_low)
+            bounds = (f"95% interval {amount(row.ratio_low)} to {amount(row.ratio_high)} DKK" if pd.notna(row.ratio_low)
                       else "no upper bound: the extra citizens retained may be none")
-            text += f": about {row.cost_per_extra_retained_52w:,.0f} DKK per additional citizen retained ({bounds})."
+            text += f": about {amount(row.cost_per_extra_retained_52w)} DKK per additional citizen retained ({bounds})."
         elif row.verdict == "saves money":
             text += ": it saves money and retains more citizens."
         elif row.verdict == "dominated":
@@ -64,17 +68,9 @@ def plain_summary(result: Comparison) -> str:
             text += f": it {row.verdict}."
         lines.append(text)
     total = cost_rows.loc[("cost_municipality", result.reference)]
-    lines.append(f"{ref_title} costs the municipality {total['mean']:,.0f} DKK over the run (95% interval "
-                 f"{total['ci_low']:,.0f} to {total['ci_high']:,.0f}).")
+    lines.append(f"{ref_title} costs the municipality {amount(total['mean'])} DKK over the run (95% interval "
+                 f"{amount(total['ci_low'])} to {amount(total['ci_high'])}).")
     return "\n".join(lines)
-
-
-def _cell(metric: str, value: float, signed: bool = False) -> str:
-    if pd.isna(value):
-        return "n/a"
-    if metric in PERCENT:
-        return f"{100 * value:+.1f} pp" if signed else f"{100 * value:.1f}%"
-    return f"{value:+,.0f}" if signed else f"{value:,.0f}"
 
 
 def table_markdown(table: pd.DataFrame, reference: str, titles: Mapping[str, str] | None = None) -> list[str]:
@@ -84,31 +80,31 @@ def table_markdown(table: pd.DataFrame, reference: str, titles: Mapping[str, str
     previous = None
     for r in table.itertuples():
         m = r.metric
-        ci = f"[{_cell(m, r.ci_low)}, {_cell(m, r.ci_high)}]" if pd.notna(r.ci_low) else ""
         if r.scenario == reference:
             diff, diff_ci = "(reference)", ""
         else:
-            diff = _cell(m, r.diff_mean, signed=True)
-            diff_ci = f"[{_cell(m, r.diff_low, True)}, {_cell(m, r.diff_high, True)}]" if pd.notna(r.diff_low) else ""
-        label = m if m != previous else ""
-        name = (titles or {}).get(r.scenario, r.scenario)
-        lines.append(f"| {label} | {name} | {_cell(m, r.mean)} | {ci} | {diff} | {diff_ci} |")
+            diff, diff_ci = difference(m, r.diff_mean), interval(m, r.diff_low, r.diff_high, of_difference=True)
+        name = label(m, of=True) if m != previous else ""
+        scenario = (titles or {}).get(r.scenario, r.scenario)
+        lines.append(f"| {name} | {scenario} | {number(m, r.mean)} | {interval(m, r.ci_low, r.ci_high)} | {diff} "
+                     f"| {diff_ci} |")
         previous = m
     return lines
 
 
 def incremental_markdown(result: Comparison) -> list[str]:
     """The incremental table as Markdown lines."""
-    lines = ["| scenario | extra citizens retained at 52 weeks | extra cost (DKK) | DKK per extra citizen "
-             "retained (95% interval) | verdict |", "|---|--:|--:|--:|---|"]
+    lines = [f"| scenario | {label(EXTRA)} | {axis_label(EXTRA_COST)} | {label(RATIO)} (DKK, 95% interval) "
+             "| verdict |", "|---|--:|--:|--:|---|"]
     for r in result.incremental.itertuples():
-        ratio = "n/a" if pd.isna(r.cost_per_extra_retained_52w) else f"{r.cost_per_extra_retained_52w:,.0f}"
-        bounds = f" [{r.ratio_low:,.0f}, {r.ratio_high:,.0f}]" if pd.notna(r.ratio_low) else " (unbounded)"
+        ratio = amount(r.cost_per_extra_retained_52w)
+        bounds = f" [{amount(r.ratio_low)}, {amount(r.ratio_high)}]" if pd.notna(r.ratio_low) else " (unbounded)"
         if ratio != "n/a" and r.verdict != "costs more per extra citizen":
             ratio, bounds = ratio_words(r.verdict, r.cost_per_extra_retained_52w), ""
-        lines.append(f"| {result.titles[r.scenario]} | {r.extra_retained_52w:+,.1f} [{r.extra_retained_52w_low:+,.1f}, "
-                     f"{r.extra_retained_52w_high:+,.1f}] | {r.extra_cost:+,.0f} [{r.extra_cost_low:+,.0f}, "
-                     f"{r.extra_cost_high:+,.0f}] | {ratio}{bounds if ratio != 'n/a' else ''} | {r.verdict} |")
+        retained = estimate(EXTRA, r.extra_retained_52w, r.extra_retained_52w_low, r.extra_retained_52w_high, True)
+        cost = estimate(EXTRA_COST, r.extra_cost, r.extra_cost_low, r.extra_cost_high, True)
+        lines.append(f"| {result.titles[r.scenario]} | {retained} | {cost} | {ratio}{bounds if ratio != 'n/a' else ''} "
+                     f"| {r.verdict} |")
     return lines
 
 
@@ -130,7 +126,7 @@ def markdown(result: Comparison) -> str:
         lines += [f"## {heading}", "", *table_markdown(table, ref, result.titles), ""]
     lines += ["## Incremental cost per additional citizen retained at 52 weeks", "", *incremental_markdown(result),
               "", "## Definitions", ""]
-    lines += [f"- `{m}`: {DEFINITIONS[m]}" for m in (*COUNTS, *RATES, *COSTS) if m in DEFINITIONS]
+    lines += [f"- **{label(m)}** (`{m}`): {definition(m)}" for m in (*COUNTS, *RATES, *COSTS, RATIO) if definition(m)]
     lines += ["", f"Intervals: {result.explain} Differences are paired by replication; pp = percentage points. "
               "Metrics not simulated are left out."]
     return "\n".join(lines)

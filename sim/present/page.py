@@ -13,8 +13,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.model import costs
-from sim.present.comparison import plain_summary, ratio_words
-from sim.present.report import DEFINITIONS, PERCENT
+from sim.model.keys import get_key
+from sim.present.comparison import EXTRA, EXTRA_COST, RATIO, plain_summary, ratio_words
+from sim.present.format import amount, difference, number
+from sim.present.labels import axis_label, definition, label
 from sim.workflows import uncertainty
 
 if TYPE_CHECKING:
@@ -43,34 +45,11 @@ FIGURE_CAPTIONS = {
 }
 
 
-COST_ROW_LABELS = {
-    "cost_municipality": "total municipal cost",
-    "cost_per_retained_52w": "municipal cost per citizen retained at 52 weeks",
-    "club_fees": "clubs: fees received", "club_municipal_payments": "clubs: payments from the municipality",
-    "club_wages_paid": "clubs: wages they pay", "club_net": "clubs: net",
-}
-
-
 def _e(text: object) -> str:
     return html.escape(str(text))
 
 
-def _number(metric: str, value: float, signed: bool = False) -> str:
-    if pd.isna(value):
-        return "n/a"
-    if metric in PERCENT:
-        return f"{100 * value:+.1f} pp" if signed else f"{100 * value:.1f}%"
-    if metric.startswith(("cost", "club")):
-        return f"{value:+,.0f}" if signed else f"{value:,.0f}"
-    return f"{value:+,.1f}" if signed else f"{value:,.1f}"
-
-
-def _label(metric: str) -> str:
-    return metric.removeprefix("cost_").removeprefix("club_").replace("_", " ")
-
-
-def metric_table(table: pd.DataFrame, result: Comparison, label: dict[str, str] | None = None,
-                 define: bool = False) -> str:
+def metric_table(table: pd.DataFrame, result: Comparison, define: bool = False) -> str:
     """One row per metric, one column per scenario: mean, its 95% interval and the paired
     difference to the reference with its interval (`define`: the metric's definition, with its
     denominator, under its name)."""
@@ -86,17 +65,22 @@ def metric_table(table: pd.DataFrame, result: Comparison, label: dict[str, str] 
                 cells.append("<td></td>")
                 continue
             r = by.loc[s]
-            ci = f"<span class='ci'>95%: {_number(metric, r.ci_low)} to {_number(metric, r.ci_high)}</span>" \
+            ci = f"<span class='ci'>95%: {number(metric, r.ci_low)} to {number(metric, r.ci_high)}</span>" \
                 if pd.notna(r.ci_low) else ""
             diff = "" if s == result.reference or pd.isna(r.diff_mean) else (
-                f"<span class='diff'>vs reference {_number(metric, r.diff_mean, True)} "
-                f"({_number(metric, r.diff_low, True)} to {_number(metric, r.diff_high, True)})</span>")
-            cells.append(f"<td class='n'>{_number(metric, r['mean'])}{ci}{diff}</td>")
-        name = _e((label or {}).get(metric) or _label(metric))
-        if define and metric in DEFINITIONS:
-            name += f"<span class='ci'>{_e(DEFINITIONS[metric])}</span>"
-        rows.append(f"<tr><th title='{_e(DEFINITIONS.get(metric, ''))}'>{name}</th>{''.join(cells)}</tr>")
+                f"<span class='diff'>vs reference {difference(metric, r.diff_mean)} "
+                f"({difference(metric, r.diff_low)} to {difference(metric, r.diff_high)})</span>")
+            cells.append(f"<td class='n'>{number(metric, r['mean'])}{ci}{diff}</td>")
+        name = _e(label(metric, of=True))
+        if define and definition(metric):
+            name += f"<span class='ci'>{_e(definition(metric))}</span>"
+        rows.append(f"<tr><th title='{_e(definition(metric))}'>{name}</th>{''.join(cells)}</tr>")
     return f"<div class='wide'><table><tr><th></th>{head}</tr>{''.join(rows)}</table></div>"
+
+
+def _difference_cell(metric: str, mean: float, low: float, high: float) -> str:
+    return (f"<td class='n'>{difference(metric, mean)}<span class='ci'>95%: {difference(metric, low)} to "
+            f"{difference(metric, high)}</span></td>")
 
 
 def incremental_table(result: Comparison) -> str:
@@ -107,17 +91,16 @@ def incremental_table(result: Comparison) -> str:
         elif r.verdict != "costs more per extra citizen":
             ratio = _e(ratio_words(r.verdict, r.cost_per_extra_retained_52w))
         else:
-            bounds = (f"95%: {r.ratio_low:,.0f} to {r.ratio_high:,.0f}" if pd.notna(r.ratio_low)
+            bounds = (f"95%: {amount(r.ratio_low)} to {amount(r.ratio_high)}" if pd.notna(r.ratio_low)
                       else "interval unbounded: the extra citizens retained may be 0")
-            ratio = f"{r.cost_per_extra_retained_52w:,.0f}<span class='ci'>{bounds}</span>"
+            ratio = f"{amount(r.cost_per_extra_retained_52w)}<span class='ci'>{bounds}</span>"
         rows.append(
             f"<tr><th>{_e(result.titles[r.scenario])}</th>"
-            f"<td class='n'>{r.extra_retained_52w:+,.1f}<span class='ci'>95%: {r.extra_retained_52w_low:+,.1f} to "
-            f"{r.extra_retained_52w_high:+,.1f}</span></td>"
-            f"<td class='n'>{r.extra_cost:+,.0f}<span class='ci'>95%: {r.extra_cost_low:+,.0f} to "
-            f"{r.extra_cost_high:+,.0f}</span></td><td class='n'>{ratio}</td><td>{_e(r.verdict)}</td></tr>")
-    head = ("<tr><th>scenario</th><th>extra citizens retained at 52 weeks</th><th>extra municipal cost (DKK)</th>"
-            "<th>DKK per additional citizen retained (cost_per_extra_retained_52w)</th><th>verdict</th></tr>")
+            + _difference_cell(EXTRA, r.extra_retained_52w, r.extra_retained_52w_low, r.extra_retained_52w_high)
+            + _difference_cell(EXTRA_COST, r.extra_cost, r.extra_cost_low, r.extra_cost_high)
+            + f"<td class='n'>{ratio}</td><td>{_e(r.verdict)}</td></tr>")
+    head = (f"<tr><th>scenario</th><th>{_e(label(EXTRA))}</th><th>{_e(axis_label(EXTRA_COST))}</th>"
+            f"<th>{_e(label(RATIO))} (DKK, <code>{RATIO}</code>)</th><th>verdict</th></tr>")
     return f"<table>{head}{''.join(rows)}</table>"
 
 
@@ -125,17 +108,16 @@ def centre_table(result: Comparison) -> str:
     """Per centre: handed over, retained at 52 weeks and municipal cost, per scenario (means)."""
     if result.by_centre.empty:
         return "<p class='note'>Not available: the run had no per-citizen table (run.citizens_table=false).</p>"
-    shown = {"handed_over": "citizens handed over", "retained_52w": "citizens retained at 52 weeks",
-             "cost_municipality": "total municipal cost (DKK)"}
+    shown = ("handed_over", "retained_52w", "cost_municipality")
     head = "".join(f"<th>{_e(result.titles[s])}</th>" for s in result.configs)
     tables = []
-    for metric, heading in shown.items():
+    for metric in shown:
         table = result.by_centre[result.by_centre["metric"] == metric]
         means = table.pivot_table(index="centre", columns="scenario", values="mean", sort=False)
         rows = "".join(f"<tr><th>{_e(centre)}</th>"
-                       + "".join(f"<td class='n'>{_number(metric, row.get(s))}</td>" for s in result.configs)
+                       + "".join(f"<td class='n'>{number(metric, row.get(s))}</td>" for s in result.configs)
                        + "</tr>" for centre, row in means.iterrows())
-        tables.append(f"<h3>{_e(heading)}</h3><div class='wide'><table><tr><th>centre</th>{head}</tr>{rows}"
+        tables.append(f"<h3>{_e(axis_label(metric))}</h3><div class='wide'><table><tr><th>centre</th>{head}</tr>{rows}"
                       "</table></div>")
     return ("".join(tables) + "<p class='note'>Means over replications; intervals and every other metric per "
             "centre are in by_centre.csv.</p>")
@@ -147,22 +129,16 @@ def _png(figure: Figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _value(cfg: object, key: str) -> float:
-    for part in key.split("."):
-        cfg = getattr(cfg, part)
-    return float(cfg)
-
-
 def assumptions(result: Comparison) -> str:
     """The unit costs of the reference (and where a scenario differs), with their sources."""
     ref = result.configs[result.reference]
     rows = []
     for key, what, tag in costs.UNIT_COSTS:
-        value = _value(ref, key)
-        other = [f"{result.titles[n]}: {_value(c, key):,.0f}" for n, c in result.configs.items()
-                 if _value(c, key) != value]
+        value = float(get_key(ref, key))
+        other = [f"{result.titles[n]}: {amount(get_key(c, key))}" for n, c in result.configs.items()
+                 if float(get_key(c, key)) != value]
         differs = f"<span class='ci'>{_e('; '.join(other))}</span>" if other else ""
-        rows.append(f"<tr><td><code>{_e(key)}</code></td><td class='n'>{value:,.0f}{differs}</td><td>{_e(what)}</td>"
+        rows.append(f"<tr><td><code>{_e(key)}</code></td><td class='n'>{amount(value)}{differs}</td><td>{_e(what)}</td>"
                     f"<td>{_e(tag)}</td></tr>")
     wages = "pays" if ref.economics.municipality_pays_wages else "does not pay"
     return (f"<table><tr><th>key</th><th>DKK</th><th>per</th><th>source</th></tr>{''.join(rows)}</table>"
@@ -184,10 +160,9 @@ def html_page(result: Comparison, figures: dict[str, Figure]) -> str:
         f"<figcaption class='note'>{_e(FIGURE_CAPTIONS.get(name, ''))}</figcaption></figure>"
         for name, fig in figures.items())
     shown = [*result.counts["metric"].unique(), *result.rates["metric"].unique(), *result.costs["metric"].unique(),
-             "cost_per_extra_retained_52w"]
-    definitions = "".join(f"<dt>{_e(_label(m))} <code>{_e(m)}</code></dt><dd>{_e(DEFINITIONS[m])}</dd>"
-                          for m in dict.fromkeys(shown) if m in DEFINITIONS)
-    item_labels = {**{f"cost_{k}": v for k, v in costs.ITEM_LABELS.items()}, **COST_ROW_LABELS}
+             RATIO]
+    definitions = "".join(f"<dt>{_e(label(m))} <code>{_e(m)}</code></dt><dd>{_e(definition(m))}</dd>"
+                          for m in dict.fromkeys(shown) if definition(m))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Scenario comparison</title>
 <style>{STYLE}</style></head><body>
@@ -202,7 +177,7 @@ and random numbers replication by replication, so differences are paired. Interv
 <h2>Rates</h2><p class="note">Each rate with its denominator under its name.</p>
 {metric_table(result.rates, result, define=True)}
 <h2>Municipal cost by item (DKK over the run) and the club side</h2>
-{metric_table(result.costs, result, item_labels)}
+{metric_table(result.costs, result)}
 <h2>Cost per additional citizen retained at 52 weeks, against {_e(result.titles[result.reference])}</h2>
 <p class="note">Extra cost divided by extra citizens still in a club team 52 weeks after their programme: the ratio
 of the mean paired differences, its interval from 2,000 bootstrap resamples of the paired replications.

@@ -17,23 +17,12 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter, FuncFormatter
 
-from sim.model.costs import ITEM_LABELS
-from sim.present.report import PERCENT
+from sim.model.costs import ITEMS
+from sim.present import labels
+from sim.present.format import amount, number
 
-LABELS = {
-    "completion_rate": "completed the programme (% of starters)",
-    "handover_rate": "handed over to a club team (% of completers)",
-    "retention_26w": "club member 26 weeks after programme end (% of starters reached)",
-    "retention_52w": "club member 52 weeks after programme end (% of starters reached)",
-    "patient_uptake": "joined a patient association (% of eligible completers)",
-    "patient_retention_52w": "in a patient association 52 weeks after (% of eligible completers)",
-    "active_52w": "active in an association 52 weeks after (% of starters reached)",
-    "cost_per_retained_52w": "municipal cost per citizen retained at 52 weeks (DKK)",
-    "cost_municipality": "municipal cost over the horizon (DKK)",
-    "completer_retention_52w": "club member 52 weeks after programme end (% of completers)",
-}
 FONT_SIZE = 11
-DKK = FuncFormatter(lambda value, _: f"{value:,.0f}")
+DKK = FuncFormatter(lambda value, _: amount(value))
 TITLE_CHARS_PER_INCH = 11  # at FONT_SIZE + 1: a suptitle wider than its figure is wrapped
 
 
@@ -96,7 +85,7 @@ def retention_figure(curves: Mapping[str, pd.DataFrame], ax: Axes | None = None,
         for edge in ("ci_low", "ci_high"):
             ax.plot(curve["week"], curve[edge], color=f"C{i}", lw=0.8, ls=":")
     ax.set_xlabel("weeks since the citizen's programme end (weeks)", fontsize=FONT_SIZE)
-    ax.set_ylabel("in a club team (% of starters reached)", fontsize=FONT_SIZE)
+    ax.set_ylabel(labels.axis_label("retention"), fontsize=FONT_SIZE)
     ax.set_title("Club membership after the programme (mean, 95% band)", fontsize=FONT_SIZE + 1)
     ax.set_xlim(left=0)
     ax.set_ylim(bottom=0)
@@ -122,15 +111,14 @@ def interval_figure(table: pd.DataFrame, metrics: Sequence[str], title: str, bar
         if bars:
             ax.barh(y, rows["mean"], xerr=np.nan_to_num(err), color=colors, alpha=0.8, capsize=4)
             for yi, mean in zip(y, rows["mean"], strict=True):
-                text = "n/a" if pd.isna(mean) else (f"{100 * mean:.1f}%" if metric in PERCENT else f"{mean:,.0f}")
-                ax.annotate(text, (0 if pd.isna(mean) else max(mean, 0), yi), xytext=(4, 6),
+                ax.annotate(number(metric, mean), (0 if pd.isna(mean) else max(mean, 0), yi), xytext=(4, 6),
                             textcoords="offset points", fontsize=FONT_SIZE - 1, va="bottom")
             ax.set_xlim(left=0)
         else:
             for yi, (mean, e, color) in enumerate(zip(rows["mean"], err.T, colors, strict=True)):
                 ax.errorbar(mean, yi, xerr=e.reshape(2, 1), fmt="o", color=color, capsize=4, ms=7)
-        ax.set_xlabel(textwrap.fill(LABELS.get(metric, metric), 40), fontsize=FONT_SIZE)
-        _style(ax, percent=metric in PERCENT, axis="x")
+        ax.set_xlabel(textwrap.fill(labels.axis_label(metric), 40), fontsize=FONT_SIZE)
+        _style(ax, percent=labels.is_rate(metric), axis="x")
     axes[0].set_yticks(y, names_of(titles, scenarios), fontsize=FONT_SIZE)
     axes[0].invert_yaxis()  # first scenario on top, as in the table
     _suptitle(fig, f"{title} (mean, 95% interval over replications)")
@@ -151,7 +139,7 @@ def cost_figure(table: pd.DataFrame, titles: Mapping[str, str] | None = None) ->
 def cost_items_figure(table: pd.DataFrame, titles: Mapping[str, str] | None = None) -> Figure:
     """Municipal cost by item per scenario: stacked bars of the mean over replications, the total
     written at each bar's end (`table`: comparison rows of `cost_<item>` and `cost_municipality`)."""
-    items = [f"cost_{i}" for i in ITEM_LABELS if f"cost_{i}" in set(table["metric"])]
+    items = [f"cost_{i}" for i in ITEMS if f"cost_{i}" in set(table["metric"])]
     means = table[table["metric"].isin(items)].pivot(index="scenario", columns="metric", values="mean")
     scenarios = list(dict.fromkeys(table["scenario"]))
     means = means.reindex(index=scenarios, columns=items).fillna(0.0)
@@ -160,14 +148,14 @@ def cost_items_figure(table: pd.DataFrame, titles: Mapping[str, str] | None = No
     ax = fig.add_subplot()
     y, left = np.arange(len(scenarios)), np.zeros(len(scenarios))
     for i, item in enumerate(means.columns):
-        ax.barh(y, means[item], left=left, color=f"C{i}", label=ITEM_LABELS[item.removeprefix("cost_")])
+        ax.barh(y, means[item], left=left, color=f"C{i}", label=labels.label(item))
         left += means[item].to_numpy()
     for yi, total in zip(y, left, strict=True):
-        ax.annotate(f"{total:,.0f}", (total, yi), xytext=(4, 0), textcoords="offset points", va="center",
+        ax.annotate(amount(total), (total, yi), xytext=(4, 0), textcoords="offset points", va="center",
                     fontsize=FONT_SIZE - 1)
     ax.set_yticks(y, names_of(titles, scenarios), fontsize=FONT_SIZE)
     ax.invert_yaxis()
-    ax.set_xlabel("municipal cost over the run (DKK; mean over replications)", fontsize=FONT_SIZE)
+    ax.set_xlabel(f"{labels.label('cost_municipality')} over the run (DKK; mean over replications)", fontsize=FONT_SIZE)
     ax.set_xlim(0, max(left.max(), 1) * 1.15)
     _style(ax, percent=False, axis="x")
     ax.legend(frameon=False, fontsize=FONT_SIZE - 1, loc="upper left", bbox_to_anchor=(1.01, 1))
@@ -191,8 +179,8 @@ def incremental_figure(table: pd.DataFrame, titles: Mapping[str, str] | None = N
     ax.axhline(0, color="0.4", lw=1)
     ax.axvline(0, color="0.4", lw=1)
     ref = names_of(titles, [reference])[0]
-    ax.set_xlabel(f"extra citizens retained at 52 weeks vs {ref} (citizens)", fontsize=FONT_SIZE)
-    ax.set_ylabel(f"extra municipal cost vs {ref} (DKK)", fontsize=FONT_SIZE)
+    ax.set_xlabel(f"{labels.label('extra_retained_52w')} vs {ref} (citizens)", fontsize=FONT_SIZE)
+    ax.set_ylabel(f"{labels.label('extra_cost')} vs {ref} (DKK)", fontsize=FONT_SIZE)
     _style(ax, percent=False)
     ax.legend(frameon=False, fontsize=FONT_SIZE, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.set_title(textwrap.fill("Extra cost against extra citizens retained (mean, 95% intervals); "
@@ -217,7 +205,7 @@ def group_rates_figure(tables: Mapping[str, pd.DataFrame], title: str,
             ax.bar(x + (i - (len(tables) - 1) / 2) * width, rows["mean"], width, yerr=err, capsize=3,
                    color=f"C{i}", alpha=0.85, label=names_of(names, [name])[0])
         ax.set_xticks(x, names_of(names, [str(g) for g in groups]), fontsize=FONT_SIZE)
-        ax.set_title(textwrap.fill(LABELS[metric], 45), fontsize=FONT_SIZE)
+        ax.set_title(textwrap.fill(labels.axis_label(metric), 45), fontsize=FONT_SIZE)
         _style(ax, percent=True)
     axes[0].set_ylabel("share of completers (%)", fontsize=FONT_SIZE)
     # Below the panels, not over them: a legend inside an axis covered the tallest bars.
@@ -242,14 +230,13 @@ def heatmap_figure(table: pd.DataFrame, x: str, y: str, value: str, panels: str 
         ax.set_yticks(range(grid.shape[0]), [f"{v:g}" if isinstance(v, float) else str(v) for v in grid.index])
         ax.set_xlabel(x, fontsize=FONT_SIZE)
         for (i, j), v in np.ndenumerate(grid.to_numpy()):
-            text = f"{100 * v:.1f}%" if value in PERCENT else f"{v:,.0f}"
-            ax.text(j, i, text, ha="center", va="center", fontsize=FONT_SIZE - 2,
+            ax.text(j, i, number(value, v), ha="center", va="center", fontsize=FONT_SIZE - 2,
                     color="white" if v < (vmin + vmax) / 2 else "black")
         if key is not None:
             ax.set_title(f"{panels} = {key}", fontsize=FONT_SIZE)
     axes[0].set_ylabel(y, fontsize=FONT_SIZE)
-    bar = fig.colorbar(image, ax=list(axes), label=textwrap.fill(LABELS.get(value, value), 30))
-    bar.formatter = PercentTicks() if value in PERCENT else DKK
+    bar = fig.colorbar(image, ax=list(axes), label=textwrap.fill(labels.axis_label(value), 30))
+    bar.formatter = PercentTicks() if labels.is_rate(value) else DKK
     bar.update_ticks()
-    _suptitle(fig, f"{LABELS.get(value, value)}: mean over replications")
+    _suptitle(fig, f"{labels.axis_label(value)}: mean over replications")
     return fig

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.present.plots import FONT_SIZE, LABELS
-from sim.present.report import PERCENT
+from sim.present import labels
+from sim.present.format import difference
+from sim.present.plots import FONT_SIZE
 from sim.workflows.sensitivity.indices import RANK_BY
 from sim.workflows.sensitivity.spec import Spec
 
@@ -15,32 +16,16 @@ NEGLIGIBLE_SHARE = 0.05
 # Sobol': a total index below this explains (almost) none of the output's variance.
 NEGLIGIBLE_ST = 0.01
 LABELLED = 8  # parameters named in a Morris plot (the most influential)
-# How the plain-language reading names an output (other metrics go by their column name).
-NAMES = {
-    "handover_rate": "the handover rate (of completers)",
-    "retention_52w": "52-week retention (club members 52 weeks after programme end, of starters)",
-    "cost_per_retained_52w": "the municipal cost per citizen retained at 52 weeks",
-    "patient_uptake": "patient-association uptake (of eligible completers)",
-    "completion_rate": "programme completion",
-    "active_52w": "the share active in an association 52 weeks after programme end",
-}
-
-
-def _amount(output: str, value: float, signed: bool = False) -> str:
-    """An output change in its own unit: percentage points for shares, DKK for costs."""
-    if pd.isna(value):
-        return "n/a"
-    if output in PERCENT:
-        return f"{100 * value:+.1f} pp" if signed else f"{100 * value:.1f} pp"
-    return f"{value:+,.0f} DKK" if signed else f"{value:,.0f} DKK"
-
-
-def _label(output: str) -> str:
-    return LABELS.get(output, output)
 
 
 def _name(output: str) -> str:
-    return NAMES.get(output, output)
+    """How the plain-language reading names an output: "the handover rate (of completers)"."""
+    return f"the {labels.label(output, of=True)}" if output in labels.METRICS else output
+
+
+def _size(output: str, value: float) -> str:
+    """The size of an effect on `output`: percentage points for a rate, DKK for an amount."""
+    return difference(output, value, signed=False, unit=True)
 
 
 def figure(method: str, output: str, table: pd.DataFrame) -> Figure:
@@ -48,8 +33,8 @@ def figure(method: str, output: str, table: pd.DataFrame) -> Figure:
     S1 and ST bars with 95% intervals, parameters sorted by ST."""
     fig = Figure(figsize=(9, 6 if method == "morris" else max(4, 0.32 * len(table) + 1.5)), layout="constrained")
     ax = fig.add_subplot()
-    scale = 100 if output in PERCENT else 1
-    unit = "percentage points" if output in PERCENT else "DKK"
+    scale = 100 if labels.is_rate(output) else 1
+    unit = {labels.RATE: "percentage points", labels.DKK: "DKK"}.get(labels.kind(output), "citizens")
     if method == "morris":
         ax.errorbar(table["mu_star"] * scale, table["sigma"] * scale, xerr=table["mu_star_conf"] * scale,
                     fmt="o", color="C0", ecolor="0.6", capsize=2)
@@ -70,7 +55,7 @@ def figure(method: str, output: str, table: pd.DataFrame) -> Figure:
         ax.set_yticks(list(pos), ordered["parameter"], fontsize=FONT_SIZE - 2)
         ax.set_xlabel("share of the output's variance (95% bootstrap intervals)", fontsize=FONT_SIZE)
         ax.legend(fontsize=FONT_SIZE - 1, loc="lower right")
-    ax.set_title(_label(output), fontsize=FONT_SIZE)
+    ax.set_title(labels.axis_label(output), fontsize=FONT_SIZE)
     ax.grid(alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
     return fig
@@ -85,7 +70,7 @@ def reading(method: str, output: str, table: pd.DataFrame, spec: Spec) -> str:
     if method == "morris":
         direction = "raising it raises" if top["mu"] > 0 else "raising it lowers"
         lead = (f"What matters most for {_name(output)} is **{top['parameter']}**: moving it across "
-                f"{_range(spec, top['parameter'])} moves the output by about {_amount(output, top['mu_star'])} "
+                f"{_range(spec, top['parameter'])} moves the output by about {_size(output, top['mu_star'])} "
                 f"on average ({direction} it).")
         small = table[table["mu_star"] < NEGLIGIBLE_SHARE * top["mu_star"]]["parameter"].tolist()
         limit = f"less than {NEGLIGIBLE_SHARE:.0%} of that"
@@ -108,8 +93,8 @@ def _range(spec: Spec, key: str) -> str:
 
 def _row(method: str, output: str, rank: int, r: pd.Series, spec: Spec) -> str:
     if method == "morris":
-        cells = (_amount(output, r["mu_star"]), _amount(output, r["mu_star_conf"]), _amount(output, r["mu"], True),
-                 _amount(output, r["sigma"]))
+        cells = (_size(output, r["mu_star"]), _size(output, r["mu_star_conf"]), difference(output, r["mu"], unit=True),
+                 _size(output, r["sigma"]))
     else:
         cells = tuple(f"{r[c]:.3f}" for c in ("S1", "S1_conf", "ST", "ST_conf"))
     return "| " + " | ".join((str(rank), f"`{r['parameter']}`", _range(spec, r["parameter"]), *cells)) + " |"
@@ -149,7 +134,7 @@ def markdown(method: str, spec: Spec, table: pd.DataFrame, settings: dict[str, o
               "bootstrap sees; the ranges themselves are assumptions (see the spec's comments)."]
     for output in spec.outputs:
         part = table[table["output"] == output].reset_index(drop=True)
-        lines += ["", f"## {_label(output)} (`{output}`)", "", reading(method, output, part, spec), "",
+        lines += ["", f"## {labels.axis_label(output)} (`{output}`)", "", reading(method, output, part, spec), "",
                   HEADERS[method]]
         lines += [_row(method, output, i + 1, r, spec) for i, r in part.iterrows()]
         lines += ["", f"![{output}]({output}.png)"]

@@ -2,7 +2,7 @@
 
 Every interval is a 95% confidence interval of the mean over replications (`sim.model.metrics.interval`).
 Scenarios run with the same `run.seed` share their citizens replication by replication (common
-random numbers, sim/seeding.py), so a difference is taken per replication first and its interval
+random numbers, sim/model/seeding.py), so a difference is taken per replication first and its interval
 is that of the paired differences: narrower than two separate intervals wherever the scenarios'
 replications stay correlated (identical scenarios differ by exactly 0).
 """
@@ -16,7 +16,7 @@ import pandas as pd
 
 from sim.errors import UserError
 from sim.model.city import build_city
-from sim.model.metrics import HEADLINE, interval, member_at, reached, window_end
+from sim.model.metrics import HEADLINE, handed_over, interval, retained, share, window_end
 from sim.model.population import plan
 from sim.model.results import Results
 
@@ -36,14 +36,11 @@ def retention_by_replication(results: Results, weeks: int = CURVE_WEEKS) -> np.n
         return citizens[name].to_numpy(dtype=float).reshape(n_reps, -1)
 
     start, handover, lapse = column("start_week"), column("handover_week"), column("lapse_week")
-    programme_end = start + results.config.programme.weeks
+    cfg = results.config
     curve = np.full((n_reps, weeks + 1), np.nan)
     for k in range(weeks + 1):
-        at = programme_end + k
-        counted = reached(at, results.config.run.horizon_weeks)
-        kept = (member_at(handover, lapse, at) & counted).sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            curve[:, k] = np.where(counted.sum(axis=1) > 0, kept / counted.sum(axis=1), np.nan)
+        kept, counted = retained(handover, lapse, start, cfg.programme.weeks, cfg.run.horizon_weeks, k)
+        curve[:, k] = share(kept.sum(axis=1), counted.sum(axis=1))
     return curve
 
 
@@ -101,12 +98,12 @@ def rates_by(results: Results, by: str, quantiles: int = 5) -> pd.DataFrame:
     elif by not in done:
         raise UserError(f"cannot group by {by!r}; allowed: resourcefulness_quintile, diagnosis, centre")
     start = done["start_week"].to_numpy()
+    handover, lapse = done["handover_week"].to_numpy(dtype=float), done["lapse_week"].to_numpy(dtype=float)
     policy = plan(cfg, build_city(cfg)).policy[done["citizen"].to_numpy()]
-    year_on = start + cfg.programme.weeks + 52
-    handed = done["handover_week"].notna().to_numpy()
-    kept = member_at(done["handover_week"].to_numpy(), done["lapse_week"].to_numpy(), year_on)
-    done["handover_rate"] = np.where(reached(window_end(cfg, start, policy), horizon), handed, np.nan)
-    done["completer_retention_52w"] = np.where(reached(year_on, horizon), kept, np.nan)
+    handed, counted = handed_over(True, window_end(cfg, start, policy), handover, horizon)  # completers only
+    done["handover_rate"] = np.where(counted, handed, np.nan)
+    kept, counted = retained(handover, lapse, start, cfg.programme.weeks, horizon, 52)
+    done["completer_retention_52w"] = np.where(counted, kept, np.nan)
     per_rep = done.groupby([by, "replication"])[list(RATES_BY)].mean()  # NaN (not reached) left out
     rows = [
         (group, metric, *interval(values[metric]))

@@ -95,7 +95,7 @@ class Comparison:
       replication; NaN for the reference). Written as comparison.csv.
     - `counts`: citizens (COUNTS: started, completed, handed over, retained at 26 and 52 weeks,
       active in any channel at 52 weeks), same columns.
-    - `rates`: RATES, same columns; each rate's denominator is in sim.present.report.DEFINITIONS.
+    - `rates`: RATES, same columns; each rate's denominator is in sim.present.labels.
     - `costs`: municipal cost by item (cost_<item>, sim.model.costs.ITEMS), the total, cost per citizen
       retained at 52 weeks and the club side (club_<item>), in DKK over the run, same columns.
     - `incremental`: per scenario but the reference, sim.workflows.analysis.incremental on citizens retained

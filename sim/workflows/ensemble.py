@@ -16,10 +16,8 @@ docs/calibration.md). The one shipped for a city lives in `conf/params/ensemble/
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +26,7 @@ import yaml
 import conf
 from sim.errors import UserError
 from sim.model.config import SimConfig
+from sim.model.keys import flatten_keys, get_key
 
 PARAMS_FOLDER = Path(conf.__file__).resolve().parent / "params"
 # A fixed spawn key keeps the assignment's stream apart from the replications' own streams.
@@ -52,30 +51,14 @@ def load(cfg: SimConfig) -> pd.DataFrame:
     return pd.read_csv(file)
 
 
-def _flatten(mapping: Mapping, prefix: str = "") -> Iterator[tuple[str, Any]]:
-    for key, value in mapping.items():
-        sub = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, Mapping):
-            yield from _flatten(value, sub)
-        else:
-            yield sub, value
-
-
 @cache
 def calibrated(city: str) -> dict[str, float]:
     """The calibrated point values (conf/params), as dotted keys."""
     out: dict[str, float] = {}
     for file in (PARAMS_FOLDER / "calibrated.yaml", PARAMS_FOLDER / "city" / f"calibrated_{city}.yaml"):
         if file.is_file():
-            out.update(_flatten(yaml.safe_load(file.read_text(encoding="utf-8")) or {}))
+            out.update(flatten_keys(yaml.safe_load(file.read_text(encoding="utf-8")) or {}))
     return out
-
-
-def _value(cfg: SimConfig, key: str) -> Any:
-    obj: Any = cfg
-    for part in key.split("."):
-        obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
-    return obj
 
 
 def keys(table: pd.DataFrame) -> list[str]:
@@ -85,7 +68,7 @@ def keys(table: pd.DataFrame) -> list[str]:
 def held(cfg: SimConfig, table: pd.DataFrame) -> list[str]:
     """Ensemble keys the run sets away from their calibrated value: they are not spread."""
     point = calibrated(cfg.city.name)
-    return [k for k in keys(table) if k in point and not np.isclose(float(_value(cfg, k)), float(point[k]))]
+    return [k for k in keys(table) if k in point and not np.isclose(float(get_key(cfg, k)), float(point[k]))]
 
 
 def assign(weights: np.ndarray, replications: int, seed: int) -> np.ndarray:

@@ -12,40 +12,32 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from dataclasses import fields, is_dataclass
+from dataclasses import Field, is_dataclass
 from typing import Any
 
 from sim.errors import UserError, did_you_mean
 from sim.model.checks import validate
 from sim.model.config import RANGES, SimConfig
+from sim.model.keys import UnknownKey, field_of
 
 
-def _parent(cfg: SimConfig, key: str) -> tuple[Any, Any]:
+def _parent(cfg: SimConfig, key: str) -> tuple[Any, Field]:
     """(the object holding the last part of `key`, the dataclass field describing it)."""
-    parts = key.split(".")
-    obj: Any = cfg
-    for i, part in enumerate(parts):
-        where = ".".join(parts[: i + 1])
-        if isinstance(obj, dict):
-            if part not in obj:
-                allowed = ", ".join(obj) or "none"
-                raise UserError(f"unknown config key {where!r}: no entity {part!r}{did_you_mean(part, obj)}; "
-                                f"allowed: {allowed}")
-            obj = obj[part]
-            continue
-        if not is_dataclass(obj):
-            break
-        by_name = {f.name: f for f in fields(obj)}
-        if part not in by_name:
-            prefix = where[: -len(part)]
-            raise UserError(f"unknown config key {where!r}{did_you_mean(where, [prefix + n for n in by_name])}")
-        if i == len(parts) - 1:
-            value = getattr(obj, part)
-            if is_dataclass(value) or isinstance(value, (dict, list)):
-                raise UserError(f"config key {key!r} is not a single value")
-            return obj, by_name[part]
-        obj = getattr(obj, part)
-    raise UserError(f"unknown config key {key!r}")
+    try:
+        holder, f = field_of(cfg, key)
+    except UnknownKey as exc:
+        part = exc.where.rsplit(".", 1)[-1]
+        if exc.entity:
+            allowed = ", ".join(exc.options) or "none"
+            raise UserError(f"unknown config key {exc.where!r}: no entity {part!r}{did_you_mean(part, exc.options)}; "
+                            f"allowed: {allowed}") from None
+        prefix = exc.where[: -len(part)]
+        raise UserError(f"unknown config key {exc.where!r}{did_you_mean(exc.where, [prefix + o for o in exc.options])}"
+                        ) from None
+    value = getattr(holder, f.name)
+    if is_dataclass(value) or isinstance(value, (dict, list)):
+        raise UserError(f"config key {key!r} is not a single value")
+    return holder, f
 
 
 def kind(cfg: SimConfig, key: str) -> tuple[type, str | None]:

@@ -10,7 +10,7 @@ entities are addressed by name (`city.teams.ssb_strength.paid_instructor: true`)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ import yaml
 
 from sim.errors import UserError
 from sim.model.config import SimConfig
+from sim.model.keys import flatten_keys
 from sim.workflows.compose import compose
 from sim.workflows.files import find_yaml, yaml_names
 
@@ -107,15 +108,6 @@ def load(name_or_path: str) -> Scenario:
     return Scenario(path.stem, tuple(to_overrides(data)), _question(text), path, _title(text, path.stem))
 
 
-def _flatten(mapping: Mapping, prefix: str = "") -> Iterator[tuple[str, Any]]:
-    for key, value in mapping.items():
-        path = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, Mapping) and value:
-            yield from _flatten(value, path)
-        else:
-            yield path, value
-
-
 def format_value(value: Any) -> str:
     """A YAML value in Hydra's override syntax (strings quoted unless plainly a word)."""
     if value is None:
@@ -136,7 +128,7 @@ def format_value(value: Any) -> str:
 
 def to_overrides(mapping: Mapping) -> list[str]:
     """A nested mapping of config keys as command-line overrides (`a.b.c=value`)."""
-    return [f"{key}={format_value(value)}" for key, value in _flatten(mapping)]
+    return [f"{key}={format_value(value)}" for key, value in flatten_keys(mapping)]
 
 
 def compose_scenario(scenario: Scenario, before: Sequence[str] = (), after: Sequence[str] = ()) -> SimConfig:

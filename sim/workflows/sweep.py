@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import re
 import sys
@@ -37,8 +38,6 @@ import pandas as pd
 import yaml
 from hydra import compose as hydra_compose
 from hydra import initialize_config_module
-from hydra._internal.config_loader_impl import ConfigLoaderImpl
-from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
@@ -47,7 +46,6 @@ from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 from omegaconf.errors import OmegaConfBaseException
 
 import conf
-import sim
 from sim.errors import UserError
 from sim.model.config import SimConfig
 from sim.model.results import Results
@@ -62,23 +60,38 @@ FAILED_FILE = "failed_jobs.csv"
 NO_RESULTS = "no results: the job did not finish"
 # run.* settings the results do not depend on (MODEL.md §6): changing them does not invalidate a job.
 UNKEYED = ("n_jobs", "progress", "chunk_size")
+SIM_FOLDER = Path(__file__).resolve().parents[1]  # the package's sources, hashed into the code version
 
 
 # --- before launch: expand and validate ---------------------------------------------------------
 
 
 def expand(overrides: Sequence[str], parser: OverridesParser) -> tuple[list[list[str]], list[str]]:
-    """(each job's overrides, the swept keys), in the order Hydra's basic sweeper numbers the jobs."""
+    """(each job's overrides, the swept keys), in the order Hydra's basic sweeper numbers the jobs:
+    the cartesian product of each key's values, keys in the order first given (a key given twice
+    keeps its first place and its last values), the last key varying fastest."""
     parsed = parser.parse_overrides(list(overrides))
-    jobs = BasicSweeper.split_arguments(parsed, None)[0]
+    values: dict[str, list[str]] = {}
+    for o in parsed:
+        key = o.get_key_element()
+        if not o.is_sweep_override():
+            values[key] = [f"{key}={o.get_value_element_as_str()}"]
+        elif o.is_discrete_sweep():
+            values[key] = [f"{key}={v}" for v in o.sweep_string_iterator()]
+        else:
+            raise UserError(f"{o.input_line}: Hydra's basic sweeper takes lists of values (a,b,c) or range(...), "
+                            "not intervals")
+    jobs = [list(job) for job in itertools.product(*values.values())]
     return jobs, [o.key_or_group for o in parsed if o.is_sweep_override()]
 
 
 def plan(overrides: Sequence[str], hydra_overrides: Sequence[str] = ()) -> list[list[str]]:
     """Expand a sweep into its jobs and validate every job's config; raise `UserError` on the first bad one.
 
-    Configs are composed once per distinct choice of config groups (e.g. `policy=...`); each job's
-    other overrides are applied to a copy the way Hydra applies them, so hundreds of jobs take seconds.
+    Hydra composes the config once per distinct choice of config groups (e.g. `policy=...`), which also
+    checks the launcher; each job's plain `key=value` overrides are then merged into a copy with
+    OmegaConf, as Hydra merges them, so hundreds of jobs take seconds. A job that adds or deletes keys
+    (`+key=...`, `~key`) is composed by Hydra in full.
     """
     GlobalHydra.instance().clear()
     try:
@@ -95,10 +108,15 @@ def plan(overrides: Sequence[str], hydra_overrides: Sequence[str] = ()) -> list[
                     bases[choice] = hydra_compose(
                         CONFIG_NAME, overrides=[*hydra_overrides, *choice], return_hydra_config=True
                     )
+                plain = [o for o in parsed if not is_group(o.key_or_group)]
+                if any(o.is_add() or o.is_force_add() or o.is_delete() or o.package is not None for o in plain):
+                    from_dict(hydra_compose(CONFIG_NAME, overrides=[*hydra_overrides, *job]))
+                    continue
                 cfg = deepcopy(bases[choice])
                 with read_write(cfg), open_dict(cfg):
                     del cfg["hydra"]  # composed only to check the launcher; the job sees no hydra node
-                ConfigLoaderImpl._apply_overrides_to_config([o for o in parsed if not is_group(o.key_or_group)], cfg)
+                for o in plain:
+                    OmegaConf.update(cfg, o.key_or_group, o.value(), merge=True)
                 from_dict(cfg)
     except (HydraException, OmegaConfBaseException, ValueError) as exc:
         raise UserError(_launcher_error(exc) or one_line(exc)) from None
@@ -126,11 +144,10 @@ def _launcher_error(exc: BaseException) -> str | None:
 def code_version() -> str:
     """The package version and a hash of the package's sources and configs (sim/, conf/)."""
     digest = hashlib.sha256()
-    for package in (sim, conf):
-        root = Path(package.__file__).parent
+    for name, root in (("sim", SIM_FOLDER), ("conf", Path(conf.__file__).parent)):
         for path in sorted(root.rglob("*")):
             if path.suffix in (".py", ".yaml") and "__pycache__" not in path.parts:
-                digest.update(f"{package.__name__}/{path.relative_to(root).as_posix()}\n".encode())
+                digest.update(f"{name}/{path.relative_to(root).as_posix()}\n".encode())
                 digest.update(path.read_bytes())
     try:
         version = metadata.version("handover-sim")

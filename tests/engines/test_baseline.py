@@ -1,6 +1,6 @@
 """Golden baseline: the summary of a fixed small run must not change unless we mean it to.
 
-If this fails after a deliberate model change, regenerate with `python -m tests.update_baseline`
+If this fails after a deliberate model change, regenerate with `python -m tests.engines.update_baseline`
 and explain the change in the commit message.
 """
 

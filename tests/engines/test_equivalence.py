@@ -64,7 +64,7 @@ CONFIGS = {
     "patient_turnover": ["policy=amager", "patient.volunteer_turnover_annual=1",
                          "city.associations.heart_association.staff_run_at=[]"],
     # A partner club meeting every other week (growth and its paid instructor's wage only then),
-    # a three-session programme, and volunteers of one association quitting fast (issue 14).
+    # a three-session programme, and volunteers of one association quitting fast.
     "rhythm_and_sessions": ["policy=amager", "city.associations.kom_i_gang.meeting_interval_weeks=2",
                             "city.teams.kom_i_gang.paid_instructor=true", "economics.municipality_pays_wages=true",
                             "programme.sessions_per_week=3",

@@ -1,6 +1,6 @@
 """Fuzzing: random valid configs run in both engines without error and keep the invariants.
 
-The configs come from the schema itself (sim/config.py): every key with a range in its field
+The configs come from the schema itself (sim/model/config.py): every key with a range in its field
 metadata, global and per entity (centres, associations, teams), is drawn within that range, as are
 the true/false switches and the policies. Each key is either its composed value or a random one;
 a failing example is printed with a note of the keys that differ from the base, as command-line
@@ -9,14 +9,13 @@ overrides (no shrinking: over hundreds of keys it takes minutes). A config the v
 (`FAST`) so that each example takes a fraction of a second.
 
 The slow test compares the two engines statistically on a few such configs (seeded; the falsifying
-config is printed), with the machinery and tolerance of tests/test_equivalence.py.
+config is printed), with the machinery and tolerance of tests/engines/test_equivalence.py.
 """
 
 from __future__ import annotations
 
 import copy
 import os
-from dataclasses import fields, is_dataclass
 from enum import Enum
 from typing import Any
 
@@ -33,6 +32,7 @@ from sim.model.checks import validate
 from sim.model.city import build_city
 from sim.model.config import DIAGNOSES, MODIFIERS, Engine, IntakeCfg, PolicyName, SimConfig
 from sim.model.intake import REPLACED
+from sim.model.keys import leaves, set_key
 from sim.vector.layout import build_layout
 from sim.vector.model import HandoverModel as VectorModel
 from sim.vector.roster import GONE
@@ -54,7 +54,8 @@ FAST = {"intake.waves": (0, 2), "intake.cohorts_per_wave": (0, 2), "intake.cohor
 # Programme weeks that validation checks against `programme.weeks`: drawn within it.
 IN_PROGRAMME = ("baseline.trial_week", "modifiers.visit_week", "modifiers.presentation_week",
                 "patient.presentation_week")
-# The yearly intake (sim/intake.py) replaces the waves: drawn as a mode of its own (`_intake`), with
+MONTHLY_WEEKS = "modifiers.monthly_trial_weeks"  # distinct programme weeks, drawn within it too
+# The yearly intake (sim/model/intake.py) replaces the waves: drawn as a mode of its own (`_intake`), with
 # the waves at their defaults, a city total of up to 60 citizens in one year; centres' own totals stay null.
 YEARLY = ("intake.citizens_per_year", "intake.years")
 # A value of each range kind, to ask the validation whether an entity takes a key it leaves unset.
@@ -64,27 +65,6 @@ PROBE = {"prob": 0.5, "coef": 0.5, "nonneg": 1.0, "positive": 1.0, "unit_open": 
 STRUCTURE = {"diagnoses", "kind"}
 
 
-def _leaves(obj: Any, path: str = ""):
-    """(dotted key, field, value) of every leaf of the config tree, entities included."""
-    for f in fields(obj):
-        value, key = getattr(obj, f.name), f"{path}{f.name}"
-        if is_dataclass(value):
-            yield from _leaves(value, key + ".")
-        elif isinstance(value, dict) and value and is_dataclass(next(iter(value.values()))):
-            for name, item in value.items():
-                yield from _leaves(item, f"{key}.{name}.")
-        else:
-            yield key, f, value
-
-
-def _assign(cfg: SimConfig, key: str, value: Any) -> None:
-    *path, last = key.split(".")
-    obj: Any = cfg
-    for part in path:
-        obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
-    setattr(obj, last, value)
-
-
 def configure(base: SimConfig, values: dict[str, Any]) -> SimConfig:
     """`base` with `values` set: numbers and switches through sim.workflows.params.apply (type and range
     checks), the rest (policies, mixes, modifier lists, null) directly; then validated."""
@@ -92,7 +72,7 @@ def configure(base: SimConfig, values: dict[str, Any]) -> SimConfig:
     cfg = apply(base, simple)
     for key, value in values.items():
         if key not in simple:
-            _assign(cfg, key, copy.deepcopy(value))
+            set_key(cfg, key, copy.deepcopy(value))
     return validate(cfg)
 
 
@@ -158,8 +138,8 @@ def _strategy(base: SimConfig, key: str, f, value: Any, bounds: tuple | None) ->
 def config_values(base: SimConfig, bounds: dict[str, tuple]) -> st.SearchStrategy:
     """Random {key: value} over every parameter of `base` (each key its value or a random one)."""
     keys = {}
-    for key, f, value in _leaves(base):
-        if key in FIXED or key in IN_PROGRAMME or key in YEARLY or key.endswith(".citizens_per_year"):
+    for key, f, value in leaves(base):
+        if key in (*FIXED, *IN_PROGRAMME, *YEARLY, MONTHLY_WEEKS) or key.endswith(".citizens_per_year"):
             continue
         strategy = _strategy(base, key, f, value, bounds.get(key))
         if strategy is not None:
@@ -170,6 +150,7 @@ def config_values(base: SimConfig, bounds: dict[str, tuple]) -> st.SearchStrateg
         values = draw_from(st.fixed_dictionaries(keys))
         weeks = values.get("programme.weeks", base.programme.weeks)
         values.update({k: draw_from(st.integers(1, weeks)) for k in IN_PROGRAMME})
+        values[MONTHLY_WEEKS] = draw_from(st.lists(st.integers(1, weeks), unique=True, max_size=4))
         if draw_from(st.sampled_from([False, False, False, True])):  # a yearly intake instead of waves
             values.update({f"intake.{k}": getattr(IntakeCfg(), k) for k in REPLACED}, **{
                 "intake.citizens_per_year": draw_from(st.floats(0.0, 60.0)), "intake.years": 1})
@@ -181,7 +162,7 @@ def config_values(base: SimConfig, bounds: dict[str, tuple]) -> st.SearchStrateg
 # The composed base: Copenhagen with one wave and one replication (each key is this or random).
 BASE = compose([f"{k}={str(v).lower()}" for k, v in FIXED.items()]
                + ["intake.waves=1", "run.horizon_weeks=40", "run.replications=1"])
-BASE_VALUES = {key: value for key, _, value in _leaves(BASE)}
+BASE_VALUES = {key: value for key, _, value in leaves(BASE)}
 # Built when a test first draws (asking the validation per key takes a second or two).
 FAST_CONFIGS = st.deferred(lambda: config_values(BASE, FAST))
 
@@ -289,7 +270,7 @@ def _seeded(test):
 @given(st.deferred(lambda: config_values(BASE, COMPARE)))
 def test_engines_agree_on_random_valid_configs(values):
     """Every headline metric and weekly curve point within TOLERANCE standard errors (the machinery
-    of tests/test_equivalence.py); a failing config is printed as overrides by the note."""
+    of tests/engines/test_equivalence.py); a failing config is printed as overrides by the note."""
     cfg = _valid(values)
     agent, vector = (outcomes(configure(cfg, {"run.engine": e, "run.citizens_table": False, **RUNS[e]}))
                      for e in (Engine.agent, Engine.vector))

@@ -1,5 +1,5 @@
 """Regenerate the golden baselines (tests/baseline/*.csv). Run deliberately, after a model change
-you mean to make, and say why in the commit:  python -m tests.update_baseline"""
+you mean to make, and say why in the commit:  python -m tests.engines.update_baseline"""
 
 from __future__ import annotations
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 import sim
-from sim.model.city import build_city, weekly_quit_prob
+from sim.model.city import build_city
+from sim.model.rules import weekly_quit_prob
 from tests.conftest import small
 
 
@@ -49,7 +50,7 @@ def test_patient_offerings_are_city_data():
     assert (offers.quit_prob[offers.staff_run] == 0).all()
 
 
-# --- per-association keys that were silently ignored (issue 14, item 2) ----------------------------
+# --- per-association keys that would be silently ignored -----------------------------------------
 
 
 def test_club_capacity_is_its_teams_default_and_its_rhythm_their_rhythm():

@@ -108,7 +108,7 @@ def test_cli_runs_and_writes_tables(tmp_path):
     assert not [n for n in names if n.startswith(".partial")]
 
 
-# --- a centre's own diagnosis mix (issue 14, item 1) --------------------------------------------
+# --- a centre's own diagnosis mix -----------------------------------------------------------------
 
 AMAGER_MIX = "city.centres.amager.diagnosis_mix={at_risk:0.5,diabetes:0.5,copd:0.0,heart:0.0,cancer:0.0}"
 

@@ -1,4 +1,4 @@
-"""The cost model (sim/costs.py): counts from the plan and the engines, priced by item."""
+"""The cost model (sim/model/costs.py): counts from the plan and the engines, priced by item."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Intake for planning (sim/intake.py): citizens a year into cohorts, and a horizon that reaches."""
+"""Intake for planning (sim/model/intake.py): citizens a year into cohorts, and a horizon that reaches."""
 
 from __future__ import annotations
 

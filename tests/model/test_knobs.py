@@ -1,4 +1,4 @@
-"""No silent knobs (issue 14): every schema key, global or per entity of the city data, changes the
+"""No silent knobs: every schema key, global or per entity of the city data, changes the
 results when changed, or is refused with a one-line error, or is on a short documented list of keys
 that by design do not change results (docs/model.md, "Keys that do not change results").
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import functools
-from dataclasses import fields, is_dataclass
 
 import pandas as pd
 import pytest
@@ -19,16 +18,17 @@ import pytest
 import sim
 from sim.model.checks import validate
 from sim.model.config import PolicyName, Uncertainty
+from sim.model.keys import leaves, set_key
 
 BASE = ["intake.waves=2", "run.horizon_weeks=40", "run.replications=2", "run.seed=3", "run.progress=false",
         "run.engine=vector"]
 
 # Keys whose value by design does not change results (docs/model.md lists them with the reason).
 RUN_ONLY = {
-    "run.n_jobs": "processes; results are identical for any number (tests/test_determinism.py)",
+    "run.n_jobs": "processes; results are identical for any number (tests/engines/test_determinism.py)",
     "run.chunk_size": "replications stepped together; results do not depend on it",
     "run.progress": "a progress bar",
-    "run.engine": "which engine samples the model; both sample the same one (tests/test_equivalence.py)",
+    "run.engine": "which engine samples the model; both sample the same one (tests/engines/test_equivalence.py)",
 }
 DESCRIPTIVE = {  # labels and calibration targets: read by reports and calibration, not by the model
     "city.name", "centres.label", "centres.note", "associations.federation", "associations.note",
@@ -72,13 +72,14 @@ CHANGES: dict[str, tuple[object, dict]] = {
     # Familiarity growth commutes: an event's week matters through who attends and whom they meet.
     "modifiers.visit_week": (5, {"modifiers.team_visit": True, **POSTS}),
     "modifiers.presentation_week": (4, {"modifiers.club_presentation": True, **POSTS}),
+    "modifiers.monthly_trial_weeks": ([2, 6], {"modifiers.monthly_trial": True}),
     "exposure.visit": (1.0, {"modifiers.team_visit": True}),
     "exposure.presentation": (1.0, {"modifiers.club_presentation": True}),
     "economics.wage_week": (100.0, PAID),
     "economics.deficit_tolerance": (0.0, PAID),
     "economics.municipality_pays_wages": (True, PAID),
     "trial_cohorts": (0, {}),
-    # A yearly intake replaces the waves (left at their default then, sim/intake.py).
+    # A yearly intake replaces the waves (left at their default then, sim/model/intake.py).
     "intake.citizens_per_year": (100.0, {"intake.waves": 12}),
     "intake.years": (2, {"intake.waves": 12, "intake.citizens_per_year": 100.0}),
     f"{CENTRE}.citizens_per_year": (50.0, {"intake.waves": 12}),
@@ -144,23 +145,10 @@ def _default_change(key: str, value: object, rng: str | None) -> object:
 def _keys(cfg: sim.SimConfig) -> dict[str, tuple[object, str | None]]:
     """Every leaf key of the schema, per-entity ones on the representative entities: key -> (value,
     range kind)."""
-    out: dict[str, tuple[object, str | None]] = {}
-
-    def walk(obj: object, path: str) -> None:
-        for f in fields(obj):
-            value, key = getattr(obj, f.name), f"{path}{f.name}"
-            if is_dataclass(value):
-                walk(value, f"{key}.")
-            elif key in ("city.centres", "city.teams"):
-                walk(value[ENTITY[f.name]], f"{key}.{ENTITY[f.name]}.")
-            elif key == "city.associations":
-                for kind in ("sport", "patient"):
-                    walk(value[ENTITY[kind]], f"{key}.{ENTITY[kind]}.")
-            else:
-                out[key] = (value, f.metadata.get("range"))
-
-    walk(cfg, "")
-    return out
+    representative = {f"city.centres.{ENTITY['centres']}", f"city.teams.{ENTITY['teams']}",
+                      f"city.associations.{ENTITY['sport']}", f"city.associations.{ENTITY['patient']}"}
+    return {key: (value, f.metadata.get("range")) for key, f, value in leaves(cfg)
+            if not key.startswith("city.") or key.rsplit(".", 1)[0] in representative or key == "city.name"}
 
 
 def _generic(key: str) -> str:
@@ -172,11 +160,7 @@ def _generic(key: str) -> str:
 def _set(cfg: sim.SimConfig, values: dict) -> sim.SimConfig:
     out = copy.deepcopy(cfg)
     for key, value in values.items():
-        *path, last = key.split(".")
-        obj = out
-        for part in path:
-            obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
-        setattr(obj, last, value)
+        set_key(out, key, value)
     return validate(out)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from sim.model.config import SimConfig
+from sim.model.keys import get_key
 from sim.workflows.compose import compose
 
 ROOT = Path(__file__).parents[2]
@@ -31,7 +32,7 @@ DIFFERENCES: dict[str, str] = {}
 
 
 def prior_config() -> SimConfig:
-    """The prior config: the defaults are calibrated (issue 10, docs/calibration.md); the priors
+    """The prior config: the defaults are calibrated (docs/calibration.md); the priors
     stay reachable as `params=prior`."""
     return compose(["params=prior"])
 
@@ -86,10 +87,8 @@ def _value(cfg: SimConfig, key: str):
     if key.startswith("vanlose_partner_club."):  # the per-entity value of the club named in §8
         club = cfg.city.teams[cfg.city.centres["vanlose"].partner_team].association
         return getattr(cfg.city.associations[club], key.split(".")[-1])
-    obj = cfg
-    for part in key.split("."):
-        obj = getattr(obj, part)
-    return obj.value if isinstance(obj, Enum) else obj
+    value = get_key(cfg, key)
+    return value.value if isinstance(value, Enum) else value
 
 
 def _same(spec, value) -> bool:

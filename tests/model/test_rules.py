@@ -1,4 +1,4 @@
-"""sim/rules.py against MODEL.md §3–§4b: every equation recomputed here from the spec's formula.
+"""sim/model/rules.py against MODEL.md §3–§4b: every equation recomputed here from the spec's formula.
 
 The engines share these functions, so an error in them (a wrong sign, a missing term, the wrong
 key) is shared too and no engine comparison can see it. Each test writes the formula out again from
@@ -8,11 +8,12 @@ coefficient changes the number. Each rule is evaluated on scalars (as the agent 
 on arrays (as the vector engine does).
 
 To add a rule: write its test with `@covers(rules.new_rule)`; `test_every_rule_is_covered` fails
-until every public function of sim/rules.py has one.
+until every public function of sim/model/rules.py has one.
 """
 
 from __future__ import annotations
 
+import copy
 import inspect
 import itertools
 import math
@@ -21,9 +22,13 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
+from sim.errors import UserError
 from sim.model import policies, rules
-from sim.model.city import build_city, weekly_quit_prob
+from sim.model.checks import validate
+from sim.model.city import build_city
+from sim.model.keys import set_key
 from sim.model.policies import Attend
+from sim.model.rules import weekly_quit_prob
 from sim.workflows.compose import compose
 from sim.workflows.params import apply
 
@@ -91,7 +96,7 @@ def test_every_rule_is_covered():
     public = {name for name, f in inspect.getmembers(rules, inspect.isfunction)
               if f.__module__ == rules.__name__ and not name.startswith("_")}
     missing = sorted(public - COVERED)
-    assert not missing, f"rules without a known-answer test in tests/test_rules.py: {', '.join(missing)}"
+    assert not missing, f"rules without a known-answer test in tests/model/test_rules.py: {', '.join(missing)}"
 
 
 # --- building blocks ---------------------------------------------------------------------------
@@ -178,7 +183,7 @@ def test_bond_rate(cfg):
 def test_bond_rate_keeps_the_bond_within_one(cfg):
     """Valid values can make bond_growth·(1 + cafe_bond_boost) exceed 1 (here 3): the rate is capped
     at 1, so s never passes 1; uncapped, s ← s + 3(1 − s) alternates around 1 with growing swings
-    (found by tests/test_fuzz.py: s reached ±1e12 and the lapse hazard overflowed)."""
+    (found by tests/engines/test_fuzz.py: s reached ±1e12 and the lapse hazard overflowed)."""
     c = apply(cfg, {"club.bond_growth": 0.5, "club.cafe_bond_boost": 5.0})
     assert rules.bond_rate(c, 1) == 1.0 and rules.bond_rate(c, 0) == 0.5
     s = 0.2
@@ -219,7 +224,7 @@ def test_lapse_hazard_from_its_two_terms(cfg):
 
 def test_no_base_hazard_no_lapse_where_exp_overflows(cfg):
     """With lapse_base 0 nobody lapses, also where exp of the exponent overflows (float32 beyond
-    88, as the vector engine computes): λ is 0, not 0·inf = NaN (found by tests/test_fuzz.py)."""
+    88, as the vector engine computes): λ is 0, not 0·inf = NaN (found by tests/engines/test_fuzz.py)."""
     c = apply(cfg, {"club.lapse_base": 0.0, "patient.lapse_base": 0.0, "patient.bond": -800.0})
     team_term = np.float32(100.0) * np.ones(3, np.float32)
     s, h, citizen = np.zeros(3, np.float32), np.zeros(3, np.float32), np.zeros(3, np.float32)
@@ -297,11 +302,17 @@ def test_patient_lapse(cfg):
     check(lambda v: rules.vacancy_factor(cfg, v), lambda v: math.exp(0.7 * v), (0, 1))
 
 
-# --- §4: exposure schedules (sim/policies.py) ----------------------------------------------------
+# --- §4: exposure schedules (sim/model/policies.py) ----------------------------------------------
 
 EXPOSURE = {"exposure.club_session": 0.11, "exposure.trial": 0.23, "exposure.visit": 0.31,
             "exposure.presentation": 0.05, "baseline.trial_week": 7, "modifiers.visit_week": 3,
             "modifiers.presentation_week": 5, "programme.weeks": 10, "vanlose.free_weeks": 3}
+
+
+def exposure_config(cfg):
+    c = copy.deepcopy(cfg)
+    set_key(c, "modifiers.monthly_trial_weeks", [4, 9])  # within the 10 programme weeks of EXPOSURE
+    return apply(c, EXPOSURE)
 
 
 @pytest.mark.parametrize(("policy", "events"), [
@@ -312,27 +323,47 @@ EXPOSURE = {"exposure.club_session": 0.11, "exposure.trial": 0.23, "exposure.vis
 ])
 def test_programme_exposures_follow_the_policy_table(cfg, policy, events):
     """MODEL.md §4: which programme weeks expose whom with which φ; modifiers add to any policy."""
-    c = apply(cfg, EXPOSURE)
+    c = exposure_config(cfg)
     got = [(e.week, e.phi, e.attend) for e in policies.programme_exposures(c, policy, (False, False, False))]
     assert sorted(got) == sorted(events)
-    modifiers = [(3, 0.31, Attend.ALWAYS), (5, 0.05, Attend.ALWAYS), (4, 0.23, Attend.ALWAYS), (8, 0.23, Attend.ALWAYS)]
+    modifiers = [(3, 0.31, Attend.ALWAYS), (5, 0.05, Attend.ALWAYS), (4, 0.23, Attend.ALWAYS), (9, 0.23, Attend.ALWAYS)]
     got = [(e.week, e.phi, e.attend) for e in policies.programme_exposures(c, policy, (True, True, True))]
-    assert sorted(got) == sorted(events + modifiers)  # monthly trial in weeks 4, 8 (12 > programme.weeks)
+    assert sorted(got) == sorted(events + modifiers)  # monthly trials in modifiers.monthly_trial_weeks
+
+
+def test_monthly_trial_weeks_lie_within_the_programme(cfg):
+    with pytest.raises(UserError, match="monthly_trial_weeks: week 12 is out of range: programme weeks are 1..10"):
+        apply(cfg, EXPOSURE)  # the default weeks 4, 8, 12 with a 10-week programme
+    for weeks in ([0, 4], [4, 4]):
+        c = copy.deepcopy(cfg)
+        set_key(c, "modifiers.monthly_trial_weeks", weeks)
+        with pytest.raises(UserError, match="distinct programme weeks"):
+            validate(c)
 
 
 def test_vanlose_window_opens_after_the_free_weeks(cfg):
-    c = apply(cfg, EXPOSURE)
+    c = exposure_config(cfg)
     assert [policies.window_delay(c, p) for p in range(4)] == [0, 0, 0, 3]
     assert [policies.has_gift_card(p) for p in range(4)] == [False, False, False, True]
 
 
-# --- §3.1: instructor turnover and replacement (sim/city.py resolves them per team) -------------
+# --- §3.1: instructor turnover and replacement (sim/model/city.py resolves them per team) -------
 
 
+@covers(rules.weekly_quit_prob)
 def test_weekly_quit_prob():
     """1 − (1 − T)^(1/52): over 52 weeks an instructor stays with probability 1 − T."""
     check(weekly_quit_prob, lambda t: 1.0 - (1.0 - t) ** (1.0 / 52.0), (0.0, 0.35, 0.8, 1.0))
     assert (1.0 - weekly_quit_prob(0.35)) ** 52 == pytest.approx(0.65)
+
+
+@covers(rules.fill_prob)
+def test_fill_prob(cfg):
+    """1/R, R = replacement_weeks (paid: replacement_weeks_paid) or the association's own, times
+    admin_staff_factor with admin staff; at most 1 (PARAMS: R = 5, paid 2.5, factor 0.4)."""
+    for paid, own, admin in itertools.product(FLAGS, (None, 2.0, 10.0), FLAGS):
+        weeks = (own or (2.5 if paid else 5.0)) * (0.4 if admin else 1.0)
+        assert rules.fill_prob(cfg, paid, own, admin) == pytest.approx(min(1.0, 1.0 / weeks), rel=1e-12)
 
 
 def test_team_instructor_probabilities(cfg):
@@ -355,7 +386,7 @@ def test_team_instructor_probabilities(cfg):
     assert fast.team_fill_prob[team["b1908_football"]] == 1.0
 
 
-# --- the rules both engines apply (issue 14, "one rule, one place") ------------------------------
+# --- the rules both engines apply (one rule, one place) -------------------------------------------
 
 
 @covers(rules.session_rate)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import yaml
 
+from sim import install_calibration
 from sim.calibrate import main, parse, prepare, summary_columns
 from sim.errors import UserError
 from sim.run import _with_scenario
@@ -176,3 +177,10 @@ def test_sim_run_takes_a_scenario_with_overrides_on_top():
     assert expanded == [*load_scenario("amager_everywhere").overrides, "run.replications=3"]
     with pytest.raises(UserError, match="one scenario"):
         _with_scenario(["scenario=a,b"])
+
+
+def test_install_command_refuses_a_folder_without_a_calibration(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        install_calibration.main([str(tmp_path)])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.startswith("error: ") and "no best.yaml" in err and err.count("\n") == 1

@@ -64,7 +64,7 @@ def test_compare_writes_tables_and_figures(tmp_path, twin, capsys):
     assert {"Østerbro", "Nørrebro", "Amager", "Vanløse", "Vesterbro", "(city-wide)"} == set(by_centre["centre"])
     html = (out / "comparison.html").read_text(encoding="utf-8")
     assert "Amager model everywhere" in html and "What if every centre ran the Amager model" in html
-    # comparisons spread replications over the shipped calibration ensemble by default (issue 10)
+    # comparisons spread replications over the shipped calibration ensemble by default
     assert "cost_per_extra_retained_52w" in html and "Intervals: Monte Carlo + calibration." in html
     assert "costs.coordination_week" in html and html.count("data:image/png;base64,") == 5
     assert "http" not in html.replace("http-equiv", "") and "<script" not in html  # nothing loaded from elsewhere

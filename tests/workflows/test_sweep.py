@@ -149,6 +149,27 @@ def test_plan_expands_jobs_in_hydra_order():  # (Hydra writes swept booleans as 
     ]
 
 
+@pytest.mark.parametrize("overrides", [
+    ["policy=amager,baseline", "run.seed=range(0,3)", "policy=vanlose,amager", "club.cafe=true"],
+    ["a=1", "b=[1,2]", "c=choice(x,y)", "+d=1,2", "~f", "g@pkg=1,2"],
+    ["x=sort(3,1,2)", "y='a b','c'", "z=null"],
+])
+def test_expand_matches_hydras_basic_sweeper(overrides):
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper  # the reference, in tests only
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser = OverridesParser.create()
+    reference = BasicSweeper.split_arguments(parser.parse_overrides(overrides), None)[0]
+    assert sweep.expand(overrides, parser)[0] == reference
+
+
+def test_plan_checks_added_keys_through_hydra_and_refuses_interval_sweeps():
+    with pytest.raises(sim.UserError, match="unknown config key 'run.nope'"):
+        sweep.plan(["+run.nope=1,2"])
+    with pytest.raises(sim.UserError, match="not intervals"):
+        sweep.plan(["handover.intercept=interval(-5,-4)"])
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [

@@ -1,4 +1,4 @@
-"""Calibration to observed figures (issue 10): the spec, the likelihoods, the study, the outputs.
+"""Calibration to observed figures: the spec, the likelihoods, the study, the outputs.
 
 `python -m sim.calibrate` is the command line (sim/calibrate.py); the pieces live here:
 `spec` (reading and checking a calibration spec), `targets` (the simulated figure a target names),

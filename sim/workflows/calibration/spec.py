@@ -28,6 +28,7 @@ import yaml
 import conf
 from sim.errors import UserError
 from sim.model.config import SimConfig
+from sim.model.keys import get_key
 from sim.workflows.calibration.likelihood import LIKELIHOODS
 from sim.workflows.calibration.targets import Metric, parse
 from sim.workflows.files import find_yaml
@@ -115,21 +116,19 @@ def _parameter(cfg: SimConfig, key: str, entry: Any) -> Parameter:
     if mean is not None and sd is None:
         raise UserError(f"{where}: prior_mean needs a prior_sd")
     if sd is not None and mean is None:
-        mean = _base_value(cfg, key)
+        mean = base_value(cfg, key)
         if mean is None:
             raise UserError(f"{where}: the base config gives no value to centre the prior on; set prior_mean")
     return Parameter(key, low, high, typ is int, None if mean is None else float(mean),
                      None if sd is None else float(sd))
 
 
-def _base_value(cfg: SimConfig, key: str) -> float | None:
+def base_value(cfg: SimConfig, key: str) -> float | None:
     """The key's value in `cfg`; a per-entity value left null falls back to the global default of its name."""
-    obj: Any = cfg
-    for part in key.split("."):
-        obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
-    if obj is None and key.startswith("city.teams."):
-        obj = getattr(cfg.team, key.rsplit(".", 1)[1], None)
-    return None if obj is None else float(obj)
+    value = get_key(cfg, key)
+    if value is None and key.startswith("city.teams."):
+        value = getattr(cfg.team, key.rsplit(".", 1)[1], None)
+    return None if value is None else float(value)
 
 
 def _target(cfg: SimConfig, entry: Any, section: str, i: int, summary_columns: Sequence[str]) -> Target:

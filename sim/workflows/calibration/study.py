@@ -38,7 +38,7 @@ from optuna.trial import TrialState
 from sim.errors import UserError
 from sim.model.config import SimConfig
 from sim.workflows.calibration.likelihood import nll, prior_penalty
-from sim.workflows.calibration.spec import Spec, Target
+from sim.workflows.calibration.spec import Spec, Target, base_value
 from sim.workflows.calibration.targets import Observed
 from sim.workflows.params import apply
 from sim.workflows.simulate import simulate
@@ -115,12 +115,8 @@ def open_study(out: Path, spec: Spec, base: SimConfig, seed: int, worker: int = 
 def _start(base: SimConfig, key: str, prior_mean: float | None) -> float:
     if prior_mean is not None:
         return prior_mean
-    obj: Any = base
-    for part in key.split("."):
-        obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
-    if obj is None:  # a per-entity value left null: the global default of its name
-        obj = getattr(base.team, key.rsplit(".", 1)[1], 0.0)
-    return float(obj)
+    value = base_value(base, key)
+    return 0.0 if value is None else value
 
 
 def objective(base: SimConfig, spec: Spec) -> Callable[[optuna.Trial], float]:

@@ -30,7 +30,7 @@ from sim.workflows.files import find_yaml, yaml_names
 
 SPEC_DIR = Path(conf.__file__).parent / "sensitivity"
 DEFAULT_SPEC = "default"
-# The answers planners ask about (README, issue 11); a spec may name any headline metric.
+# The answers planners ask about (README); a spec may name any headline metric.
 DEFAULT_OUTPUTS = ("handover_rate", "retention_52w", "cost_per_retained_52w", "patient_uptake")
 OUTPUTS = HEADLINE
 
