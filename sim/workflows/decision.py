@@ -131,7 +131,8 @@ def evppi(net_benefit: Draws, inputs: pd.DataFrame | np.ndarray, *, method: str 
     upwards by about its regression error when the parameters barely matter.
     """
     nb = _matrix(net_benefit)
-    x = np.asarray(inputs, dtype=float).reshape(len(nb), -1) if len(nb) else np.empty((0, 0))
+    x = np.asarray(inputs, dtype=float)
+    x = x[:, None] if x.ndim == 1 else x
     if len(x) != len(nb):
         raise ValueError(f"inputs have {len(x)} rows, net benefit {len(nb)} draws")
     if np.isnan(x).any():
