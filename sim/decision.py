@@ -1,7 +1,7 @@
 """Decisions under uncertainty for any table of draws: `from sim import decision` (INTERFACES.md).
 
 The functions live in sim.workflows.decision (docs/decision.md); this module only names them, so the
-import stays as cheap as numpy and pandas (the smoothers, pygam and scikit-learn, load on first use).
+import stays as cheap as numpy and pandas (pygam loads on first use).
 """
 
 from sim.workflows.decision import (

@@ -29,8 +29,6 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from sim.workflows import smoothers
-
 Draws = np.ndarray | pd.DataFrame  # draws × plans
 Values = np.ndarray | pd.Series | Sequence[float]
 
@@ -115,7 +113,7 @@ def ceac(effects: Draws, costs: Draws, wtp: Iterable[float], plans: Sequence[str
 
 
 def evppi(net_benefit: Draws, inputs: pd.DataFrame | np.ndarray, *, method: str = "auto", reference: int = 0,
-          n_draws: int = 500, seed: int = 0) -> Estimate:
+          correct_bias: bool = True, n_draws: int = 500, seed: int = 0) -> Estimate:
     """Expected value of partial perfect information about `inputs`, per decision, with its standard error.
 
     EVPPI(θ) = E_θ[max_k E(NB_k | θ)] − max_k E[NB_k]: what knowing θ exactly (but nothing else)
@@ -125,10 +123,15 @@ def evppi(net_benefit: Draws, inputs: pd.DataFrame | np.ndarray, *, method: str 
     aligned with `net_benefit`'s; columns that do not vary are left out). `method`: "gam", "gp" or
     "auto" (GAM up to two parameters, Gaussian process beyond; sim.workflows.smoothers).
 
-    Standard error: the regression's (the EVPPI of `n_draws` fitted-value vectors drawn from the
-    smoother's posterior, Strong et al. 2014) combined with the Monte Carlo error of averaging over
-    the draws (sd_n(max_k ĝ_k − ĝ_k*) / √n): √(se_regression² + se_mc²). The estimate is biased
-    upwards by about its regression error when the parameters barely matter.
+    Standard error: the regression's (the sd of the EVPPI of `n_draws` fitted-value vectors drawn
+    from the smoother's posterior, Strong et al. 2014) combined with the Monte Carlo error of
+    averaging over the draws (sd_n(max_k ĝ_k − ĝ_k*) / √n): √(se_regression² + se_mc²).
+
+    Bias: a max over noisy fitted values is biased upwards, most with many parameters and noisy net
+    benefits (on the benchmark's 19-parameter group by 4–7 standard errors). With `correct_bias`
+    the value is the estimate minus Strong et al.'s estimate of that bias (the mean EVPPI of the
+    posterior draws minus the estimate's), so it can fall a little below 0 where the truth is 0;
+    `correct_bias=False` gives the plain estimate, as R's voi and BCEA report it.
     """
     nb = _matrix(net_benefit)
     x = np.asarray(inputs, dtype=float)
@@ -140,6 +143,10 @@ def evppi(net_benefit: Draws, inputs: pd.DataFrame | np.ndarray, *, method: str 
     x = x[:, x.std(axis=0) > 0]
     if nb.shape[1] < 2 or x.shape[1] == 0:
         return Estimate(0.0, 0.0)
+    from threadpoolctl import threadpool_limits
+
+    from sim.workflows import smoothers  # scipy.optimize and pygam load here, not on `from sim import decision`
+
     if method == "auto":
         method = smoothers.choose(x.shape[1])
     if method not in smoothers.SMOOTHERS:
@@ -148,17 +155,16 @@ def evppi(net_benefit: Draws, inputs: pd.DataFrame | np.ndarray, *, method: str 
     inb = nb - nb[:, [reference]]
     fitted = np.zeros(nb.shape)
     sampled = np.zeros((n_draws, *nb.shape))
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(1):  # small matrices: threads only thrash on a busy 2-core machine (10x slower)
+    with threadpool_limits(1):  # matrices of ~1000²: threads only thrash on a busy 2-core machine (10x slower)
         for k in range(nb.shape[1]):
             if k != reference:
                 fitted[:, k], sampled[:, :, k] = smoothers.SMOOTHERS[method](x, inb[:, k], n_draws, rng)
-    value = _partial(fitted)
-    regression = np.array([_partial(g) for g in sampled]).std(ddof=1)
+    value, replicates = _partial(fitted), np.array([_partial(g) for g in sampled])
+    if correct_bias:
+        value -= replicates.mean() - value
     chosen = int(np.argmax(fitted.mean(axis=0)))
     mc = (fitted.max(axis=1) - fitted[:, chosen]).std(ddof=1) / np.sqrt(len(fitted))
-    return Estimate(value, float(np.hypot(regression, mc)))
+    return Estimate(float(value), float(np.hypot(replicates.std(ddof=1), mc)))
 
 
 def evppi_groups(net_benefit: Draws, inputs: pd.DataFrame,

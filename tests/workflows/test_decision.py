@@ -32,10 +32,14 @@ def gain(mu: float, sd: float) -> float:
     return sd * norm.pdf(mu / sd) + mu * norm.cdf(mu / sd) - max(mu, 0.0) if sd > 0 else 0.0
 
 
+IRRELEVANT = [f"t{i}" for i in range(3, 9)]
+EVERYTHING = ["t1", "t2", *IRRELEVANT]
+
+
 def toy(seed: int, a: float = A, n: int = DRAWS) -> tuple[np.ndarray, pd.DataFrame]:
-    """Net benefit (draws × 2 plans, a shared noisy baseline) and the parameters θ1, θ2, θ3 (θ3 plays no part)."""
+    """Net benefit (draws × 2 plans, a shared noisy baseline) and parameters θ1 … θ8 (θ3 … θ8 play no part)."""
     rng = np.random.default_rng(seed)
-    theta = pd.DataFrame(rng.standard_normal((n, 3)), columns=["t1", "t2", "t3"])
+    theta = pd.DataFrame(rng.standard_normal((n, 8)), columns=EVERYTHING)
     inb = a + B * theta["t1"] + C * theta["t2"] + S * rng.standard_normal(n)
     base = 1000 + 50 * rng.standard_normal(n)  # common to both plans: changes no decision
     return np.column_stack([base, base + inb]), theta
@@ -54,7 +58,8 @@ def test_evpi_matches_its_closed_form():
 @pytest.mark.parametrize(
     ("columns", "sd", "method"),
     [(["t1"], B, "gam"), (["t2"], C, "gam"), (["t1", "t2"], np.hypot(B, C), "gam"),
-     (["t1", "t2", "t3"], np.hypot(B, C), "gp"), (["t1", "t2", "t3"], np.hypot(B, C), "gam")],
+     (["t1", "t2", "t3"], np.hypot(B, C), "gp"), (["t1", "t2", "t3"], np.hypot(B, C), "gam"),
+     (EVERYTHING, np.hypot(B, C), "gp")],
 )
 def test_evppi_matches_its_closed_form_within_two_standard_errors(columns, sd, method):
     nb, theta = toy(1)
@@ -91,6 +96,8 @@ def test_evppi_is_ordered_between_zero_and_evpi():
 def test_evppi_without_parameter_uncertainty_is_zero_within_its_error(a):
     nb, theta = toy(3, a=a)
     value, se = decision.evppi(nb, theta[["t3"]])  # pure noise: θ3 plays no part
+    assert abs(value) <= 2 * se
+    value, se = decision.evppi(nb, theta[IRRELEVANT])  # six of them, by the Gaussian process
     assert abs(value) <= 2 * se
     assert decision.evppi(nb, np.full(DRAWS, 4.0)) == (0.0, 0.0)  # the input does not vary
 
