@@ -83,17 +83,18 @@ def evpi(net_benefit: Draws) -> float:
     return float(nb.max(axis=1).mean() - nb.mean(axis=0).max())
 
 
-def ceac(effects: Draws, costs: Draws, wtp: Iterable[float], plans: Sequence[str] | None = None) -> pd.DataFrame:
+def ceac(effects: Draws, costs: Draws, wtp: float | Iterable[float],
+         plans: Sequence[str] | None = None) -> pd.DataFrame:
     """The cost-effectiveness acceptability curve and frontier, one row per λ in `wtp`.
 
     Columns: one per plan, the probability over draws that it has the highest net benefit (a draw
-    where several plans tie for the highest, within rounding (`TIE`), counts 1/(number tied) for
-    each, so a row sums to 1);
-    `frontier`, the plan with the highest expected net benefit at that λ (the one to choose on
-    current information; the first on a tie); `frontier_probability`, its probability of being best.
-    Plan names: `plans`, else the DataFrame's columns, else 0, 1, …
+    where plans tie for the highest, within rounding (`TIE`), counts 1/(number tied) for each, so a
+    row sums to 1); `frontier`, the plan with the highest expected net benefit at that λ (the one to
+    choose on current information; the first on a tie); `frontier_probability`, its probability of
+    being best. Plan names: `plans`, else the DataFrame's columns, else 0, 1, …
     """
-    e, c, wtp = _matrix(effects), _matrix(costs), list(wtp)
+    e, c = _matrix(effects), _matrix(costs)
+    wtp = [float(wtp)] if np.isscalar(wtp) else list(wtp)
     if e.shape != c.shape:
         raise ValueError(f"effects {e.shape} and costs {c.shape} must both be draws × plans")
     names = list(plans if plans is not None else _names(effects, e.shape[1]))
@@ -129,8 +130,9 @@ def evppi(net_benefit: Draws, inputs: pd.DataFrame | np.ndarray, *, method: str 
 
     Bias: a max over noisy fitted values is biased upwards, most with many parameters and noisy net
     benefits (on the benchmark's 19-parameter group by 4–7 standard errors). With `correct_bias`
-    the value is the estimate minus Strong et al.'s estimate of that bias (the mean EVPPI of the
-    posterior draws minus the estimate's), so it can fall a little below 0 where the truth is 0;
+    the value is the estimate minus an estimate of that bias, as SAVI computes it (Strong et al.
+    2014): the mean EVPPI of the posterior draws minus the estimate. It can then fall a little below
+    0 where the truth is 0;
     `correct_bias=False` gives the plain estimate, as R's voi and BCEA report it.
     """
     nb = _matrix(net_benefit)
