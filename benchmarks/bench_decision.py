@@ -1,7 +1,7 @@
-"""The decision analysis of issue 20 timed on synthetic draws: 4 plans × 1,000 posterior draws, the
+"""The decision analysis (docs/decision.md) timed on synthetic draws: 4 plans × 1,000 posterior draws, the
 acceptability curve over 41 prices (0 to 100,000 DKK per extra citizen active at 52 weeks), EVPI at
 each price, and EVPPI with standard errors for the 6 parameter groups (sim.workflows.decision.PARAMETER_GROUPS)
-at one price. The whole analysis including the simulation has 60 s on this 2-core machine (issue 20);
+at one price. The whole analysis including the simulation has 60 s on this 2-core machine;
 this part's budget is BUDGET_SECONDS, leaving the rest to simulating the plans.
 
     .venv/bin/python benchmarks/bench_decision.py            # prints the wall time and the EVPPI table
