@@ -1,6 +1,7 @@
 """Comparisons of runs, for `sim.compare` and notebooks: retention curves and paired differences.
 
-Every interval is a 95% confidence interval of the mean over replications (`sim.model.metrics.interval`).
+Every interval is a 95% confidence interval of the mean over replications (`sim.model.metrics.interval`),
+except in `decision_table`, whose ranges are predictive: where the outcomes themselves fall.
 Scenarios run with the same `run.seed` share their citizens replication by replication (common
 random numbers, sim/model/seeding.py), so a difference is taken per replication first and its interval
 is that of the paired differences: narrower than two separate intervals wherever the scenarios'
@@ -19,6 +20,7 @@ from sim.model.city import build_city
 from sim.model.metrics import HEADLINE, handed_over, interval, retained, share, window_end
 from sim.model.population import plan
 from sim.model.results import Results
+from sim.workflows.decision import p_better, predictive_range
 
 CURVE_WEEKS = 52
 
@@ -72,6 +74,48 @@ def comparison(
             rows.append((metric, name, *interval(summary[metric]), *diff))
     columns = ["metric", "scenario", "mean", "ci_low", "ci_high", "diff_mean", "diff_low", "diff_high"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def higher_is_better(metric: str) -> bool:
+    """Direction of a metric for a planner: lower is better for costs (`cost_*`) and the wages a club
+    pays (`club_wages_paid`); higher for everything else (citizens, rates, retention, club income)."""
+    return not (metric.startswith("cost_") or metric == "club_wages_paid")
+
+
+def decision_table(summaries: Mapping[str, pd.DataFrame], reference: str, metrics: Sequence[str] = HEADLINE,
+                   level: float = 0.9) -> pd.DataFrame:
+    """One row per metric and scenario: what a plan can produce and how likely it beats the reference.
+
+    Ranges are predictive (sim.workflows.decision.predictive_range): the central `level` share of the
+    replications' outcomes, over Monte Carlo noise and, in a run over the posterior (`run.uncertainty=
+    ensemble`), the parameters' uncertainty too; they do not shrink with more replications. Columns:
+    mean, range_low, range_high (the scenario's outcome); diff_mean, diff_range_low, diff_range_high
+    (the scenario minus the reference, replication by replication: same parameter draw, same random
+    numbers); p_better, p_worse (share of paired replications in which the scenario does strictly
+    better / worse, by `higher_is_better`; ties are the rest); higher_is_better. NaN differences for
+    the reference itself. Metrics missing in every scenario are left out.
+    """
+    rows = []
+    ref = summaries[reference].set_index("replication")
+    for metric in metrics:
+        if all(metric not in s or s[metric].isna().all() for s in summaries.values()):
+            continue
+        up = higher_is_better(metric)
+        for name, summary in summaries.items():
+            values = summary[metric].to_numpy(float)
+            paired = (np.nan,) * 5
+            if name != reference:
+                diff = (summary.set_index("replication")[metric] - ref[metric]).dropna().to_numpy(float)
+                paired = (_mean(diff), *predictive_range(diff, level), p_better(diff, up), p_better(diff, not up))
+            rows.append((metric, name, _mean(values), *predictive_range(values, level), *paired, up))
+    columns = ["metric", "scenario", "mean", "range_low", "range_high", "diff_mean", "diff_range_low",
+               "diff_range_high", "p_better", "p_worse", "higher_is_better"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _mean(values: np.ndarray) -> float:
+    values = values[~np.isnan(values)]
+    return float(values.mean()) if len(values) else np.nan
 
 
 RATES_BY = ("handover_rate", "completer_retention_52w")
