@@ -222,7 +222,7 @@ def _teams(rows: list[Row], sep: str, city: Imported) -> tuple[dict[str, list[tu
         club, centre = values["club"], values["centre"]
         labels.setdefault(centre, row.cells["centre"])
         city.origin.setdefault(("associations", club), row)
-        entry = city.associations.setdefault(club, {"kind": "sport"})
+        entry = city.associations.setdefault(club, {"label": row.cells["club"], "kind": "sport"})
         for c in CLUB_COLUMNS:
             if c.entity == "club":
                 _set_once(entry, c.key, values[c.name], row, c.name, seen.setdefault(club, {}),
