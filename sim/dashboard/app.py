@@ -30,6 +30,7 @@ from sim.dashboard.controls import (
     allowed,
     base_config,
     controls,
+    get,
     is_centre_policy,
     make_plan,
     save,
@@ -116,7 +117,7 @@ class Dashboard:
         whole_city = by_key["policy"]
         mixed = whole_city == "mixed"
         if mixed and ctx_triggered() == _ctl_id("policy"):  # back to each centre its own: the scenario's own
-            by_key.update({c.key: shown(scenario_cfg, c) for c in self.controls if is_centre_policy(c.key)})
+            by_key.update({c.key: get(scenario_cfg, c.key) for c in self.controls if is_centre_policy(c.key)})
         elif not mixed:
             by_key.update({c.key: whole_city for c in self.controls if is_centre_policy(c.key)})
         new_values = [by_key[c.key] if by_key[c.key] != v else no_update for c, v in zip(self.controls, values,

@@ -22,7 +22,7 @@ import yaml
 from sim.errors import UserError
 from sim.model.config import POLICIES, RANGES, PolicyName, SimConfig
 from sim.model.keys import field_of, get_key, nest_keys
-from sim.present.labels import association_label, centre_label, team_label
+from sim.present.labels import association_label, centre_label
 from sim.workflows.compare import DEFAULTS, compose_compared
 from sim.workflows.compose import compose
 from sim.workflows.files import slug
@@ -85,7 +85,8 @@ def controls(cfg: SimConfig) -> list[Control]:
                     f"Café at {association_label(cfg, city.teams[team].association)} ({label}'s partner club)",
                     kind="bool", section="Partner clubs") for label, _, team in centres]
     out += [Control(f"city.teams.{team}.paid_instructor",
-                    f"Paid instructor on {team_label(cfg, team)} ({label}'s partner team)", kind="bool",
+                    f"Paid instructor on {label}'s partner team ({association_label(cfg, city.teams[team].association)}"
+                    f"{', ' + city.teams[team].activity if city.teams[team].activity else ''})", kind="bool",
                     section="Partner clubs") for label, _, team in centres]
     out += [
         Control("economics.municipality_pays_wages", "The municipality pays the wages (else the club)", kind="bool",
@@ -215,8 +216,8 @@ class Plan:
         (a changed plan does not answer its scenario's question)."""
         if not self.changed:
             return self.scenario.question
-        count = f"{len(self.changed)} change{'s' if len(self.changed) > 1 else ''}"
-        return f"What if {self.scenario.title} had these {count}: {'; '.join(self.changed)}?"
+        these = f"these {len(self.changed)} changes" if len(self.changed) > 1 else "this change"
+        return f"What if {self.scenario.title} had {these}: {'; '.join(self.changed)}?"
 
     def yaml(self) -> str:
         """The plan as a scenario file `sim.compare` accepts: its title and question, the scenario's

@@ -208,7 +208,10 @@ def watch_figures(watch: Watch, week: int) -> tuple[go.Figure, go.Figure]:
     """(members per open team, with vacant instructors marked; citizens by state up to `week`)."""
     snap = watch.at(week)
     teams = [i for i in range(len(watch.teams)) if snap.open[i]]
-    names = [team_label(watch.cfg, watch.teams[i]) + (" (no instructor)" if snap.vacant[i] else "") for i in teams]
+    labels = [team_label(watch.cfg, watch.teams[i]) for i in teams]
+    labels = [f"{text} [{watch.teams[i]}]" if labels.count(text) > 1 else text  # each bar its own row
+              for text, i in zip(labels, teams, strict=True)]
+    names = [text + (" (no instructor)" if snap.vacant[i] else "") for text, i in zip(labels, teams, strict=True)]
     bars = go.Figure([
         go.Bar(y=names, x=snap.regulars[teams], name="regulars", orientation="h", marker_color="#b0bec5"),
         go.Bar(y=names, x=snap.members[teams], name="handed over", orientation="h",

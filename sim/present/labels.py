@@ -153,11 +153,12 @@ def association_label(cfg: SimConfig, key: str) -> str:
 
 
 def team_label(cfg: SimConfig, name: str) -> str:
-    """A team as people say it: its club and activity ("Det Grønne Æble, basic training"); a sister
-    team opened later (`groenne_aeble_basic#1`) is the club's team 2 of that activity."""
+    """A team as people say it: its club, activity and centre ("Det Grønne Æble, basic training
+    (Østerbro)"); a sister team opened later (`groenne_aeble_basic#1`) is that club's team 2 there."""
     listed, _, sister = name.partition("#")
     team = cfg.city.teams.get(listed)
     if team is None:
         return name
     text = association_label(cfg, team.association) + (f", {team.activity}" if team.activity else "")
+    text += f" ({centre_label(cfg, team.centre)})" if team.centre else ""
     return f"{text}, team {int(sister) + 1}" if sister else text
