@@ -108,7 +108,8 @@ class Dashboard:
         """The plan on screen changed: (the command line's one-line message for a bad value or nothing;
         the plan cards and status, cleared when a value is bad, for they are the previous plan's; the
         controls' values, where a centre's own model shows the whole city's; the per-centre rows' style;
-        the scenario list's choice and what it says when none is chosen).
+        the scenario list's choice and what it says when none is chosen; the plan's question, which for a
+        changed plan lists its changes).
 
         A changed plan leaves the scenario list with no choice, saying which scenario the plan started
         from, so choosing that scenario again is a choice and resets the controls."""
@@ -126,11 +127,13 @@ class Dashboard:
         try:
             plan = make_plan(base, by_key)
             message, cards, status, changed = "", no_update, no_update, bool(plan.overrides)
+            question = plan.question or "(this scenario states no question)"
         except UserError as exc:
-            message, cards, status, changed = f"error: {exc}", [], "", True
+            message, cards, status, changed, question = f"error: {exc}", [], "", True, no_update
         choice = None if changed else base
         placeholder = f"{load(base).title}, changed: choose a scenario to start again"
-        return (message, cards, status, new_values, rows, no_update if choice == chosen else choice, placeholder)
+        return (message, cards, status, new_values, rows, no_update if choice == chosen else choice, placeholder,
+                question)
 
     def start_run(self, clicks: int | None, name: str, reference: str, values: list[Any]) -> tuple[str, bool]:
         """Start a run of the plan and the reference in the background: (message, poll disabled). The
@@ -454,7 +457,8 @@ def create_app(board: Dashboard | None = None) -> dash.Dash:
     app.callback(output=[Output("check", "children"), Output("plan-cards", "children", allow_duplicate=True),
                          Output("status", "children", allow_duplicate=True),
                          Output(_ctl_id(ALL), "value", allow_duplicate=True), centre_rows,
-                         Output("scenario", "value"), Output("scenario", "placeholder")],
+                         Output("scenario", "value"), Output("scenario", "placeholder"),
+                         Output("question", "children", allow_duplicate=True)],
                  inputs=[Input("base", "data"), *controls_in], state=[State("scenario", "value")],
                  prevent_initial_call=True)(board.check)
     app.callback(Output("run-message", "children"), Output("poll", "disabled"), Input("run", "n_clicks"),

@@ -75,7 +75,7 @@ def test_a_bad_value_gets_the_command_lines_message(board: Dashboard, capsys: py
         compare.main(["as_reported", "instructor.turnover_annual=1.5"])
     assert exit_.value.code == 2
     cli = capsys.readouterr().err.strip()
-    page, cards, status, *_, choice, placeholder = board.check(
+    page, cards, status, *_, choice, placeholder, _ = board.check(
         board.default, values(board, instructor__turnover_annual="1.5"), board.default)
     assert page == cli == "error: instructor.turnover_annual=1.5 is out of range: expected a probability in [0, 1]"
     assert (cards, status) == ([], "")  # the previous plan's results leave with the bad value
@@ -87,6 +87,8 @@ def test_a_bad_value_gets_the_command_lines_message(board: Dashboard, capsys: py
     assert board.check(board.default, values(board, instructor__turnover_annual="abc"))[0].startswith(
         "error: instructor.turnover_annual=abc: expected a number")
     assert board.check(board.default, values(board), board.default)[0] == ""
+    question = board.check(board.default, values(board, modifiers__monthly_trial=["yes"]), board.default)[-1]
+    assert question == "What if As reported (2012-13) had this change: Monthly trial sessions in the partner club?"
 
 
 def test_a_second_run_while_one_is_going_is_refused(board: Dashboard) -> None:

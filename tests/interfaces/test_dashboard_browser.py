@@ -123,6 +123,8 @@ def test_run_default_plan_then_change_a_centre(app_page, server: str, tmp_path: 
     assert 0 < int(default["handed_over"].replace(",", "")) < 1440
 
     page.locator("#row-city-centres-osterbro-policy").get_by_label("amager").check()
+    page.wait_for_function("() => document.querySelector('#question').innerText === 'What if As reported (2012-13) "
+                           "had this change: Model at Østerbro: amager?'")  # no longer the scenario's question
     # a run long enough (plan and reference at 800 replications) that the second click surely finds it going
     replications = page.locator("#row-run-replications input")
     replications.fill("800")
