@@ -38,7 +38,7 @@ from sim.dashboard.controls import (
 )
 from sim.dashboard.watch import Watch
 from sim.errors import UserError
-from sim.model.config import SimConfig
+from sim.model.config import PolicyName, SimConfig
 from sim.present.labels import team_label
 from sim.workflows.scenarios import PROJECT_SCENARIOS, available, folders, load
 
@@ -116,7 +116,7 @@ class Dashboard:
         by_key = self._values(values)
         scenario_cfg = base_config(load(base))
         whole_city = by_key["policy"]
-        mixed = whole_city == "mixed"
+        mixed = whole_city == PolicyName.mixed.value
         if mixed and ctx_triggered() == _ctl_id("policy"):  # back to each centre its own: the scenario's own
             by_key.update({c.key: get(scenario_cfg, c.key) for c in self.controls if is_centre_policy(c.key)})
         elif not mixed:
