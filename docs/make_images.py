@@ -11,7 +11,7 @@ What each group makes, and from what:
   in two partner clubs, against as_reported) and photographs the Plan, Results and Watch pages.
 - `comparison`: comparison_page.png (docs/compare.md). Runs `python -m sim.compare` on as_reported,
   amager_everywhere, monthly_trials and a plan of its own (PLAN below), and photographs the top of
-  the comparison.html it writes.
+  the comparison.html it writes (1,400 px wide: the plans, the summary, the figures).
 - `calibration`: calibration_fit.png, calibration_identifiability.png (docs/calibration.md). These
   are the figures a calibration writes (fit.png, identifiability.png), copied from its output
   folder (`--calibration`, default results/calibration/copenhagen). They exist only after a
@@ -124,7 +124,8 @@ def comparison(out: Path, replications: int) -> None:
                        env=_env(), check=True, stdout=subprocess.DEVNULL)
         with sync_playwright() as p:
             browser = _browser(p)
-            page = browser.new_page(viewport={"width": 920, "height": 1920})
+            # the first screen of a 1,400 px window and a little more: the plans, the summary, the figures
+            page = browser.new_page(viewport={"width": 1400, "height": 1600})
             page.goto((folder / "comparison.html").as_uri())
             page.screenshot(path=out / "comparison_page.png")
             browser.close()

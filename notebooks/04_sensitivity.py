@@ -85,10 +85,11 @@ scaled = ranking.mul([100 if o != "cost_per_retained_52w" else 1 for o in rankin
 scaled.round(1)
 
 # %% [markdown]
-# ## μ\*–σ plot for 52-week retention
+# ## μ\* and σ for 52-week retention
 #
-# Right = influential; up = its effect depends on the other parameters. Points near the origin can
-# be fixed anywhere in their range without changing the answer — for this output.
+# The most influential parameter on top; a long bar = influential; a σ marker far to the right of
+# its bar = its effect depends on the other parameters. Parameters with no bar to speak of can be
+# fixed anywhere in their range without changing the answer — for this output.
 
 # %%
 display(report.figure("morris", "retention_52w", table[table["output"] == "retention_52w"]))

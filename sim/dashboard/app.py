@@ -11,6 +11,7 @@ Runs are kept in this process (a planner's tool on their own machine): the last 
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from typing import Any
 
 import dash
 from dash import ALL, Input, Output, State, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 from sim.dashboard import views
 from sim.dashboard.compute import Job, Outcome, Runner, Worker, run_plan
@@ -29,14 +31,16 @@ from sim.dashboard.controls import (
     base_config,
     controls,
     get,
+    is_centre_policy,
     make_plan,
     save,
-    to_input,
+    shown,
 )
 from sim.dashboard.watch import Watch
 from sim.errors import UserError
-from sim.model.config import SimConfig
-from sim.workflows.scenarios import PROJECT_SCENARIOS, available, load
+from sim.model.config import PolicyName, SimConfig
+from sim.present.labels import team_label
+from sim.workflows.scenarios import PROJECT_SCENARIOS, available, folders, load
 
 KEEP = 4  # runs kept side by side on the Compare page
 PAGES = ("plan", "results", "compare", "watch")
@@ -72,7 +76,7 @@ class Dashboard:
                             "from one")
         self.default = default if default in self.scenarios else self.scenarios[0]
         self.shipped = {p.stem for p in PROJECT_SCENARIOS.glob("*.yaml")}
-        self.scenario_dir = scenario_dir or PROJECT_SCENARIOS
+        self.scenario_dir = scenario_dir or folders()[0]  # ./scenarios: searched first, so a saved plan is found
         self.base: SimConfig = base_config(load(self.default))
         self.controls: list[Control] = controls(self.base)
         self.runner = Runner()
@@ -86,20 +90,50 @@ class Dashboard:
     def _values(self, values: list[Any]) -> dict[str, Any]:
         return {c.key: v for c, v in zip(self.controls, values, strict=True)}
 
-    def load_scenario(self, name: str) -> tuple[str, list[Any]]:
-        """A scenario chosen: its question, and every control set to the scenario's value."""
+    def scenario_options(self) -> list[dict[str, str]]:
+        """The scenarios to start from or compare with, by their titles (the names the pages use)."""
+        return [{"label": load(name).title, "value": name} for name in self.scenarios]
+
+    def load_scenario(self, name: str | None) -> tuple[Any, ...]:
+        """A scenario chosen: its question, every control set to the scenario's value, and the scenario
+        as the plan's base. (No scenario chosen: the plan was changed, and nothing is loaded.)"""
+        if not name:
+            raise PreventUpdate
         scenario = load(name)
         cfg = base_config(scenario)
-        values = [to_input(c, get(cfg, c.key)) for c in self.controls]
-        return scenario.question or "(this scenario states no question)", values
+        values = [shown(cfg, c) for c in self.controls]
+        return scenario.question or "(this scenario states no question)", values, name
 
-    def check(self, name: str, values: list[Any]) -> str:
-        """The command line's one-line message for a bad value, or nothing."""
+    def check(self, base: str, values: list[Any], chosen: str | None = None) -> tuple[Any, ...]:
+        """The plan on screen changed: (the command line's one-line message for a bad value or nothing;
+        the plan cards and status, cleared when a value is bad, for they are the previous plan's; the
+        controls' values, where a centre's own model shows the whole city's; the per-centre rows' style;
+        the scenario list's choice and what it says when none is chosen; the plan's question, which for a
+        changed plan lists its changes).
+
+        A changed plan leaves the scenario list with no choice, saying which scenario the plan started
+        from, so choosing that scenario again is a choice and resets the controls."""
+        by_key = self._values(values)
+        scenario_cfg = base_config(load(base))
+        whole_city = by_key["policy"]
+        mixed = whole_city == PolicyName.mixed.value
+        if mixed and ctx_triggered() == _ctl_id("policy"):  # back to each centre its own: the scenario's own
+            by_key.update({c.key: get(scenario_cfg, c.key) for c in self.controls if is_centre_policy(c.key)})
+        elif not mixed:
+            by_key.update({c.key: whole_city for c in self.controls if is_centre_policy(c.key)})
+        new_values = [by_key[c.key] if by_key[c.key] != v else no_update for c, v in zip(self.controls, values,
+                                                                                          strict=True)]
+        rows = ["control" if mixed else "control unused" for c in self.controls if is_centre_policy(c.key)]
         try:
-            make_plan(name, self._values(values))
+            plan = make_plan(base, by_key)
+            message, cards, status, changed = "", no_update, no_update, bool(plan.overrides)
+            question = plan.question or "(this scenario states no question)"
         except UserError as exc:
-            return f"error: {exc}"
-        return ""
+            message, cards, status, changed, question = f"error: {exc}", [], "", True, no_update
+        choice = None if changed else base
+        placeholder = f"{load(base).title}, changed: choose a scenario to start again"
+        return (message, cards, status, new_values, rows, no_update if choice == chosen else choice, placeholder,
+                question)
 
     def start_run(self, clicks: int | None, name: str, reference: str, values: list[Any]) -> tuple[str, bool]:
         """Start a run of the plan and the reference in the background: (message, poll disabled). The
@@ -113,18 +147,24 @@ class Dashboard:
         try:
             plan = make_plan(name, self._values(values))
             run = plan.config.run
-            ref = base_config(load(reference))
+            scenario = load(reference)
+            ref = base_config(scenario)
             shared = tuple(f"run.{key}={getattr(run, key)}" for key in ("replications", "seed")
                            if getattr(ref.run, key) != getattr(run, key))  # paired: same seeds and replications
-            ref = base_config(load(reference), shared) if shared else ref
+            ref = base_config(scenario, shared) if shared else ref
         except UserError as exc:
             return f"error: {exc}", True
         configs = {views.PLAN: plan.config, reference: ref}
-        label = f"{name}" + (f" + {len(plan.overrides)} change(s)" if plan.overrides else "")
-        label += f", {run.replications} replications"
+        # on the Results page the plan is "this plan" (its heading names it); the reference goes by its title
+        names = {"titles": {views.PLAN: views.PLAN, reference: scenario.title},
+                 "questions": {views.PLAN: plan.question, reference: scenario.question}}
+        label = f"{plan.title}, {run.replications} replications"
         compute = self.worker.run_plan if self.worker else run_plan
-        job = self.runner.start(label, lambda progress: (plan, compute(configs, reference, progress)),
-                                total=len(configs))
+
+        def work(progress: Any) -> tuple[Plan, Outcome]:  # the plan and its reference by the names the pages use
+            return plan, dataclasses.replace(compute(configs, reference, progress), **names)
+
+        job = self.runner.start(label, work, total=len(configs))
         if job is None:
             return "A run is already going; please wait for it to finish, then press Run again.", False
         return f"Started run {job.id}: {label}.", False
@@ -132,18 +172,19 @@ class Dashboard:
     def poll(self, _: int) -> tuple[Any, ...]:
         """Progress of the background run; when it is done, its results everywhere they show.
 
-        Returns (progress value, progress max, status, poll disabled, latest run id, plan cards)."""
+        Returns (progress value, progress max, status, poll disabled, latest run id, plan cards, run
+        message: cleared when the run is done, so no note about it outlives it)."""
         job = self.runner.current
         if job is None:
-            return 0, 1, "", True, no_update, no_update
+            return 0, 1, "", True, no_update, no_update, no_update
         if not job.finished:
             return (job.done, job.total, f"Running {job.label}: step {job.done} of {job.total}…",
-                    False, no_update, no_update)
+                    False, no_update, no_update, no_update)
         if job.error:
-            return 0, 1, job.error, True, no_update, no_update
+            return 0, 1, job.error, True, no_update, no_update, ""
         run = self._record(job)
         return (job.total, job.total, f"{run.label}: done in {run.seconds:.1f} s", True, run.id,
-                views.cards(run.outcome, run.plan.config))
+                views.cards(run.outcome, run.plan.config), "")
 
     def _record(self, job: Job) -> Run:
         """The finished job as a kept run (once, however many polls see it finished)."""
@@ -170,7 +211,7 @@ class Dashboard:
         run = self._run(run_id)
         if run is None:
             return html.P("No results yet: set a plan on the Plan page and press Run.", className="note")
-        return views.results(run.outcome, run.plan.config, run.label)
+        return views.results(run.outcome, run.plan.config, run.label, run.plan.question)
 
     def show_compare(self, latest: int | None, clear: int | None) -> Any:
         if clear and ctx_triggered() == "compare-clear":
@@ -179,8 +220,8 @@ class Dashboard:
             return html.P("No runs yet. Every run you make is kept here, the last four side by side.",
                           className="note")
         table = views.side_by_side([(r.label, r.outcome) for r in self.runs])
-        plans = [html.Li(f"{r.label}: {r.plan.question} Changes: {', '.join(r.plan.overrides) or 'none'}; "
-                         f"reference {r.outcome.reference}.") for r in self.runs]
+        plans = [html.Li([html.Strong(r.label), f": {r.plan.question or '(no question given)'} Against "
+                          f"{r.outcome.titles[r.outcome.reference]}."]) for r in self.runs]
         return html.Div([views.frame(table), html.Ul(plans, className="note")])
 
     def download_plan(self, clicks: int | None, run_id: int | None) -> Any:
@@ -195,17 +236,22 @@ class Dashboard:
             return no_update
         return {"content": rows_csv(run.outcome), "filename": f"results_run{run.id}.csv"}
 
-    def save_plan(self, clicks: int | None, run_id: int | None, name: str | None) -> str:
+    def save_plan(self, clicks: int | None, run_id: int | None, name: str | None) -> tuple[Any, ...]:
+        """Save the run's plan into the scenario folder: (message, the scenario lists' options, which then
+        hold the saved plan)."""
         run = self._run(run_id)
         if not clicks:
-            return ""
+            return "", no_update, no_update
         if run is None:
-            return "error: no run chosen"
+            return "error: no run chosen", no_update, no_update
         try:
             path = save(run.plan, name or "", self.scenario_dir, self.shipped)
         except UserError as exc:
-            return f"error: {exc}"
-        return f"saved as {path} (python -m sim.compare {path.stem} ...)"
+            return f"error: {exc}", no_update, no_update
+        self.scenarios = available()
+        options = self.scenario_options()
+        return (f"saved as {path}: \"{load(path.stem).title}\" is now under Start from scenario "
+                f"(python -m sim.compare {path.stem} ...)", options, options)
 
     # --- Watch ----------------------------------------------------------------------------------------------
 
@@ -224,8 +270,7 @@ class Dashboard:
             return no_update, no_update, no_update, f"error: {exc}"
         watch_id = max(self.watches, default=0) + 1
         self.watches = {watch_id: Watch(plan.config, rep)}  # one replication at a time
-        changed = f" + {len(plan.overrides)} change(s)" if plan.overrides else ""
-        return watch_id, plan.config.run.horizon_weeks - 1, 0, f"{name}{changed}, replication {rep}, agent engine"
+        return watch_id, plan.config.run.horizon_weeks - 1, 0, f"{plan.title}, replication {rep}, agent engine"
 
     @staticmethod
     def play(clicks: int | None) -> tuple[bool, str]:
@@ -250,7 +295,7 @@ class Dashboard:
         bars, lines = views.watch_figures(watch, week)
         facts = (f"{int(snap.open.sum())} teams open, {int(snap.vacant.sum())} without an instructor, "
                  f"{int(snap.members.sum())} citizens in club teams")
-        events = [html.Li(f"week {w}: {team} {what}") for w, team, what in watch.events(week)]
+        events = [html.Li(f"week {w}: {team_label(watch.cfg, team)} {what}") for w, team, what in watch.events(week)]
         return (f"Week {week} of {watch.weeks - 1}", bars, lines, facts,
                 html.Ul(events) if events else "No team has opened or closed yet.")
 
@@ -272,7 +317,7 @@ def rows_csv(outcome: Outcome) -> str:
 
 
 def _control(board: Dashboard, c: Control) -> html.Div:
-    value = to_input(c, get(board.base, c.key))
+    value = shown(board.base, c)
     if c.kind == "bool":
         widget = dcc.Checklist(id=_ctl_id(c.key), options=[{"label": " yes", "value": "yes"}], value=value,
                                inline=True)
@@ -296,11 +341,12 @@ def plan_page(board: Dashboard) -> html.Div:
             sections.append(html.H3(c.section))
             current = c.section
         sections.append(_control(board, c))
-    names = board.scenarios
+    names = board.scenario_options()
     return html.Div([
         html.Div([
             html.Label("Start from scenario", className="label"),
             dcc.Dropdown(id="scenario", options=names, value=board.default, clearable=False),
+            dcc.Store(id="base", data=board.default),
             html.P(id="question", className="question"),
             *sections,
             html.H3("Compare with"),
@@ -405,16 +451,23 @@ def create_app(board: Dashboard | None = None) -> dash.Dash:
     controls_in = [Input(_ctl_id(ALL), "value")]
     controls_state = [State(_ctl_id(ALL), "value")]
     app.callback([Output(f"page-{p}", "style") for p in PAGES], Input("url", "pathname"))(route)
-    app.callback(Output("question", "children"), Output(_ctl_id(ALL), "value"), Input("scenario", "value"))(
-        board.load_scenario)
-    app.callback(Output("check", "children"), Input("scenario", "value"), *controls_in,
+    app.callback(Output("question", "children"), Output(_ctl_id(ALL), "value"), Output("base", "data"),
+                 Input("scenario", "value"))(board.load_scenario)
+    centre_rows = [Output(_row_id(c.key), "className") for c in board.controls if is_centre_policy(c.key)]
+    app.callback(output=[Output("check", "children"), Output("plan-cards", "children", allow_duplicate=True),
+                         Output("status", "children", allow_duplicate=True),
+                         Output(_ctl_id(ALL), "value", allow_duplicate=True), centre_rows,
+                         Output("scenario", "value"), Output("scenario", "placeholder"),
+                         Output("question", "children", allow_duplicate=True)],
+                 inputs=[Input("base", "data"), *controls_in], state=[State("scenario", "value")],
                  prevent_initial_call=True)(board.check)
     app.callback(Output("run-message", "children"), Output("poll", "disabled"), Input("run", "n_clicks"),
-                 State("scenario", "value"), State("reference", "value"), *controls_state,
+                 State("base", "data"), State("reference", "value"), *controls_state,
                  prevent_initial_call=True)(board.start_run)
     app.callback(Output("progress", "value"), Output("progress", "max"), Output("status", "children"),
                  Output("poll", "disabled", allow_duplicate=True), Output("latest-run", "data"),
-                 Output("plan-cards", "children"), Input("poll", "n_intervals"), prevent_initial_call=True)(board.poll)
+                 Output("plan-cards", "children"), Output("run-message", "children", allow_duplicate=True),
+                 Input("poll", "n_intervals"), prevent_initial_call=True)(board.poll)
     for target in ("results-run", "compare-run"):
         app.callback(Output(target, "options"), Output(target, "value"), Input("latest-run", "data"))(
             board.run_options)
@@ -425,10 +478,11 @@ def create_app(board: Dashboard | None = None) -> dash.Dash:
                  prevent_initial_call=True)(board.download_plan)
     app.callback(Output("download-results", "data"), Input("download-csv", "n_clicks"), State("compare-run", "value"),
                  prevent_initial_call=True)(board.download_csv)
-    app.callback(Output("save-message", "children"), Input("save", "n_clicks"), State("compare-run", "value"),
-                 State("save-name", "value"), prevent_initial_call=True)(board.save_plan)
+    app.callback(Output("save-message", "children"), Output("scenario", "options"), Output("reference", "options"),
+                 Input("save", "n_clicks"), State("compare-run", "value"), State("save-name", "value"),
+                 prevent_initial_call=True)(board.save_plan)
     app.callback(Output("watch-id", "data"), Output("watch-week", "max"), Output("watch-week", "value"),
-                 Output("watch-message", "children"), Input("watch-start", "n_clicks"), State("scenario", "value"),
+                 Output("watch-message", "children"), Input("watch-start", "n_clicks"), State("base", "data"),
                  *controls_state, State("watch-replication", "value"), prevent_initial_call=True)(board.start_watch)
     app.callback(Output("watch-timer", "disabled"), Output("watch-play", "children"), Input("watch-play", "n_clicks"))(
         board.play)

@@ -6,6 +6,8 @@ computed; nothing here computes a metric.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
@@ -14,9 +16,10 @@ from sim.dashboard.compute import Outcome
 from sim.dashboard.watch import Watch
 from sim.model.config import SimConfig
 from sim.model.states import State
-from sim.present.comparison import plain_summary
-from sim.present.format import estimate, interval, number, plain
-from sim.present.labels import label
+from sim.present.comparison import INCREMENTAL_HEAD, incremental_rows, plain_summary
+from sim.present.format import difference, estimate, interval, number, plain
+from sim.present.labels import axis_label, definition, label, team_label
+from sim.workflows.compare import COST_ITEMS
 from sim.workflows.uncertainty import covers, explain
 
 PLAN = "this plan"  # the name of the planner's plan in comparisons (no scenario file can be named so)
@@ -30,6 +33,7 @@ CARDS = (
 
 
 COMPARED = ("counts", "headline", "rates", "costs")  # the comparison-shaped tables of an outcome, in page order
+AGAINST = ("counts", "rates")  # the Results page's table against the reference; costs have their own
 
 
 def rows_of(outcome: Outcome) -> pd.DataFrame:
@@ -60,7 +64,7 @@ def cards(outcome: Outcome, cfg: SimConfig) -> html.Div:
             lines.append(html.Div(f"{label(sub, of=True)}: {estimate(sub, s['mean'], s['ci_low'], s['ci_high'])}",
                                   className="card-note"))
         diff = estimate(main, r["diff_mean"], r["diff_low"], r["diff_high"], of_difference=True)
-        lines.append(html.Div(f"vs {outcome.reference}: {diff} (paired)", className="card-diff"))
+        lines.append(html.Div(f"vs {outcome.titles[outcome.reference]}: {diff} (paired)", className="card-diff"))
         out.append(html.Div(lines, className="card"))
     return html.Div(out, className="cards")
 
@@ -74,74 +78,114 @@ def curves_figure(outcome: Outcome) -> go.Figure:
         weeks = pd.concat([curve["week"], curve["week"][::-1]])
         fig.add_trace(go.Scatter(x=weeks, y=100 * band, fill="toself", line={"width": 0}, fillcolor=colour,
                                  opacity=0.2, hoverinfo="skip", showlegend=False))
-        fig.add_trace(go.Scatter(x=curve["week"], y=100 * curve["mean"], name=name, line={"color": colour}))
-    fig.update_layout(xaxis_title="weeks since the citizen's programme ended",
-                      yaxis_title="% of starters in a club team", margin={"l": 50, "r": 10, "t": 30, "b": 40},
-                      height=320, legend={"orientation": "h", "y": 1.12}, template="plotly_white")
+        fig.add_trace(go.Scatter(x=curve["week"], y=100 * curve["mean"], name=outcome.titles.get(name, name),
+                                 line={"color": colour}))
+    # from zero: an axis starting near the lowest curve makes a small gap look large
+    fig.update_layout(xaxis_title="weeks since the citizen's programme ended", yaxis_title=axis_label("retention"),
+                      yaxis={"rangemode": "tozero", "ticksuffix": "%"}, margin={"l": 50, "r": 10, "t": 30, "b": 40},
+                      height=320, legend={"orientation": "h", "y": 1.15}, template="plotly_white")
     return fig
 
 
-def differences(table: pd.DataFrame, reference: str) -> html.Table:
+def costs_figure(outcome: Outcome) -> go.Figure:
+    """Where the plan's municipal cost differs from the reference's: the paired difference of each
+    cost item (mean, 95% interval), items that do not differ left out."""
+    table = outcome.costs[outcome.costs["metric"].isin(COST_ITEMS) & (outcome.costs["scenario"] == PLAN)]
+    table = table[(table["diff_mean"].abs() > 0.5) | (table["diff_high"] - table["diff_low"] > 0.5)]
+    reference = outcome.titles[outcome.reference]
+    fig = go.Figure(go.Bar(
+        y=[label(m) for m in table["metric"]], x=table["diff_mean"], orientation="h",
+        error_x={"type": "data", "symmetric": False, "array": table["diff_high"] - table["diff_mean"],
+                 "arrayminus": table["diff_mean"] - table["diff_low"]},
+        marker_color=["#c0392b" if d > 0 else "#27ae60" for d in table["diff_mean"]],
+        text=[difference(m, d) for m, d in zip(table["metric"], table["diff_mean"], strict=True)],
+        textposition="auto", cliponaxis=False, hoverinfo="skip"))
+    fig.update_layout(xaxis_title=f"DKK over the run, this plan minus {reference}", xaxis={"tickformat": ",.0f"},
+                      yaxis={"autorange": "reversed"}, height=max(200, 40 * len(table) + 110),
+                      margin={"l": 10, "r": 60, "t": 20, "b": 40}, template="plotly_white")
+    if table.empty:
+        fig.add_annotation(text=f"No cost item differs from {reference}.", showarrow=False, x=0.5, y=0.5,
+                           xref="paper", yref="paper")
+    return fig
+
+
+def differences(table: pd.DataFrame, outcome: Outcome) -> html.Div:
     """A comparison-shaped table (metric, scenario, mean, ci_low, ci_high, diff_*) as the plan, the
     reference and their paired difference, one row per metric."""
+    reference = outcome.reference
     table = table.set_index(["metric", "scenario"])
-    head = html.Tr([html.Th(h) for h in ("metric", PLAN, reference, "difference (paired)")])
+    head = html.Tr([html.Th(h) for h in ("", outcome.titles.get(PLAN, PLAN), outcome.titles[reference],
+                                         "difference (paired)")])
     body = []
     for metric in dict.fromkeys(table.index.get_level_values(0)):
         if (metric, PLAN) not in table.index or (metric, reference) not in table.index:
             continue
         p, q = table.loc[(metric, PLAN)], table.loc[(metric, reference)]
         body.append(html.Tr([
-            html.Td(label(metric, of=True)),
+            html.Th(label(metric, of=True), title=definition(metric)),
             html.Td(estimate(metric, p["mean"], p["ci_low"], p["ci_high"])),
             html.Td(estimate(metric, q["mean"], q["ci_low"], q["ci_high"])),
             html.Td(estimate(metric, p["diff_mean"], p["diff_low"], p["diff_high"], of_difference=True)),
         ]))
-    return html.Table([html.Thead(head), html.Tbody(body)], className="table")
+    return html.Div(html.Table([html.Thead(head), html.Tbody(body)], className="table"), className="wide")
 
 
-def frame(df: pd.DataFrame) -> html.Table:
-    """Any table as it is (numbers rounded for reading)."""
+def frame(df: pd.DataFrame) -> html.Div:
+    """A table of text as it is (numbers rounded for reading), scrolling inside the page if wide."""
     cells = lambda v: plain(v) if isinstance(v, float) else str(v)  # noqa: E731
-    return html.Table([html.Thead(html.Tr([html.Th(c) for c in df.columns])),
-                       html.Tbody([html.Tr([html.Td(cells(v)) for v in row]) for row in df.itertuples(index=False)])],
-                      className="table")
+    return html.Div(html.Table([html.Thead(html.Tr([html.Th(c) for c in df.columns])),
+                                html.Tbody([html.Tr([html.Td(cells(v)) for v in row])
+                                            for row in df.itertuples(index=False)])], className="table"),
+                    className="wide")
 
 
 EMPTY = "sim.compare computed no {} for this run."
 
 
-def section(outcome: Outcome, name: str, what: str) -> html.Div:
-    """One of the comparison's further tables: per metric against the reference, by centre, or as it is."""
-    table = getattr(outcome, name)
-    if table.empty:
-        return html.Div(EMPTY.format(what), className="note")
-    if "centre" in table:
-        return html.Div([html.Details([html.Summary(str(centre)), differences(rows, outcome.reference)])
-                         for centre, rows in table.groupby("centre", sort=False)])
-    if {"metric", "scenario", "diff_mean"} <= set(table.columns):
-        return html.Div(differences(table, outcome.reference))
-    return html.Div(frame(table))
+def incremental(outcome: Outcome) -> html.Div:
+    """The cost per additional citizen retained, labelled and formatted as on comparison.html."""
+    if outcome.incremental.empty:
+        return html.Div(EMPTY.format("incremental cost"), className="note")
+    return frame(pd.DataFrame(incremental_rows(outcome), columns=INCREMENTAL_HEAD))
 
 
-def results(outcome: Outcome, cfg: SimConfig, heading: str) -> html.Div:
-    """The Results page for one run."""
+def by_centre(outcome: Outcome) -> html.Div:
+    """Every metric per centre against the reference, one folded table per centre."""
+    if outcome.by_centre.empty:
+        return html.Div(EMPTY.format("results by centre"), className="note")
+    return html.Div([html.Details([html.Summary(str(centre)), differences(rows, outcome)])
+                     for centre, rows in outcome.by_centre.groupby("centre", sort=False)])
+
+
+def _folded(title: str, *body: Any) -> html.Details:
+    return html.Details([html.Summary(title), *body], className="folded")
+
+
+def results(outcome: Outcome, cfg: SimConfig, heading: str, question: str = "") -> html.Div:
+    """The Results page for one run: first the plan, its headline numbers, the summary in words and two
+    figures; then each table once, folded."""
+    reference = outcome.titles[outcome.reference]
+    against = pd.concat([getattr(outcome, name) for name in AGAINST if not getattr(outcome, name).empty])
+    summary = [html.Li(line) for line in plain_summary(outcome).splitlines()]
+    graph = {"config": {"displayModeBar": False}}
     return html.Div([
         html.H2(heading),
+        html.P(question, className="question") if question else None,
         cards(outcome, cfg),
-        html.P(explain(cfg), className="note"),
-        html.H3("Retention"),
-        dcc.Graph(figure=curves_figure(outcome), config={"displayModeBar": False}, id="results-curves"),
-        html.H3(f"Against {outcome.reference}"),
-        differences(rows_of(outcome).reset_index(), outcome.reference),
-        html.H3("Incremental cost per additional citizen retained"),
-        section(outcome, "incremental", "the incremental cost"),
-        html.H3("Cost items"),
-        section(outcome, "costs", "costs by item"),
-        html.H3("By centre"),
-        section(outcome, "by_centre", "results by centre"),
-        html.Details([html.Summary("Summary from python -m sim.compare"),
-                      dcc.Markdown(plain_summary(outcome), className="markdown")]),
+        html.H3("In short"),
+        html.Ul(summary, className="summary"),
+        html.Div([
+            html.Div([html.H3("Retention"), dcc.Graph(figure=curves_figure(outcome), id="results-curves", **graph)],
+                     className="half"),
+            html.Div([html.H3(f"Municipal cost by item against {reference}"),
+                      dcc.Graph(figure=costs_figure(outcome), id="results-costs", **graph)], className="half"),
+        ], className="row"),
+        html.H3("Details"),
+        _folded(f"Citizens and rates against {reference}", differences(against, outcome)),
+        _folded("Municipal cost by item and the club side (DKK over the run)", differences(outcome.costs, outcome)),
+        _folded(f"Cost per additional citizen retained at 52 weeks, against {reference}", incremental(outcome)),
+        _folded("By centre", by_centre(outcome)),
+        _folded("What the intervals cover", html.P(explain(cfg), className="note")),
     ])
 
 
@@ -164,7 +208,10 @@ def watch_figures(watch: Watch, week: int) -> tuple[go.Figure, go.Figure]:
     """(members per open team, with vacant instructors marked; citizens by state up to `week`)."""
     snap = watch.at(week)
     teams = [i for i in range(len(watch.teams)) if snap.open[i]]
-    names = [watch.teams[i] + (" (no instructor)" if snap.vacant[i] else "") for i in teams]
+    labels = [team_label(watch.cfg, watch.teams[i]) for i in teams]
+    labels = [f"{text} [{watch.teams[i]}]" if labels.count(text) > 1 else text  # each bar its own row
+              for text, i in zip(labels, teams, strict=True)]
+    names = [text + (" (no instructor)" if snap.vacant[i] else "") for text, i in zip(labels, teams, strict=True)]
     bars = go.Figure([
         go.Bar(y=names, x=snap.regulars[teams], name="regulars", orientation="h", marker_color="#b0bec5"),
         go.Bar(y=names, x=snap.members[teams], name="handed over", orientation="h",

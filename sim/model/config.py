@@ -268,6 +268,7 @@ class CentreCfg:
 
 @dataclass
 class AssociationCfg:
+    label: str = ""  # its name as people write it ("Idræt i Dagtimerne"); default: the id
     kind: str = field(default="sport", metadata={"range": "kind"})
     federation: str = ""
     has_cafe: bool = False

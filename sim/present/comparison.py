@@ -92,20 +92,39 @@ def table_markdown(table: pd.DataFrame, reference: str, titles: Mapping[str, str
     return lines
 
 
+def ratio_text(row: tuple) -> str:
+    """The cost per additional citizen retained of one row of the incremental table, as it is read:
+    "4,222 [3,564, 5,191]", "4,222 (no upper bound: ...)", "saves 1,234 DKK per citizen fewer retained",
+    "n/a" where there is no ratio, and a dash where the verdict ("saves money", "dominated") says it all."""
+    ratio = row.cost_per_extra_retained_52w
+    if pd.isna(ratio):
+        return "n/a"
+    if row.verdict != "costs more per extra citizen":
+        words = ratio_words(row.verdict, ratio)
+        return "–" if words == row.verdict else words
+    if pd.isna(row.ratio_low):
+        return f"{amount(ratio)} (no upper bound: the extra citizens retained may be none)"
+    return f"{amount(ratio)} [{amount(row.ratio_low)}, {amount(row.ratio_high)}]"
+
+
+INCREMENTAL_HEAD = ("scenario", f"{label(EXTRA)} (95% interval)", f"{axis_label(EXTRA_COST)} (95% interval)",
+                    f"{label(RATIO)} (DKK, 95% interval)", "verdict")
+
+
+def incremental_rows(result: Comparison) -> list[tuple[str, ...]]:
+    """The incremental table as a person reads it, one row of text per scenario but the reference
+    (columns INCREMENTAL_HEAD): labels from sim.present.labels, numbers from sim.present.format."""
+    return [(result.titles[r.scenario],
+             estimate(EXTRA, r.extra_retained_52w, r.extra_retained_52w_low, r.extra_retained_52w_high, True),
+             estimate(EXTRA_COST, r.extra_cost, r.extra_cost_low, r.extra_cost_high, True),
+             ratio_text(r), r.verdict)
+            for r in result.incremental.itertuples()]
+
+
 def incremental_markdown(result: Comparison) -> list[str]:
     """The incremental table as Markdown lines."""
-    lines = [f"| scenario | {label(EXTRA)} | {axis_label(EXTRA_COST)} | {label(RATIO)} (DKK, 95% interval) "
-             "| verdict |", "|---|--:|--:|--:|---|"]
-    for r in result.incremental.itertuples():
-        ratio = amount(r.cost_per_extra_retained_52w)
-        bounds = f" [{amount(r.ratio_low)}, {amount(r.ratio_high)}]" if pd.notna(r.ratio_low) else " (unbounded)"
-        if ratio != "n/a" and r.verdict != "costs more per extra citizen":
-            ratio, bounds = ratio_words(r.verdict, r.cost_per_extra_retained_52w), ""
-        retained = estimate(EXTRA, r.extra_retained_52w, r.extra_retained_52w_low, r.extra_retained_52w_high, True)
-        cost = estimate(EXTRA_COST, r.extra_cost, r.extra_cost_low, r.extra_cost_high, True)
-        lines.append(f"| {result.titles[r.scenario]} | {retained} | {cost} | {ratio}{bounds if ratio != 'n/a' else ''} "
-                     f"| {r.verdict} |")
-    return lines
+    lines = ["| " + " | ".join(INCREMENTAL_HEAD) + " |", "|---|--:|--:|--:|---|"]
+    return lines + ["| " + " | ".join(row) + " |" for row in incremental_rows(result)]
 
 
 def markdown(result: Comparison) -> str:
@@ -121,13 +140,12 @@ def markdown(result: Comparison) -> str:
               f"{result.questions[n] or '(no question given)'}" for n in result.configs]
     lines += ["", "## Summary", "", *[f"- {t}" for t in plain_summary(result).splitlines()], ""]
     for heading, table in (("Citizens (counts over the run)", result.counts), ("Rates", result.rates),
-                           ("Municipal cost by item and the club side (DKK over the run)", result.costs),
-                           ("Headline metrics", result.headline)):
+                           ("Municipal cost by item and the club side (DKK over the run)", result.costs)):
         lines += [f"## {heading}", "", *table_markdown(table, ref, result.titles), ""]
     lines += ["## Incremental cost per additional citizen retained at 52 weeks", "", *incremental_markdown(result),
               "", "## Definitions", ""]
     lines += [f"- **{label(m)}** (`{m}`): {definition(m)}" for m in (*COUNTS, *RATES, *COSTS, RATIO) if definition(m)]
-    lines += ["", f"Intervals: {result.explain} Differences are paired by replication; pp = percentage points. "
+    lines += ["", f"{result.explain} Differences are paired by replication; pp = percentage points. "
               "Metrics not simulated are left out."]
     return "\n".join(lines)
 

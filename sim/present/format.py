@@ -16,6 +16,7 @@ def amount(value: float, signed: bool = False) -> str:
     """A whole number with thousands separators ("1,234"; `signed`: "+1,234"); "n/a" if missing."""
     if pd.isna(value):
         return "n/a"
+    value = round(value) + 0.0  # no "-0": a value that rounds to zero is zero
     return f"{value:+,.0f}" if signed else f"{value:,.0f}"
 
 
@@ -31,7 +32,8 @@ def _format(metric: str, value: float, signed: bool, points: bool, unit: bool) -
     if pd.isna(value):
         return "n/a"
     if kind(metric) == RATE:
-        return f"{100 * value:{'+' if signed else ''}.1f}" + (" pp" if points else "%")
+        percent = round(100 * value, 1) + 0.0  # no "-0.0": a value that rounds to zero is zero
+        return f"{percent:{'+' if signed else ''}.1f}" + (" pp" if points else "%")
     text = amount(value, signed)
     return f"{text} DKK" if unit and kind(metric) == DKK else text
 

@@ -1,4 +1,5 @@
-"""The one table of metric names a person reads: a short label, its kind and a plain definition.
+"""The one table of metric names a person reads: a short label, its kind and a plain definition; and
+the names of the city's centres, clubs and teams as people say them.
 
 The terminal summary, the Markdown and HTML reports, the dashboard and the figures all name metrics
 from here (`sim.present.format` formats their values by `kind`). A rate's `of` is its denominator,
@@ -8,6 +9,10 @@ shown with the label wherever the rate is; a definition says what is counted.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sim.model.config import SimConfig
 
 RATE, COUNT, DKK = "rate", "count", "DKK"
 _AFTER = "weeks after the citizen's own programme end"
@@ -126,3 +131,34 @@ def definition(name: str) -> str:
     """What the metric counts (a rate: numerator / denominator); empty for a name not in the table."""
     metric = METRICS.get(name)
     return metric.definition if metric else ""
+
+
+# --- the city's entities, by the names people use ---------------------------------------------------------------
+
+
+def _spaced(key: str) -> str:
+    return key.replace("_", " ").strip().capitalize()
+
+
+def centre_label(cfg: SimConfig, key: str) -> str:
+    """A centre's label ("Østerbro"), else its id spaced out."""
+    centre = cfg.city.centres.get(key)
+    return (centre.label if centre else "") or _spaced(key)
+
+
+def association_label(cfg: SimConfig, key: str) -> str:
+    """A club's or patient association's label ("Idræt i Dagtimerne"), else its id spaced out."""
+    association = cfg.city.associations.get(key)
+    return (association.label if association else "") or _spaced(key)
+
+
+def team_label(cfg: SimConfig, name: str) -> str:
+    """A team as people say it: its club, activity and centre ("Det Grønne Æble, basic training
+    (Østerbro)"); a sister team opened later (`groenne_aeble_basic#1`) is that club's team 2 there."""
+    listed, _, sister = name.partition("#")
+    team = cfg.city.teams.get(listed)
+    if team is None:
+        return name
+    text = association_label(cfg, team.association) + (f", {team.activity}" if team.activity else "")
+    text += f" ({centre_label(cfg, team.centre)})" if team.centre else ""
+    return f"{text}, team {int(sister) + 1}" if sister else text

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -14,24 +15,31 @@ from matplotlib.figure import Figure
 
 from sim.model import costs
 from sim.model.keys import get_key
-from sim.present.comparison import EXTRA, EXTRA_COST, RATIO, plain_summary, ratio_words
-from sim.present.format import amount, difference, number
+from sim.present.comparison import INCREMENTAL_HEAD, RATIO, incremental_rows, plain_summary
+from sim.present.format import amount, estimate, interval, number
 from sim.present.labels import axis_label, definition, label
 from sim.workflows import uncertainty
+from sim.workflows.analysis import BOOTSTRAP
+from sim.workflows.sweep import code_version
 
 if TYPE_CHECKING:
     from sim.workflows.compare import Comparison
 
 STYLE = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; max-width: 1100px; margin: 2em auto;
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; max-width: 1240px; margin: 1.5em auto;
        padding: 0 1em; color: #222; line-height: 1.45; }
-h1 { font-size: 1.6em; } h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ccc; }
-table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.92em; }
-th, td { border: 1px solid #ddd; padding: 0.3em 0.6em; vertical-align: top; }
-th { background: #f3f3f3; text-align: left; } td.n { text-align: right; }
+h1 { font-size: 1.5em; margin-bottom: 0.2em; }
+h2 { font-size: 1.2em; margin: 1.4em 0 0.4em; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.92em; }
+th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; vertical-align: top; }
+th { background: #f3f3f3; text-align: left; } td.n { text-align: right; white-space: nowrap; }
 .wide { overflow-x: auto; }
-.ci, .diff { color: #555; font-size: 0.88em; display: block; font-weight: normal; } .summary li { margin: 0.4em 0; }
-img { max-width: 100%; margin: 0.5em 0 1.5em; } dt { font-weight: 600; } dd { margin: 0 0 0.5em 1.2em; }
+.ci { color: #555; font-size: 0.86em; display: block; font-weight: normal; } .summary li { margin: 0.3em 0; }
+.figures { display: grid; grid-template-columns: 1fr 1fr; gap: 0.5em 1.5em; }
+.figures figure { margin: 0; } .figures figure.full { grid-column: 1 / -1; }
+img { max-width: 100%; } figcaption { margin-bottom: 1em; } dt { font-weight: 600; } dd { margin: 0 0 0.5em 1.2em; }
+details { margin: 0.4em 0; border: 1px solid #ddd; border-radius: 4px; padding: 0.3em 0.8em; }
+summary { cursor: pointer; font-weight: 600; padding: 0.2em 0; }
 .note { color: #555; font-size: 0.92em; }
 """
 FIGURE_CAPTIONS = {
@@ -43,6 +51,8 @@ FIGURE_CAPTIONS = {
                    "municipal cost (y), 95% intervals. Right and below zero cost: saves money; left and above: "
                    "dominated.",
 }
+# The figures on the page's first screen (in this order, the first over the whole width); the rest are folded.
+FIRST = ("handover_retention", "incremental", "retention")
 
 
 def _e(text: object) -> str:
@@ -50,9 +60,9 @@ def _e(text: object) -> str:
 
 
 def metric_table(table: pd.DataFrame, result: Comparison, define: bool = False) -> str:
-    """One row per metric, one column per scenario: mean, its 95% interval and the paired
-    difference to the reference with its interval (`define`: the metric's definition, with its
-    denominator, under its name)."""
+    """One row per metric, one column per scenario: the mean and, under it, the reference's 95%
+    interval or another scenario's paired difference to the reference with its interval (`define`:
+    the metric's definition, with its denominator, under its name)."""
     scenarios = list(result.configs)
     head = "".join(f"<th>{_e(result.titles[s])}{' (reference)' if s == result.reference else ''}</th>"
                    for s in scenarios)
@@ -65,12 +75,11 @@ def metric_table(table: pd.DataFrame, result: Comparison, define: bool = False) 
                 cells.append("<td></td>")
                 continue
             r = by.loc[s]
-            ci = f"<span class='ci'>95%: {number(metric, r.ci_low)} to {number(metric, r.ci_high)}</span>" \
-                if pd.notna(r.ci_low) else ""
-            diff = "" if s == result.reference or pd.isna(r.diff_mean) else (
-                f"<span class='diff'>vs reference {difference(metric, r.diff_mean)} "
-                f"({difference(metric, r.diff_low)} to {difference(metric, r.diff_high)})</span>")
-            cells.append(f"<td class='n'>{number(metric, r['mean'])}{ci}{diff}</td>")
+            if s == result.reference or pd.isna(r.diff_mean):
+                under = f"95%: {interval(metric, r.ci_low, r.ci_high)}" if pd.notna(r.ci_low) else ""
+            else:
+                under = estimate(metric, r.diff_mean, r.diff_low, r.diff_high, of_difference=True)
+            cells.append(f"<td class='n'>{number(metric, r['mean'])}<span class='ci'>{_e(under)}</span></td>")
         name = _e(label(metric, of=True))
         if define and definition(metric):
             name += f"<span class='ci'>{_e(definition(metric))}</span>"
@@ -78,30 +87,11 @@ def metric_table(table: pd.DataFrame, result: Comparison, define: bool = False) 
     return f"<div class='wide'><table><tr><th></th>{head}</tr>{''.join(rows)}</table></div>"
 
 
-def _difference_cell(metric: str, mean: float, low: float, high: float) -> str:
-    return (f"<td class='n'>{difference(metric, mean)}<span class='ci'>95%: {difference(metric, low)} to "
-            f"{difference(metric, high)}</span></td>")
-
-
 def incremental_table(result: Comparison) -> str:
-    rows = []
-    for r in result.incremental.itertuples():
-        if pd.isna(r.cost_per_extra_retained_52w):
-            ratio = "n/a"
-        elif r.verdict != "costs more per extra citizen":
-            ratio = _e(ratio_words(r.verdict, r.cost_per_extra_retained_52w))
-        else:
-            bounds = (f"95%: {amount(r.ratio_low)} to {amount(r.ratio_high)}" if pd.notna(r.ratio_low)
-                      else "interval unbounded: the extra citizens retained may be 0")
-            ratio = f"{amount(r.cost_per_extra_retained_52w)}<span class='ci'>{bounds}</span>"
-        rows.append(
-            f"<tr><th>{_e(result.titles[r.scenario])}</th>"
-            + _difference_cell(EXTRA, r.extra_retained_52w, r.extra_retained_52w_low, r.extra_retained_52w_high)
-            + _difference_cell(EXTRA_COST, r.extra_cost, r.extra_cost_low, r.extra_cost_high)
-            + f"<td class='n'>{ratio}</td><td>{_e(r.verdict)}</td></tr>")
-    head = (f"<tr><th>scenario</th><th>{_e(label(EXTRA))}</th><th>{_e(axis_label(EXTRA_COST))}</th>"
-            f"<th>{_e(label(RATIO))} (DKK, <code>{RATIO}</code>)</th><th>verdict</th></tr>")
-    return f"<table>{head}{''.join(rows)}</table>"
+    head = "".join(f"<th>{_e(h)}</th>" for h in INCREMENTAL_HEAD)
+    rows = "".join("<tr><th>" + _e(row[0]) + "</th>" + "".join(f"<td class='n'>{_e(c)}</td>" for c in row[1:-1])
+                   + f"<td>{_e(row[-1])}</td></tr>" for row in incremental_rows(result))
+    return f"<div class='wide'><table><tr>{head}</tr>{rows}</table></div>"
 
 
 def centre_table(result: Comparison) -> str:
@@ -148,45 +138,72 @@ def assumptions(result: Comparison) -> str:
             "</code>. Not priced by the model: " + _e("; ".join(costs.NOT_MODELLED)) + ".</p>")
 
 
-def html_page(result: Comparison, figures: dict[str, Figure]) -> str:
-    """The whole page as one HTML string."""
+def _figure(name: str, figure: Figure, css: str = "") -> str:
+    return (f"<figure class='{css}'><img alt='{_e(FIGURE_CAPTIONS.get(name, name))}' "
+            f"src='data:image/png;base64,{_png(figure)}'>"
+            f"<figcaption class='note'>{_e(FIGURE_CAPTIONS.get(name, ''))}</figcaption></figure>")
+
+
+def _folded(title: str, body: str, note: str = "") -> str:
+    """A detail section, folded: its title shows, its body opens on a click."""
+    note = f"<p class='note'>{note}</p>" if note else ""
+    return f"<details><summary>{_e(title)}</summary>{note}{body}</details>"
+
+
+def stamp(made: datetime | None = None) -> str:
+    """When and with which code a page was made: "made 2026-12-06 07:00, code version 0.1.0+ab12…"."""
+    made = made or datetime.now().astimezone()
+    return f"made {made:%Y-%m-%d %H:%M}, code version {code_version()}"
+
+
+def html_page(result: Comparison, figures: dict[str, Figure], made: datetime | None = None) -> str:
+    """The whole page as one HTML string: first what a planner acts on (the plans, the summary in
+    words, the main figures), then every table folded below it; `made`: when (default now)."""
     cfg = result.configs[result.reference]
     scenarios = "".join(
-        f"<tr><th>{_e(result.titles[n])}{' (reference)' if n == result.reference else ''}</th><td><code>{_e(n)}"
-        f"</code></td><td>{_e(result.questions[n] or '(no question given)')}</td></tr>" for n in result.configs)
+        f"<tr><th>{_e(result.titles[n])}{' (reference)' if n == result.reference else ''}</th>"
+        f"<td>{_e(result.questions[n] or '(no question given)')}</td><td><code>{_e(n)}</code></td></tr>"
+        for n in result.configs)
     summary = "".join(f"<li>{_e(line)}</li>" for line in plain_summary(result).splitlines())
-    images = "".join(
-        f"<figure><img alt='{_e(name)}' src='data:image/png;base64,{_png(fig)}'>"
-        f"<figcaption class='note'>{_e(FIGURE_CAPTIONS.get(name, ''))}</figcaption></figure>"
-        for name, fig in figures.items())
-    shown = [*result.counts["metric"].unique(), *result.rates["metric"].unique(), *result.costs["metric"].unique(),
-             RATIO]
+    first = [name for name in FIRST if name in figures]
+    shown = "".join(_figure(name, figures[name], "full" if i == 0 else "") for i, name in enumerate(first))
+    more = "".join(_figure(name, fig) for name, fig in figures.items() if name not in first)
+    defined = [*result.counts["metric"].unique(), *result.rates["metric"].unique(), *result.costs["metric"].unique(),
+               RATIO]
     definitions = "".join(f"<dt>{_e(label(m))} <code>{_e(m)}</code></dt><dd>{_e(definition(m))}</dd>"
-                          for m in dict.fromkeys(shown) if definition(m))
+                          for m in dict.fromkeys(defined) if definition(m))
+    ref = _e(result.titles[result.reference])
+    details = "".join([
+        _folded("Citizens (counts over the run)", metric_table(result.counts, result, define=True),
+                "Mean over replications; under each, the reference's 95% interval or the paired difference to the "
+                "reference with its 95% interval."),
+        _folded("Rates", metric_table(result.rates, result, define=True),
+                "Each rate with its denominator under its name."),
+        _folded("Municipal cost by item and the club side (DKK over the run)", metric_table(result.costs, result)),
+        _folded(f"Cost per additional citizen retained at 52 weeks, against {result.titles[result.reference]}",
+                incremental_table(result),
+                "Extra cost divided by extra citizens still in a club team 52 weeks after their programme: the "
+                f"ratio of the mean paired differences, its interval from {amount(BOOTSTRAP)} bootstrap resamples "
+                "of the paired replications. \"Saves money\": more citizens retained for less; \"dominated\": no "
+                "more citizens retained at no saving."),
+        _folded("By centre", centre_table(result)),
+        _folded("More figures", f"<div class='figures'>{more}</div>") if more else "",
+        _folded("Definitions", f"<dl>{definitions}</dl>"),
+        _folded("What the intervals cover", f"<p>{_e(result.explain)}</p>"),
+        _folded("Cost assumptions", assumptions(result)),
+    ])
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Scenario comparison</title>
 <style>{STYLE}</style></head><body>
 <h1>Scenario comparison: handing citizens over from the prevention centres to clubs</h1>
 <p class="note">{cfg.run.replications} replications per scenario, seed {cfg.run.seed},
-{_e(cfg.run.engine.value)} engine, {cfg.run.horizon_weeks} weeks simulated. Every scenario sees the same citizens
-and random numbers replication by replication, so differences are paired. Intervals: {_e(uncertainty.covers(cfg))}.</p>
-<h2>The scenarios and their questions</h2><table>{scenarios}</table>
+{_e(cfg.run.engine.value)} engine, {cfg.run.horizon_weeks} weeks simulated; {_e(stamp(made))}. Every scenario sees
+the same citizens and random numbers replication by replication, so differences are paired.
+Intervals: {_e(uncertainty.covers(cfg))}.</p>
+<h2>The plans, against {ref}</h2><table>{scenarios}</table>
 <h2>In short</h2><ul class="summary">{summary}</ul>
-<h2>Citizens</h2><p class="note">Counts over the run (mean over replications).</p>
-{metric_table(result.counts, result, define=True)}
-<h2>Rates</h2><p class="note">Each rate with its denominator under its name.</p>
-{metric_table(result.rates, result, define=True)}
-<h2>Municipal cost by item (DKK over the run) and the club side</h2>
-{metric_table(result.costs, result)}
-<h2>Cost per additional citizen retained at 52 weeks, against {_e(result.titles[result.reference])}</h2>
-<p class="note">Extra cost divided by extra citizens still in a club team 52 weeks after their programme: the ratio
-of the mean paired differences, its interval from 2,000 bootstrap resamples of the paired replications.
-"Saves money": more citizens retained for less; "dominated": no more citizens retained at no saving.</p>
-{incremental_table(result)}
-<h2>By centre</h2>{centre_table(result)}
-<h2>Figures</h2>{images}
-<h2>Definitions</h2><dl>{definitions}</dl>
-<h2>What the intervals cover</h2><p>{_e(result.explain)}</p>
-<h2>Cost assumptions</h2>{assumptions(result)}
+<div class="figures">{shown}</div>
+<h2>Details</h2>
+{details}
 </body></html>
 """

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import Formatter, FuncFormatter
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
 from sim.model.costs import ITEMS
 from sim.present import labels
@@ -24,6 +24,7 @@ from sim.present.format import amount, number
 FONT_SIZE = 11
 DKK = FuncFormatter(lambda value, _: amount(value))
 TITLE_CHARS_PER_INCH = 11  # at FONT_SIZE + 1: a suptitle wider than its figure is wrapped
+NAME_CHARS = 30  # a scenario's name longer than this is wrapped in tick labels and legends
 
 
 class PercentTicks(Formatter):
@@ -48,8 +49,15 @@ class PercentTicks(Formatter):
 
 
 def names_of(names: Mapping[str, str] | None, keys: Sequence[str]) -> list[str]:
-    """Readable names (scenario titles, centre labels) for ids, the id where none is given."""
-    return [(names or {}).get(k, k) for k in keys]
+    """Readable names (scenario titles, centre labels) for ids, the id where none is given; a long
+    name wrapped over lines, so it does not squeeze the plot beside it."""
+    return [textwrap.fill((names or {}).get(k, k), NAME_CHARS) for k in keys]
+
+
+def _legend_below(ax: Axes, entries: int) -> None:
+    """The legend under the plot, where long names take no width from it."""
+    ax.legend(frameon=False, fontsize=FONT_SIZE, loc="upper center", bbox_to_anchor=(0.5, -0.16),
+              ncols=min(entries, 2))
 
 
 def _figure(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
@@ -78,7 +86,7 @@ def retention_figure(curves: Mapping[str, pd.DataFrame], ax: Axes | None = None,
     """Retention over the weeks since each citizen's programme end: one line per scenario with its
     95% band over replications, edged so that narrow bands stay visible (`curves`: scenario ->
     `sim.workflows.analysis.retention_curve` table; `titles`: scenario -> readable name)."""
-    fig, ax = _figure(ax, (10, 5))
+    fig, ax = _figure(ax, (7.5, 5))
     for i, (curve, label) in enumerate(zip(curves.values(), names_of(titles, list(curves)), strict=True)):
         ax.plot(curve["week"], curve["mean"], color=f"C{i}", lw=2, label=label)
         ax.fill_between(curve["week"], curve["ci_low"], curve["ci_high"], color=f"C{i}", alpha=0.3, lw=0)
@@ -90,7 +98,7 @@ def retention_figure(curves: Mapping[str, pd.DataFrame], ax: Axes | None = None,
     ax.set_xlim(left=0)
     ax.set_ylim(bottom=0)
     _style(ax, percent=True)
-    ax.legend(frameon=False, fontsize=FONT_SIZE, loc="upper left", bbox_to_anchor=(1.01, 1))
+    _legend_below(ax, len(curves))
     return fig
 
 
@@ -118,6 +126,7 @@ def interval_figure(table: pd.DataFrame, metrics: Sequence[str], title: str, bar
             for yi, (mean, e, color) in enumerate(zip(rows["mean"], err.T, colors, strict=True)):
                 ax.errorbar(mean, yi, xerr=e.reshape(2, 1), fmt="o", color=color, capsize=4, ms=7)
         ax.set_xlabel(textwrap.fill(labels.axis_label(metric), 40), fontsize=FONT_SIZE)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6))  # tick labels of a narrow panel must not touch
         _style(ax, percent=labels.is_rate(metric), axis="x")
     axes[0].set_yticks(y, names_of(titles, scenarios), fontsize=FONT_SIZE)
     axes[0].invert_yaxis()  # first scenario on top, as in the table
@@ -167,7 +176,7 @@ def incremental_figure(table: pd.DataFrame, titles: Mapping[str, str] | None = N
                        reference: str = "the reference") -> Figure:
     """Extra citizens retained at 52 weeks against extra municipal cost, each scenario against the
     reference, with 95% intervals of both paired differences (`table`: sim.workflows.analysis.incremental)."""
-    fig, ax = _figure(None, (9, 6))
+    fig, ax = _figure(None, (7.5, 5.5))
     order = list(titles or {})  # a scenario keeps its colour of the other figures (its place in `titles`)
     for i, row in enumerate(table.itertuples()):
         colour = f"C{order.index(row.scenario)}" if row.scenario in order else f"C{i + 1}"
@@ -178,13 +187,13 @@ def incremental_figure(table: pd.DataFrame, titles: Mapping[str, str] | None = N
                     color=colour, label=names_of(titles, [row.scenario])[0])
     ax.axhline(0, color="0.4", lw=1)
     ax.axvline(0, color="0.4", lw=1)
-    ref = names_of(titles, [reference])[0]
-    ax.set_xlabel(f"{labels.label('extra_retained_52w')} vs {ref} (citizens)", fontsize=FONT_SIZE)
-    ax.set_ylabel(f"{labels.label('extra_cost')} vs {ref} (DKK)", fontsize=FONT_SIZE)
+    ref = (titles or {}).get(reference, reference)
+    ax.set_xlabel(textwrap.fill(f"{labels.label('extra_retained_52w')} vs {ref} (citizens)", 60), fontsize=FONT_SIZE)
+    ax.set_ylabel(textwrap.fill(f"{labels.label('extra_cost')} vs {ref} (DKK)", 40), fontsize=FONT_SIZE)
     _style(ax, percent=False)
-    ax.legend(frameon=False, fontsize=FONT_SIZE, loc="upper left", bbox_to_anchor=(1.01, 1))
+    _legend_below(ax, len(table))
     ax.set_title(textwrap.fill("Extra cost against extra citizens retained (mean, 95% intervals); "
-                               "slope from the origin = DKK per additional citizen", 70), fontsize=FONT_SIZE + 1)
+                               "slope from the origin = DKK per additional citizen", 60), fontsize=FONT_SIZE + 1)
     return fig
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -15,7 +16,6 @@ from sim.workflows.sensitivity.spec import Spec
 NEGLIGIBLE_SHARE = 0.05
 # Sobol': a total index below this explains (almost) none of the output's variance.
 NEGLIGIBLE_ST = 0.01
-LABELLED = 8  # parameters named in a Morris plot (the most influential)
 
 
 def _name(output: str) -> str:
@@ -29,34 +29,37 @@ def _size(output: str, value: float) -> str:
 
 
 def figure(method: str, output: str, table: pd.DataFrame) -> Figure:
-    """Morris: mu* (with its 95% interval) against sigma, the leading parameters named. Sobol':
-    S1 and ST bars with 95% intervals, parameters sorted by ST."""
-    fig = Figure(figsize=(9, 6 if method == "morris" else max(4, 0.32 * len(table) + 1.5)), layout="constrained")
+    """One row per parameter, the most influential on top, every name on the axis (none drawn over
+    the points, where they overlapped and ran off the figure). Morris: μ* as a bar with its 95%
+    interval, σ as a marker beside it. Sobol': S1 and ST bars with 95% intervals, sorted by ST."""
+    rank = RANK_BY[method]
+    ordered = table.sort_values(rank, ascending=False, na_position="last").reset_index(drop=True)
+    fig = Figure(figsize=(9, max(3.5, 0.38 * len(ordered) + 1.8)), layout="constrained")
     ax = fig.add_subplot()
-    scale = 100 if labels.is_rate(output) else 1
-    unit = {labels.RATE: "percentage points", labels.DKK: "DKK"}.get(labels.kind(output), "citizens")
+    pos = np.arange(len(ordered))
     if method == "morris":
-        ax.errorbar(table["mu_star"] * scale, table["sigma"] * scale, xerr=table["mu_star_conf"] * scale,
-                    fmt="o", color="C0", ecolor="0.6", capsize=2)
-        for row in table.head(LABELLED).itertuples():
-            ax.annotate(row.parameter, (row.mu_star * scale, row.sigma * scale), fontsize=FONT_SIZE - 2,
-                        xytext=(4, 3), textcoords="offset points")
-        ax.set_xlabel(f"μ*: mean absolute effect over the parameter's range ({unit})", fontsize=FONT_SIZE)
-        ax.set_ylabel(f"σ: spread of the effects ({unit})", fontsize=FONT_SIZE)
-        ax.set_xlim(left=0)
-        ax.set_ylim(bottom=0)
+        scale = 100 if labels.is_rate(output) else 1
+        unit = {labels.RATE: "percentage points", labels.DKK: "DKK"}.get(labels.kind(output), "citizens")
+        ax.barh(pos, ordered["mu_star"] * scale, height=0.6, xerr=ordered["mu_star_conf"] * scale, color="C0",
+                capsize=2, label="μ*: mean absolute effect over the parameter's range (95% interval)")
+        ax.plot(ordered["sigma"] * scale, pos, "D", color="C1", ms=5,
+                label="σ: spread of the effects (large against μ*: interactions or curvature)")
+        ax.set_xlabel(f"effect on the output ({unit})", fontsize=FONT_SIZE)
     else:
-        ordered = table.sort_values("ST")
-        pos = range(len(ordered))
-        ax.barh([p + 0.2 for p in pos], ordered["ST"], height=0.4, xerr=ordered["ST_conf"], color="C0",
-                label="total (ST)", capsize=2)
-        ax.barh([p - 0.2 for p in pos], ordered["S1"], height=0.4, xerr=ordered["S1_conf"], color="C1",
+        ax.barh(pos - 0.2, ordered["ST"], height=0.4, xerr=ordered["ST_conf"], color="C0", label="total (ST)",
+                capsize=2)
+        ax.barh(pos + 0.2, ordered["S1"], height=0.4, xerr=ordered["S1_conf"], color="C1",
                 label="first order (S1)", capsize=2)
-        ax.set_yticks(list(pos), ordered["parameter"], fontsize=FONT_SIZE - 2)
         ax.set_xlabel("share of the output's variance (95% bootstrap intervals)", fontsize=FONT_SIZE)
-        ax.legend(fontsize=FONT_SIZE - 1, loc="lower right")
+    ax.set_yticks(pos, ordered["parameter"], fontsize=FONT_SIZE - 2)
+    ax.invert_yaxis()  # the most influential on top
+    ax.set_xlim(left=0)
+    handles, names = ax.get_legend_handles_labels()
+    order = sorted(range(len(names)), key=lambda i: not names[i].startswith(("μ*", "total")))  # the ranking first
+    fig.legend([handles[i] for i in order], [names[i] for i in order], fontsize=FONT_SIZE - 2,
+               loc="outside lower center", frameon=False)  # below the bars: it covers none
     ax.set_title(labels.axis_label(output), fontsize=FONT_SIZE)
-    ax.grid(alpha=0.3)
+    ax.grid(alpha=0.3, axis="x")
     ax.spines[["top", "right"]].set_visible(False)
     return fig
 

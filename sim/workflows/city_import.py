@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
@@ -35,12 +34,12 @@ from sim.errors import UserError
 from sim.model.checks import validate
 from sim.model.config import DIAGNOSES, MODIFIERS, POLICIES, RANGES, AssociationCfg, CentreCfg, CityCfg, TeamSpec
 from sim.workflows.compose import compose
+from sim.workflows.files import slug
 
 _ID = re.compile(r"[a-z][a-z0-9_]*")
 _TRUE = {"yes", "y", "true", "1", "x", "ja", "j"}
 _FALSE = {"no", "n", "false", "0", "nej"}
 _INTEGER = {"count", "weeks", "one_up"}
-_FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "aa", "Æ": "ae", "Ø": "o", "Å": "aa", "ß": "ss"})
 
 
 @dataclass(frozen=True)
@@ -88,12 +87,6 @@ CENTRE_COLUMNS = (
     *(Column(d, "centre", "diagnosis_mix", "share") for d in DIAGNOSES),
     Column("note", "centre", "note", "text"),
 )
-
-
-def slug(text: str) -> str:
-    """An id from a name as a planner writes it: `Østerbro` -> `osterbro`, `B 1908` -> `b_1908`."""
-    ascii_ = unicodedata.normalize("NFKD", text.translate(_FOLD)).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "_", ascii_.lower()).strip("_")
 
 
 @dataclass(frozen=True)
@@ -229,7 +222,7 @@ def _teams(rows: list[Row], sep: str, city: Imported) -> tuple[dict[str, list[tu
         club, centre = values["club"], values["centre"]
         labels.setdefault(centre, row.cells["centre"])
         city.origin.setdefault(("associations", club), row)
-        entry = city.associations.setdefault(club, {"kind": "sport"})
+        entry = city.associations.setdefault(club, {"label": row.cells["club"], "kind": "sport"})
         for c in CLUB_COLUMNS:
             if c.entity == "club":
                 _set_once(entry, c.key, values[c.name], row, c.name, seen.setdefault(club, {}),

@@ -1,14 +1,25 @@
 """Files the workflows read and write: output folders checked before any work starts, files written
-atomically, YAML files found by name or path."""
+atomically, YAML files found by name or path, names made from what a planner types."""
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
 from sim.errors import UserError
+
+_FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "aa", "Æ": "ae", "Ø": "o", "Å": "aa", "ß": "ss"})
+
+
+def slug(text: str) -> str:
+    """A file or entity name from a name as a planner writes it: `Østerbro` -> `osterbro`,
+    `B 1908` -> `b_1908`, `Østerbro + cafés!` -> `osterbro_cafes` (accents dropped, letters kept)."""
+    ascii_ = unicodedata.normalize("NFKD", text.translate(_FOLD)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", ascii_.lower()).strip("_")
 
 
 def check_writable(folder: str | os.PathLike) -> None:

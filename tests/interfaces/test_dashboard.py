@@ -35,7 +35,7 @@ def board(tmp_path_factory: pytest.TempPathFactory) -> Dashboard:
 
 def values(board: Dashboard, **changes: str) -> list:
     """The inputs as the page holds them for the default scenario, with `changes` (dotted keys)."""
-    _, inputs = board.load_scenario(board.default)
+    _, inputs, _ = board.load_scenario(board.default)
     changes = {k.replace("__", "."): v for k, v in changes.items()}
     return [changes.get(c.key, v) for c, v in zip(board.controls, inputs, strict=True)]
 
@@ -62,8 +62,8 @@ def test_every_control_shows_its_unit_and_the_schemas_range(board: Dashboard) ->
 
 
 def test_a_scenario_sets_the_controls_and_shows_its_question(board: Dashboard) -> None:
-    question, inputs = board.load_scenario("instructor_shortage")
-    assert question.startswith("What if volunteer instructors became scarce")
+    question, inputs, base = board.load_scenario("instructor_shortage")
+    assert question.startswith("What if volunteer instructors became scarce") and base == "instructor_shortage"
     by_key = {c.key: v for c, v in zip(board.controls, inputs, strict=True)}
     assert by_key["instructor.turnover_annual"] == "0.6"
     assert by_key["instructor.pool"] == "6"
@@ -75,15 +75,20 @@ def test_a_bad_value_gets_the_command_lines_message(board: Dashboard, capsys: py
         compare.main(["as_reported", "instructor.turnover_annual=1.5"])
     assert exit_.value.code == 2
     cli = capsys.readouterr().err.strip()
-    page = board.check(board.default, values(board, instructor__turnover_annual="1.5"))
+    page, cards, status, *_, choice, placeholder, _ = board.check(
+        board.default, values(board, instructor__turnover_annual="1.5"), board.default)
     assert page == cli == "error: instructor.turnover_annual=1.5 is out of range: expected a probability in [0, 1]"
+    assert (cards, status) == ([], "")  # the previous plan's results leave with the bad value
+    assert choice is None and placeholder.startswith("As reported (2012-13), changed")
     bad = values(board, instructor__turnover_annual="1.5")
     assert board.start_run(1, board.default, board.default, bad) == (cli, True)
     with pytest.raises(UserError, match="no control"):
         make_plan(board.default, {"run.horizon_weeks": "40"})
-    assert board.check(board.default, values(board, instructor__turnover_annual="abc")).startswith(
+    assert board.check(board.default, values(board, instructor__turnover_annual="abc"))[0].startswith(
         "error: instructor.turnover_annual=abc: expected a number")
-    assert board.check(board.default, values(board)) == ""
+    assert board.check(board.default, values(board), board.default)[0] == ""
+    question = board.check(board.default, values(board, modifiers__monthly_trial=["yes"]), board.default)[-1]
+    assert question == "What if As reported (2012-13) had this change: Monthly trial sessions in the partner club?"
 
 
 def test_a_second_run_while_one_is_going_is_refused(board: Dashboard) -> None:
@@ -113,15 +118,19 @@ def test_the_page_shows_what_sim_compare_computes(board: Dashboard, tmp_path, ca
     inputs = small(board, city__centres__osterbro__policy="amager", modifiers__monthly_trial=["yes"])
     message, disabled = board.start_run(1, board.default, "baseline_everywhere", inputs)
     assert message.startswith("Started run ") and disabled is False
-    progress, total, status, disabled, run_id, cards = wait(board)
-    assert (progress, total, disabled) == (3, 3, True)  # two scenarios, then the tables (sim.compare.evaluate)
-    assert re.fullmatch(r"Run \d+: as_reported \+ 4 change\(s\), 4 replications: done in [\d.]+ s", status)
+    progress, total, status, disabled, run_id, cards, message = wait(board)
+    assert (progress, total, disabled, message) == (3, 3, True, "")  # two scenarios, then sim.compare's tables
+    assert re.fullmatch(r"Run \d+: As reported \(2012-13\), changed: Model at Østerbro: amager; Monthly trial "
+                        r"sessions in the partner club and 1 more, 4 replications: done in [\d.]+ s", status)
     run = board._run(run_id)
     assert run.plan.overrides == ("city.centres.osterbro.policy=amager", "modifiers.monthly_trial=true",
                                   "intake.waves=2", "run.replications=4")
+    assert run.plan.question == ("What if As reported (2012-13) had these 3 changes: Model at Østerbro: amager; "
+                                 "Monthly trial sessions in the partner club; Intake waves (new cohorts at every "
+                                 "centre): 2 waves?")
 
     path = save(run.plan, "Østerbro + trials!", tmp_path, board.shipped)
-    assert path.name == "oesterbro_trials.yaml"
+    assert path.name == "osterbro_trials.yaml"
     compare.main([str(path), "baseline_everywhere", "run.replications=4", "--reference", "baseline_everywhere",
                   "--out", str(tmp_path / "out")])
     cli = pd.read_csv(tmp_path / "out" / "comparison.csv").replace({"scenario": {path.stem: PLAN}})
@@ -130,7 +139,7 @@ def test_the_page_shows_what_sim_compare_computes(board: Dashboard, tmp_path, ca
 
     text = str(cards)
     handed = run.outcome.counts.set_index(["metric", "scenario"]).loc[("handed_over", PLAN), "mean"]
-    assert f"'{handed:,.0f}'" in text and covers(run.plan.config) in text and "vs baseline_everywhere" in text
+    assert f"'{handed:,.0f}'" in text and covers(run.plan.config) in text and "vs Trial sessions only" in text
     assert covers(run.plan.config) == "Monte Carlo + calibration"  # the shipped ensemble, as sim.compare runs it
     assert board.download_plan(1, run_id)["content"] == path.read_text(encoding="utf-8")
     csv = board.download_csv(1, run_id)["content"]

@@ -31,7 +31,7 @@ RUN_ONLY = {
     "run.engine": "which engine samples the model; both sample the same one (tests/engines/test_equivalence.py)",
 }
 DESCRIPTIVE = {  # labels and calibration targets: read by reports and calibration, not by the model
-    "city.name", "centres.label", "centres.note", "associations.federation", "associations.note",
+    "city.name", "centres.label", "centres.note", "associations.label", "associations.federation", "associations.note",
     "teams.district", "teams.activity", "teams.note", "teams.report_row", "teams.observed_handed_over",
 }
 

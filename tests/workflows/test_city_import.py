@@ -21,7 +21,7 @@ import sim
 from sim import city_import, compare, run
 from sim.errors import UserError
 from sim.model.config import AssociationCfg, CentreCfg, CityCfg, TeamSpec
-from sim.workflows.city_import import slug
+from sim.workflows.files import slug
 from tests.conftest import SMALL
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,6 +99,7 @@ def test_ids_and_defaults_derived_from_a_minimal_spreadsheet(tmp_path, monkeypat
 @pytest.mark.parametrize("text, expected", [
     ("Østerbro", "osterbro"), ("Svømmeklubben Bølgen", "svommeklubben_bolgen"), ("B 1908", "b_1908"),
     ("Æblehaven/Rådhuset", "aeblehaven_raadhuset"), ("  Café Noir! ", "cafe_noir"),
+    ("Østerbro + cafés!", "osterbro_cafes"),
 ])
 def test_slug(text, expected):
     assert slug(text) == expected

@@ -15,10 +15,11 @@ import pytest
 import sim
 from sim import compare
 from sim.errors import UserError
-from sim.present import plots
+from sim.present import labels, plots
 from sim.present.comparison import plain_summary
 from sim.workflows.analysis import comparison, retention_by_replication, retention_curve
 from sim.workflows.compare import COUNTS, evaluate
+from sim.workflows.sweep import code_version
 
 # One intake wave and a horizon that reaches 52 weeks after its programme end (12 + 52 < 66).
 SMALL = ["intake.waves=1", "run.horizon_weeks=66", "run.replications=3", "run.progress=false"]
@@ -68,6 +69,14 @@ def test_compare_writes_tables_and_figures(tmp_path, twin, capsys):
     assert "cost_per_extra_retained_52w" in html and "Intervals: Monte Carlo + calibration." in html
     assert "costs.coordination_week" in html and html.count("data:image/png;base64,") == 5
     assert "http" not in html.replace("http-equiv", "") and "<script" not in html  # nothing loaded from elsewhere
+    # the first screen: the plans, the summary in words, three figures; every table folded below it
+    top, details = html.split("<h2>Details</h2>")
+    assert "<table" in top and top.count("<li>") == 3 and top.count("data:image/png") == 3 and "<details" not in top
+    assert details.count("<details>") >= 8 and code_version() in top and "made 20" in top
+    markdown = (out / "comparison.md").read_text(encoding="utf-8")
+    assert "Intervals: Intervals" not in markdown
+    for metric in pd.read_csv(out / "costs.csv")["metric"].unique():  # each table once, each row once
+        assert markdown.count(f"| {labels.label(metric, of=True)} |") == 1, metric
 
 
 def test_reference_option_and_default_folder(tmp_path, monkeypatch):
