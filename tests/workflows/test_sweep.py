@@ -19,6 +19,7 @@ import sim
 from sim import run
 from sim import sweep as sweep_cli
 from sim.workflows import sweep
+from tests.conftest import import_or_skip
 
 TINY = ["intake.waves=1", "run.horizon_weeks=30", "run.replications=2", "run.progress=false"]
 
@@ -66,7 +67,7 @@ def test_joblib_launcher_and_sweep_folder_are_the_defaults(tmp_path):
 
 
 def test_submitit_local_launcher(tmp_path):
-    pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
+    import_or_skip("hydra_plugins.hydra_submitit_launcher")
     proc = _sweep(tmp_path, "policy=amager,vanlose", launcher="submitit_local")
     assert proc.returncode == 0, proc.stderr
     table = pd.read_parquet(tmp_path / "sweep" / "summary.parquet")
@@ -74,7 +75,7 @@ def test_submitit_local_launcher(tmp_path):
 
 
 def test_slurm_preset_composes():
-    pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
+    import_or_skip("hydra_plugins.hydra_submitit_launcher")
     with initialize_config_module(config_module="conf", version_base="1.3"):
         cfg = hydra_compose("config", overrides=["hydra/launcher=slurm", "hydra.launcher.partition=short"],
                             return_hydra_config=True)
