@@ -28,6 +28,7 @@ def test_cleans_up():
 def test_the_guard_fails_tests_that_leave_processes(pytester, monkeypatch) -> None:
     pytester.makepyfile(test_leaky=LEAKY)
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.setenv("PROCESS_GUARD_GRACE_SECONDS", "1")  # the leaky tests' processes never go
     result = pytester.runpytest_subprocess("-p", "tests.processes", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=3, errors=2)
     result.stdout.fnmatch_lines(["*ERROR at teardown of test_leaves_a_child*",
