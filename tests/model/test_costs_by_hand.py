@@ -172,6 +172,28 @@ def test_a_deficit_closes_the_paid_team_in_the_week_counted_by_hand(tiny, engine
     assert nobody_joined  # closed in week 8, before the window opened in week 12
 
 
+@pytest.mark.parametrize("engine", ["vector", "agent"])
+def test_a_sister_team_opens_with_a_pool_instructor(tiny, engine):
+    """Syd's team has room for 2 (capacity 5, 3 regulars): in week 12 two of its four choosers are
+    admitted and two turned away, which opens its sister (threshold 2) with the pool's one instructor;
+    the two join the sister in week 13. The sister's first instructor was trained up front with the
+    pool (city-wide), not again at Syd."""
+    res = tiny(engine, "city.teams.weekly.capacity=5", "team.max_extra=1", "team.open_threshold=2",
+               "instructor.pool=1")
+    syd = res.citizens[res.citizens.centre == "syd"].groupby("replication").handover_week
+    assert [sorted(weeks) for _, weeks in syd] == [[12, 12, 13, 13]] * 3
+    assert (res.summary.sister_teams_opened == 1).all()
+    rows = _centre(res, "syd")
+    assert (rows.cost_instructor_training == 1 * 1000).all()  # the listed team's instructor only
+    city_wide = res.costs[res.costs.centre == "(city-wide)"]
+    assert (city_wide.cost_instructor_training == 1 * 1000).all()  # the pool, trained up front
+    assert (res.summary.instructors_trained == 3).all()  # Nord's, Syd's, the pool's
+    # team-weeks: the listed team in weeks 0-19, the sister from its opening (week 12) to 19
+    assert (rows.cost_subsidies == (20 + 8) * 25).all()
+    # fees: regulars 3 x 20 weeks + 3 x 8 weeks; members 2 x 8 weeks (from 12) + 2 x 7 weeks (from 13)
+    assert (rows.club_fees == (60 + 24 + 16 + 14) * 10).all()
+
+
 def test_counts_and_prices_are_separate_steps():
     """costs.price on hand-made counts (not from an engine): one replication, one centre."""
     from sim.model import costs
