@@ -6,7 +6,7 @@ calibration targets and the metrics, each of which the suite must catch.
     python -m tests.mutants --full               # each mutant on the whole suite CI runs (hours)
     python -m tests.mutants --list               # the mutants and the test expected to catch each
     python -m tests.mutants --only vector-habit-grows-without-meeting \
-        --tests tests/engines/test_equivalence.py::test_engines_agree_on_retention   # does this test see it?
+        --tests tests/engines/test_equivalence_retention.py::test_engines_agree_on_retention   # does this test see it?
 
 Each mutant replaces one exact snippet of one file in a scratch copy of the repository (a temporary
 folder; the working tree is never touched) and runs pytest there as CI does (CI=true, browser tests
@@ -80,7 +80,7 @@ MUTANTS = (
            "habit_rate = np.where(teams.instructor, np.float32(cfg.club.habit_growth), zero)",
            "tests/engines/test_meeting_weeks.py::test_vector_engine_grows_habit_and_bond_only_in_meeting_weeks",
            "the vector engine grows club habit in weeks the team does not meet (retention +3%)",
-           ("tests/engines/test_equivalence.py::test_engines_agree_on_retention",)),
+           ("tests/engines/test_equivalence_retention.py::test_engines_agree_on_retention",)),
     Mutant("targets-ignore-at-week", "sim/workflows/calibration/targets.py",
            'by = cz["hw"] <= at_week',
            'by = cz["hw"] <= np.inf',
@@ -186,7 +186,7 @@ MUTANTS = (
     Mutant("vector-lapse-ignores-vacancy", "sim/vector/model.py",
            "team_term = rules.lapse_team_term(cfg, ~teams.instructor,",
            "team_term = rules.lapse_team_term(cfg, teams.instructor & False,",
-           "tests/engines/test_equivalence.py::test_engines_agree_on_retention",
+           "tests/engines/test_equivalence_retention.py::test_engines_agree_on_retention",
            "members of a team without an instructor lapse no faster in the vector engine",
            (equivalence("high_turnover"),)),
     Mutant("vector-bond-carried-to-any-team", "sim/vector/model.py",
@@ -194,7 +194,7 @@ MUTANTS = (
            's = self.flat("s")[idx]',
            equivalence("amager"),
            "the vector engine carries the whole programme bond to any team joined",
-           ("tests/engines/test_equivalence.py::test_engines_agree_on_retention",)),
+           ("tests/engines/test_equivalence_retention.py::test_engines_agree_on_retention",)),
     Mutant("vector-presentation-while-vacant", "sim/vector/model.py",
            "attending & rules.sees_presentation(cfg, k[shown - cols.start], staffed)",
            "attending & rules.sees_presentation(cfg, k[shown - cols.start], True)",
@@ -263,7 +263,7 @@ def pytest_command(paths: Sequence[str], golden: bool, workers: int) -> list[str
     command = [sys.executable, "-m", "pytest", "-x", "-q", "-rf", "-p", "no:cacheprovider", "-m", "not browser",
                "--benchmark-skip"]
     if workers > 0:
-        command += ["-n", str(workers), "--dist", "loadgroup"]
+        command += ["-n", str(workers), "--dist", "loadfile"]
     if not golden:
         command += ["--deselect", GOLDEN]
     return [*command, *paths]

@@ -89,7 +89,8 @@ def outcomes(cfg: sim.SimConfig) -> pd.DataFrame:
 
 @functools.cache
 def _outcomes(engine: str, overrides: tuple[str, ...]) -> pd.DataFrame:
-    """`outcomes` of a shrunk config (cached: the detection test reuses a run)."""
+    """`outcomes` of a shrunk config (cached: the detection tests reuse a run; CI's pytest-xdist runs a
+    file's tests in one process, --dist loadfile)."""
     return outcomes(sim.compose([*SHRUNK, *overrides, f"run.engine={engine}", f"run.seed={SEEDS[engine]}",
                                  f"run.replications={REPLICATIONS[engine]}"]))
 
@@ -136,11 +137,7 @@ def _uncompared(agent: pd.DataFrame, vector: pd.DataFrame) -> set[str]:
                                                                             vector[c].notna().sum()) == 0}
 
 
-# The detection tests reuse the agent run of `amager`: one xdist worker runs them together.
-AMAGER_GROUP = pytest.mark.xdist_group("equivalence-amager")
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=AMAGER_GROUP) if n == "amager" else n for n in CONFIGS])
+@pytest.mark.parametrize("name", list(CONFIGS))
 def test_engines_agree(name):
     overrides = tuple(CONFIGS[name])
     agent, vector = _outcomes("agent", overrides), _outcomes("vector", overrides)
@@ -148,7 +145,6 @@ def test_engines_agree(name):
     assert not _uncompared(agent, vector), f"{name}: means not compared: {sorted(_uncompared(agent, vector))}"
 
 
-@AMAGER_GROUP
 def test_the_check_detects_a_different_model():
     """The tolerance is tight enough to see a modest change (0.4) of one rule's coefficient."""
     agent = _outcomes("agent", tuple(CONFIGS["amager"]))
@@ -157,59 +153,8 @@ def test_the_check_detects_a_different_model():
     assert any(d.startswith("handover_rate") for d in _disagreements(agent, vector))
 
 
-@AMAGER_GROUP
 def test_the_check_detects_a_different_patient_rule():
     """... and a change of 0.1 in a patient-channel logit (the presentation's effect on taking part)."""
     agent = _outcomes("agent", tuple(CONFIGS["amager"]))
     vector = _outcomes("vector", ("policy=amager", "patient.knows=0.7"))
     assert any(d.startswith("patient_uptake") for d in _disagreements(agent, vector))
-
-
-# --- retention, with the power to see a 3% change ------------------------------------------------
-# Everyone completes the programme and joins a team of its centre in week 12 (room for all, no
-# sister teams, no patient channel), so that retention is what the run is about; clubs train every
-# week, every other or every third week; instructors come and go as by default. One intake wave of
-# 24-citizen cohorts (240 citizens per replication); the horizon ends at the 52-week point (week 64).
-RHYTHMS = {"kom_i_gang": 2, "b1908": 3, "floorball_faellesskabet": 2, "hovedstadens_svommeklub": 2,
-           "det_gronne_aeble": 3, "fremad_valby": 2}
-RETENTION = ["policy=amager", "intake.waves=1", "intake.cohort_size=24", "run.horizon_weeks=65", "run.progress=false",
-             "run.citizens_table=false", "programme.dropout_logit=-40", "handover.intercept=6", "team.capacity=1000",
-             "team.max_extra=0", "patient.intercept=-40",
-             *(f"city.associations.{club}.meeting_interval_weeks={weeks}" for club, weeks in RHYTHMS.items())]
-# Power: retention_52w is about 0.44 here, with a standard deviation of about 0.04 per replication in
-# either engine; the SE of the difference of the two means is sqrt(0.04²/300 + 0.04²/6000) ≈ 0.0024,
-# so TOLERANCE (4 SE) is about 2.2% of retention, and a change of 3% (0.013, about 5.5 SE) is flagged
-# with probability about 0.93 (the detection tests below). The agent runs cost about 25 s of CPU.
-RETENTION_REPLICATIONS = {"agent": 300, "vector": 6000}
-RETENTION_GROUP = pytest.mark.xdist_group("retention")  # one worker runs the agent sample once
-
-
-@functools.cache
-def _retention(engine: str, *overrides: str) -> pd.DataFrame:
-    return outcomes(sim.compose([*RETENTION, *overrides, f"run.engine={engine}", f"run.seed={SEEDS[engine]}",
-                                 f"run.replications={RETENTION_REPLICATIONS[engine]}"]))
-
-
-@RETENTION_GROUP
-def test_engines_agree_on_retention():
-    agent, vector = _retention("agent"), _retention("vector")
-    assert (agent.handover_rate == 1).all() and (vector.handover_rate == 1).all()  # everyone joined
-    assert not _disagreements(agent, vector), "; ".join(_disagreements(agent, vector))
-    assert not _uncompared(agent, vector), sorted(_uncompared(agent, vector))
-
-
-@RETENTION_GROUP
-def test_the_retention_check_detects_a_3_percent_lapse_change():
-    """Lapses 4% more likely each week: 52-week retention 3.0% lower (measured with common random
-    numbers, ±0.03%)."""
-    lapse_base = sim.compose([]).club.lapse_base * 1.04
-    vector = _retention("vector", f"club.lapse_base={lapse_base:.6f}")
-    assert any(d.startswith("retention_52w") for d in _disagreements(_retention("agent"), vector))
-
-
-@RETENTION_GROUP
-def test_the_retention_check_detects_a_3_percent_habit_change():
-    """Club habit growing 65% faster: 52-week retention 3.0% higher (common random numbers, ±0.03%)."""
-    habit_growth = sim.compose([]).club.habit_growth * 1.65
-    vector = _retention("vector", f"club.habit_growth={habit_growth:.6f}")
-    assert any(d.startswith("retention_52w") for d in _disagreements(_retention("agent"), vector))

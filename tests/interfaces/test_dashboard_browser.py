@@ -28,7 +28,7 @@ from sim.workflows.compose import compose
 from sim.workflows.scenarios import compose_scenario, load
 from tests.conftest import skip_unless_ci
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]  # one server for the module
+pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_MS = 60_000  # generous: the machine may be shared; the click-to-results time is printed, not asserted

@@ -196,8 +196,10 @@ def test_parameter_recovery(tmp_path):
         estimates = fits[key]
         se = estimates.std(ddof=1) / np.sqrt(FITS)
         assert abs(estimates.mean() - truth) <= T_99[FITS - 1] * se, (key, estimates.tolist())
+        # ... and the tolerance is narrower than the distance from where the fits start (the priors):
+        # fits that spread widely (or never move) cannot pass by a wide tolerance
         prior = start.handover.intercept if key == "handover.intercept" else 0.0
-        assert abs(prior - truth) > T_99[FITS - 1] * se, "the fits' start was already at the truth"
+        assert abs(prior - truth) > T_99[FITS - 1] * se, (key, "the fits spread too widely", estimates.tolist())
 
 
 def test_calibration_writes_its_outputs(tmp_path, monkeypatch):
