@@ -153,7 +153,7 @@ MUTANTS = (
     Mutant("retention-a-week-early", "sim/model/metrics.py",
            "at = start_week + programme_weeks + after",
            "at = start_week + programme_weeks + after - 1",
-           "tests/model/test_metrics.py::test_rates_count_only_citizens_whose_outcome_the_horizon_reaches",
+           "tests/model/test_metrics.py::test_retention_is_counted_exactly_k_weeks_after_programme_end",
            "retention is counted a week before its point"),
     # --- the shared rules -----------------------------------------------------------------------
     Mutant("window-closes-a-week-late", "sim/model/rules.py",
