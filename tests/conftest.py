@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import os
+from types import ModuleType
+
 import pytest
 from hypothesis import strategies as st
 
@@ -9,6 +13,26 @@ import sim
 
 # Two intake waves, a horizon that still reaches 52 weeks after the last programme end.
 SMALL = ["intake.waves=2", "run.horizon_weeks=80", "run.replications=2", "run.progress=false"]
+
+
+def in_ci() -> bool:
+    """CI sets CI=true (.ci/run): there every test must run."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def skip_unless_ci(reason: str) -> None:
+    """Skip for a missing file or tool on a developer's machine; fail in CI, where nothing may be skipped."""
+    if in_ci():
+        pytest.fail(f"{reason} (not skipped: CI must run every test)", pytrace=False)
+    pytest.skip(reason)
+
+
+def import_or_skip(name: str) -> ModuleType:
+    """`pytest.importorskip`, but failing in CI (skip_unless_ci)."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        skip_unless_ci(f"cannot import {name}: {exc}")
 
 
 def small(*overrides: str) -> sim.SimConfig:

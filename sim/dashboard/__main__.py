@@ -1,13 +1,16 @@
 """`python -m sim.dashboard [--host 127.0.0.1] [--port 8765]`: serve the dashboard and print its address.
 
 Listens on this machine only unless another host is asked for. A port that is taken or out of range
-is a user error: one line, exit status 2.
+is a user error: one line, exit status 2. Ctrl-C (or SIGTERM) stops the server and its worker
+process with one line, "stopped", and exit status 128 + the signal's number.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import socket
+import sys
 from collections.abc import Sequence
 
 from sim.cli import fail
@@ -47,10 +50,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     app = create_app(board)
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"Handover planner: http://{host}:{args.port}/  (Ctrl+C stops it)", flush=True)
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)  # the server would swallow a KeyboardInterrupt and return as if done
     try:
         app.run(host=args.host, port=args.port, debug=False, dev_tools_disable_version_check=True)
     finally:
         board.worker.close()
+
+
+def _stop(signum: int, _frame: object) -> None:
+    """Ctrl-C or SIGTERM: one line, then the `finally` above stops the worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C while stopping prints no traceback
+    print("stopped", file=sys.stderr, flush=True)
+    sys.exit(128 + signum)
 
 
 if __name__ == "__main__":

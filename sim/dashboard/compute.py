@@ -8,12 +8,19 @@ results, so an unchanged reference is simulated once, not at every Run.
 `Runner` runs one job at a time in a background thread, so the page stays responsive and polls it;
 a second start while one runs is refused. `Worker` runs `run_plan` in a separate process that is
 kept between Runs (with its cache and imports): a simulation holds Python's global interpreter lock
-for long stretches, which would starve the page's progress polls in the server's own process."""
+for long stretches, which would starve the page's progress polls in the server's own process. It
+never outlives the dashboard: it leaves Ctrl-C to the dashboard (which then stops it), dies on
+SIGTERM, and exits by itself within a fraction of a second once the dashboard is gone, however that
+went (even `kill -9`, which no handler sees); `Worker.close` stops it at once, a run going or not.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
 import queue
+import signal
 import threading
 import time
 import traceback
@@ -56,11 +63,23 @@ def run_plan(configs: Mapping[str, SimConfig], reference: str, progress: Progres
 
 
 _PROGRESS: Any = None  # in the worker process: the queue its progress goes to
+ORPHAN_CHECK_SECONDS = 0.2  # how often the worker checks that the dashboard is still there
 
 
-def _worker_init(progress: Any) -> None:
+def _exit_when_orphaned(parent: int) -> None:
+    """Exit the worker once its parent is gone: then the worker is re-parented and getppid() changes.
+    (A dying parent signals nobody, and the worker would otherwise wait for work forever.)"""
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK_SECONDS)
+    os._exit(1)
+
+
+def _worker_init(progress: Any, parent: int) -> None:
     global _PROGRESS
     _PROGRESS = progress
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the dashboard's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), name="orphan-check", daemon=True).start()
 
 
 def _worker_run(configs: Mapping[str, SimConfig], reference: str) -> Comparison:
@@ -74,7 +93,7 @@ class Worker:
         context = multiprocessing.get_context("spawn")  # no fork of a threaded server
         self._progress = context.Queue()
         self._pool = ProcessPoolExecutor(1, mp_context=context, initializer=_worker_init,
-                                         initargs=(self._progress,))
+                                         initargs=(self._progress, os.getpid()))
         self._pool.submit(int)  # start it now, so the first Run does not wait for its imports
 
     def run_plan(self, configs: Mapping[str, SimConfig], reference: str,
@@ -91,8 +110,16 @@ class Worker:
             if progress:
                 progress(done, total)
 
+    def pids(self) -> list[int]:
+        """The worker process (none before it started or after `close`)."""
+        return list(getattr(self._pool, "_processes", None) or {})
+
     def close(self) -> None:
-        self._pool.shutdown(cancel_futures=True)
+        """Stop the worker now: a run going is abandoned (its page is going away too)."""
+        for pid in self.pids():  # `shutdown` alone would wait for a run going to finish
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 @dataclass

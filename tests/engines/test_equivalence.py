@@ -89,27 +89,52 @@ def outcomes(cfg: sim.SimConfig) -> pd.DataFrame:
 
 @functools.cache
 def _outcomes(engine: str, overrides: tuple[str, ...]) -> pd.DataFrame:
-    """`outcomes` of a shrunk config (cached: the detection test reuses a run)."""
+    """`outcomes` of a shrunk config (cached: the detection tests reuse a run; CI's pytest-xdist runs a
+    file's tests in one process, --dist loadfile)."""
     return outcomes(sim.compose([*SHRUNK, *overrides, f"run.engine={engine}", f"run.seed={SEEDS[engine]}",
                                  f"run.replications={REPLICATIONS[engine]}"]))
+
+
+def _missing(column: str, a: pd.Series, v: pd.Series) -> list[str]:
+    """The share of replications where `column` is undefined (NaN) must agree too: a two-proportion
+    test, TOLERANCE standard errors of the difference under the pooled share (exact when the pooled
+    share is 0 or 1)."""
+    na, nv = a.isna().sum(), v.isna().sum()
+    pooled = (na + nv) / (len(a) + len(v))
+    se = np.sqrt(pooled * (1 - pooled) * (1 / len(a) + 1 / len(v)))
+    diff = na / len(a) - nv / len(v)
+    if abs(diff) > TOLERANCE * se:  # se 0: any difference
+        return [f"{column}: missing in {na} of {len(a)} agent, {nv} of {len(v)} vector replications"]
+    return []
 
 
 def _disagreements(agent: pd.DataFrame, vector: pd.DataFrame) -> list[str]:
     out = []
     for column in agent.columns:
+        out += _missing(column, agent[column], vector[column])
         a, v = agent[column].dropna(), vector[column].dropna()
-        if min(len(a), len(v)) < 2:  # undefined within the horizon (or nearly): no standard error
-            continue
+        if len(a) + len(v) < 3 or min(len(a), len(v)) == 0:
+            continue  # no standard error; `_uncompared` names these, and the tests say which may be
         # in units of the largest value, so that the variance of tiny amounts does not underflow to 0
         scale = max(a.abs().max(), v.abs().max()) or 1.0
-        diff = (a.mean() - v.mean()) / scale
+        a, v = a / scale, v / scale
+        diff = a.mean() - v.mean()
         # One model means one variance: pooled, so that a small sample that happens to show no
-        # variance (a rare event never seen in it) does not shrink the standard error to the other's.
-        pooled = ((len(a) - 1) * (a / scale).var() + (len(v) - 1) * (v / scale).var()) / (len(a) + len(v) - 2)
+        # variance (a rare event never seen in it) does not shrink the standard error to the other's;
+        # a sample of one value adds its engine's mean and no spread.
+        pooled = (((a - a.mean()) ** 2).sum() + ((v - v.mean()) ** 2).sum()) / (len(a) + len(v) - 2)
         se = np.sqrt(pooled * (1 / len(a) + 1 / len(v)))
         if abs(diff) > max(TOLERANCE * se, ROUNDING):
-            out.append(f"{column}: agent {a.mean():.4g} vector {v.mean():.4g} ({diff / se:+.1f} SE)")
+            out.append(f"{column}: agent {a.mean() * scale:.4g} vector {v.mean() * scale:.4g} ({diff / se:+.1f} SE)")
     return out
+
+
+def _uncompared(agent: pd.DataFrame, vector: pd.DataFrame) -> set[str]:
+    """Columns whose means `_disagreements` could not compare (fewer than 3 values in all, or none in
+    one engine: then only their missing shares were compared)."""
+    return {c for c in agent.columns
+            if agent[c].notna().sum() + vector[c].notna().sum() < 3 or min(agent[c].notna().sum(),
+                                                                            vector[c].notna().sum()) == 0}
 
 
 @pytest.mark.parametrize("name", list(CONFIGS))
@@ -117,6 +142,7 @@ def test_engines_agree(name):
     overrides = tuple(CONFIGS[name])
     agent, vector = _outcomes("agent", overrides), _outcomes("vector", overrides)
     assert not _disagreements(agent, vector), f"{name}: " + "; ".join(_disagreements(agent, vector))
+    assert not _uncompared(agent, vector), f"{name}: means not compared: {sorted(_uncompared(agent, vector))}"
 
 
 def test_the_check_detects_a_different_model():

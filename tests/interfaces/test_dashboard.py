@@ -26,6 +26,7 @@ from sim.present import labels
 from sim.workflows.uncertainty import covers
 
 SMALL = {"run.replications": "4", "intake.waves": "2"}
+DEADLINE = 120.0  # seconds a background job may take here (loaded machine): a deadlock fails, not hangs
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +45,16 @@ def small(board: Dashboard, **changes: str) -> list:
     return values(board, **{k.replace(".", "__"): v for k, v in SMALL.items()}, **changes)
 
 
-def wait(board: Dashboard) -> tuple:
-    while board.runner.busy():
+def finish(done) -> None:
+    """Wait until `done()` holds, at most DEADLINE seconds."""
+    end = time.monotonic() + DEADLINE
+    while not done():
+        assert time.monotonic() < end, "the background job did not finish"
         time.sleep(0.02)
+
+
+def wait(board: Dashboard) -> tuple:
+    finish(lambda: not board.runner.busy())
     return board.poll(1)
 
 
@@ -101,15 +109,13 @@ def test_a_second_run_while_one_is_going_is_refused(board: Dashboard) -> None:
         assert board.poll(1)[2] == "Running a slow run: step 0 of 2…"
     finally:
         gate.set()
-    while not job.finished:
-        time.sleep(0.01)
+    finish(lambda: job.finished)
 
 
 def test_runner_reports_an_internal_error_in_one_line() -> None:
     runner = Runner()
     job = runner.start("broken", lambda progress: 1 / 0)
-    while not job.finished:
-        time.sleep(0.01)
+    finish(lambda: job.finished)
     assert job.error == "internal error: ZeroDivisionError: division by zero"
 
 
@@ -212,4 +218,7 @@ def test_command_line_refuses_a_bad_port(capsys: pytest.CaptureFixture) -> None:
             parse(["--port", str(port)])
     err = capsys.readouterr().err
     assert err.startswith(f"error: cannot listen on 127.0.0.1:{port}:") and err.count("\n") == 1
-    assert parse([]).host == "127.0.0.1"
+    with socket.socket() as probe:  # a free port: the default 8765 may be taken on the machine
+        probe.bind(("127.0.0.1", 0))
+        free = probe.getsockname()[1]
+    assert parse(["--port", str(free)]).host == "127.0.0.1"

@@ -1,11 +1,12 @@
 """End-to-end tests of the dashboard in a real headless Chromium (Playwright, pytest-playwright).
 
-The app runs as the README starts it (`python -m sim.dashboard`), on a free local port, from a
-folder of its own (a plan saved there does not land in the repository). Every request the page makes
-is recorded, and each test ends by checking that none went to any host but the app's own. The tests
-read the screen as a planner does: the text shown, the page's width in a 1,400 px window. Playwright
-cannot download its browsers here: the tests drive Debian's `chromium` and skip, saying how to
-install it, where there is none.
+The app runs as the README starts it (`python -m sim.dashboard`, through gated_dashboard.py, which
+lets a test hold a Run until it releases it), on a free local port, from a folder of its own (a plan
+saved there does not land in the repository). Every request the page makes is recorded, and each
+test ends by checking that none went to any host but the app's own. The tests read the screen as a
+planner does: the text shown, the page's width in a 1,400 px window. Playwright cannot download its
+browsers here: the tests drive Debian's `chromium` and skip, saying how to install it, where there
+is none.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sim.errors import UserError
 from sim.present.labels import label
 from sim.workflows.compose import compose
 from sim.workflows.scenarios import compose_scenario, load
+from tests.conftest import skip_unless_ci
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -41,21 +43,28 @@ E_NOTATION = re.compile(r"\d[eE][+-]?\d")  # -2.822e+04
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     if CHROMIUM is None:
-        pytest.skip("no chromium found: install it with `apt-get update && apt-get install -y chromium` (Debian)")
+        skip_unless_ci("no chromium found: install it with `apt-get update && apt-get install -y chromium` (Debian)")
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": ["--no-sandbox"]}
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The README's command, `python -m sim.dashboard`, on a free local port; its address."""
+def gate(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """While this file exists, the server holds every Run before it starts (gated_dashboard.py)."""
+    return tmp_path_factory.mktemp("gate") / "hold"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, gate: Path) -> Iterator[str]:
+    """The README's command, `python -m sim.dashboard` (gated), on a free local port; its address."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     folder = tmp_path_factory.mktemp("dashboard")
     log = folder / "server.log"
     with open(log, "w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "sim.dashboard", "--port", str(port)], stdout=out,
-                                   stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=folder)
+        process = subprocess.Popen([sys.executable, "-m", "tests.interfaces.gated_dashboard", "--port", str(port)],
+                                   stdout=out, stderr=subprocess.STDOUT, cwd=folder,
+                                   env={**os.environ, "PYTHONPATH": str(ROOT), "DASHBOARD_GATE": str(gate)})
     try:
         deadline = time.monotonic() + 60
         while f"http://127.0.0.1:{port}/" not in log.read_text():
@@ -111,7 +120,7 @@ def choose(page, dropdown: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
 
 
-def test_run_default_plan_then_change_a_centre(app_page, server: str, tmp_path: Path) -> None:
+def test_run_default_plan_then_change_a_centre(app_page, server: str, gate: Path, tmp_path: Path) -> None:
     page = app_page
     page.goto(server)
     page.wait_for_selector("#row-city-centres-osterbro-policy input[value=baseline]:checked")
@@ -125,20 +134,23 @@ def test_run_default_plan_then_change_a_centre(app_page, server: str, tmp_path: 
     page.locator("#row-city-centres-osterbro-policy").get_by_label("amager").check()
     page.wait_for_function("() => document.querySelector('#question').innerText === 'What if As reported (2012-13) "
                            "had this change: Model at Østerbro: amager?'")  # no longer the scenario's question
-    # a run long enough (plan and reference at 800 replications) that the second click surely finds it going
     replications = page.locator("#row-run-replications input")
-    replications.fill("800")
+    replications.fill("100")
     replications.press("Enter")
     run = page.get_by_role("button", name="Run", exact=True)
-    run.click()
-    page.wait_for_function("() => document.querySelector('#run-message').innerText.startsWith('Started run 2')")
-    run.click()  # while the first runs: refused, and the page keeps answering
-    page.wait_for_function("() => document.querySelector('#run-message').innerText.includes('already going')")
+    gate.touch()  # the run is held until the second click has been refused
+    try:
+        run.click()
+        page.wait_for_function("() => document.querySelector('#run-message').innerText.startsWith('Started run 2')")
+        run.click()  # while the first runs: refused, and the page keeps answering
+        page.wait_for_function("() => document.querySelector('#run-message').innerText.includes('already going')")
+    finally:
+        gate.unlink()
     page.wait_for_function("() => document.querySelector('#status').innerText.startsWith('Run 2:')")
     changed = headline(page)
     # named by its changes in the Plan page's words; the refusal leaves with the run it was about
     title = "As reported (2012-13), changed: Model at Østerbro: amager"
-    assert page.locator("#status").inner_text().startswith(f"Run 2: {title}, 800 replications: done in")
+    assert page.locator("#status").inner_text().startswith(f"Run 2: {title}, 100 replications: done in")
     assert page.locator("#run-message").inner_text() == ""
     assert "vs As reported (2012-13)" in page.locator("#plan-cards").inner_text()
     assert changed["handed_over"] != default["handed_over"]

@@ -55,6 +55,25 @@ def test_summary_shares_and_horizon():
     assert s.active_52w == 2 / 3
 
 
+def test_retention_is_counted_exactly_k_weeks_after_programme_end():
+    """Started in week 0, the programme ends in week 12, so the 26- and 52-week points are weeks 38
+    and 64: who lapses in that very week is not retained, who joins in it is, and a horizon of 64
+    weeks (0 … 63) does not reach week 64."""
+    citizens = {
+        "start_week": np.array([[0, 0, 0, 0]]),
+        "completed": np.array([[True, True, True, True]]),
+        "handover_week": np.array([[12.0, 12.0, 38.0, 64.0]]),
+        "lapse_week": np.array([[38.0, 64.0, NAN, NAN]]),
+        "patient_join_week": np.full((1, 4), NAN),
+        "patient_lapse_week": np.full((1, 4), NAN),
+    }
+    s = _summary(horizon=65, cost=0.0, citizens=citizens)
+    assert s.retained_26w == 2 and s.retention_26w == 2 / 4  # citizens 1 (lapses later) and 2 (joins in week 38)
+    assert s.retained_52w == 2 and s.retention_52w == 2 / 4  # citizens 2 and 3 (joins in week 64)
+    short = _summary(horizon=64, cost=0.0, citizens=citizens)
+    assert np.isnan(short.retention_52w) and short.reached_52w == 0 and short.retention_26w == 2 / 4
+
+
 def test_retention_nan_when_horizon_reaches_nobody():
     s = _summary(horizon=40, cost=0.0)
     assert np.isnan(s.retention_52w) and np.isnan(s.cost_per_retained_52w)

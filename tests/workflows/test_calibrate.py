@@ -6,6 +6,7 @@ import re
 import textwrap
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -16,7 +17,6 @@ from sim.run import _with_scenario
 from sim.workflows.calibration import install
 from sim.workflows.calibration import study as st
 from sim.workflows.calibration.spec import load
-from sim.workflows.calibration.targets import Observed
 from sim.workflows.compose import compose
 from sim.workflows.params import apply
 from sim.workflows.scenarios import compose_scenario
@@ -133,29 +133,84 @@ def test_an_interrupted_study_resumes_without_repeating_finished_trials(tmp_path
     assert code == 2 and "another spec" in err
 
 
-@pytest.mark.slow
-def test_parameter_recovery(tmp_path, monkeypatch):
-    """Observations made by the model at known values (the mean of 200 replications with another
-    seed) are fitted back: the best trial has both parameters within 0.35 of the truth (the prior
-    point, trial 0, is 0.6 and 1.0 away), and the outputs are written."""
-    truth = {"handover.intercept": -4.0, "city.teams.b1908_football.attractiveness": 1.0}
-    cfg = apply(compose(["params=prior", *SMALL, "run.replications=200", "run.seed=99", "run.progress=false",
-                         "run.weekly_table=false"]), truth)
-    observed = Observed(simulate(cfg))
-    _, spec, _ = prepare(parse([str(write_spec(tmp_path, GOOD)), *SMALL, "--replications", "3"]))
-    made = {t.name: round(float(observed.total(t.metrics, t.at_week).mean())) for t in spec.targets}
-    text = GOOD.replace("observed: 20,", f"observed: {made['b1908']},").replace(
-        "observed: 40,", f"observed: {made['amager']},").replace("observed: 120,", f"observed: {made['total']},")
-    out = tmp_path / "fit"
-    main([str(write_spec(tmp_path, text)), *SMALL, "--replications", "30", "--trials", "40", "--ensemble", "30",
-          "--out", str(out)])
-    import pandas as pd
+# --- recovering known parameters ----------------------------------------------------------------
+# Targets counted while citizens are still being handed over (the three waves' windows close in weeks
+# 15, 21 and 27), so that the week a target is counted at matters. No prior: the best fit is then the
+# maximum of the likelihood, whose bias is small; a prior would pull the estimate towards its mean on
+# purpose (with prior_sd 1, by about 0.3 for the attractiveness here).
+RECOVERY = """
+parameters:
+  handover.intercept: {low: -6.0, high: -2.0}
+  city.teams.b1908_football.attractiveness: {low: -2.0, high: 3.0}
+targets:
+  - {name: b1908, metric: team.b1908_football.joined_total, observed: B1908, likelihood: poisson, at_week: 30}
+  - {name: amager, metric: [team.kom_i_gang.joined_total, team.b1908_football.joined_total], observed: AMAGER,
+     likelihood: negative_binomial, at_week: 30}
+  - {name: total, metric: summary.handed_over, observed: TOTAL, likelihood: poisson, at_week: 20}
+"""
+TRUTH = {"handover.intercept": -4.0, "city.teams.b1908_football.attractiveness": 1.0}
+FITS = 4  # seeds: each fit has its own observations (run seed 99 + k), trials' run seed and sampler seed
+T_99 = {3: 5.841}  # Student's t, 99.5% quantile (two-sided 1%), by degrees of freedom
 
+
+def observations(seed: int) -> dict[str, int]:
+    """The targets' observed figures, made by the model at TRUTH (the mean of 200 replications) and
+    counted here from the citizens table with pandas, not by the calibration's own target code."""
+    cfg = apply(compose(["params=prior", *SMALL, "run.replications=200", f"run.seed={seed}", "run.progress=false",
+                         "run.weekly_table=false"]), TRUTH)
+    cz = simulate(cfg).citizens
+    listed = cz.team.str.split("#").str[0]  # a sister team counts for its listed team
+
+    def mean_count(rows: pd.Series) -> int:
+        return round(rows.groupby(cz.replication).sum().reindex(range(200), fill_value=0).mean())
+
+    return {"B1908": mean_count((cz.handover_week <= 30) & (listed == "b1908_football")),
+            "AMAGER": mean_count((cz.handover_week <= 30) & listed.isin(["b1908_football", "kom_i_gang"])),
+            "TOTAL": mean_count(cz.handover_week <= 20)}
+
+
+def fit(tmp_path, k: int) -> dict[str, float]:
+    """The best of 40 search trials (30 replications each) for the k-th seed's observations."""
+    text = RECOVERY
+    for name, value in observations(99 + k).items():
+        text = text.replace(name, str(value))
+    spec_path = tmp_path / f"recovery_{k}.yaml"
+    spec_path.write_text(textwrap.dedent(text), encoding="utf-8")
+    base, spec, fingerprint = prepare(parse([str(spec_path), *SMALL, f"run.seed={k}", "--replications", "30"]))
+    out = tmp_path / f"fit_{k}"
+    out.mkdir()
+    study = st.open_study(out, spec, base, k, 0, fingerprint)
+    st.search(study, base, spec, 40)
+    return st.best(spec, study)
+
+
+@pytest.mark.slow
+def test_parameter_recovery(tmp_path):
+    """Fits of observations made at known values recover them: over FITS seeds, the mean estimate of
+    each parameter is within t(0.995, FITS-1) standard errors of the truth, the standard error being
+    the spread of the fits over the seeds / sqrt(FITS) (observation noise, Monte Carlo noise of the
+    trials, the optimiser's own) — a tolerance the fit earns, not one picked. Counting a target at
+    the horizon instead of its week, say, moves every fit the same way and fails this."""
+    fits = pd.DataFrame([fit(tmp_path, k) for k in range(FITS)])
+    start = compose(["params=prior"])
+    for key, truth in TRUTH.items():
+        estimates = fits[key]
+        se = estimates.std(ddof=1) / np.sqrt(FITS)
+        assert abs(estimates.mean() - truth) <= T_99[FITS - 1] * se, (key, estimates.tolist())
+        # ... and the tolerance is narrower than the distance from where the fits start (the priors):
+        # fits that spread widely (or never move) cannot pass by a wide tolerance
+        prior = start.handover.intercept if key == "handover.intercept" else 0.0
+        assert abs(prior - truth) > T_99[FITS - 1] * se, (key, "the fits spread too widely", estimates.tolist())
+
+
+def test_calibration_writes_its_outputs(tmp_path, monkeypatch):
+    """The command line writes every output of a (short) study; best.yaml is a scenario file and
+    installs as the calibrated parameters."""
+    spec_path = write_spec(tmp_path, GOOD)
+    out = tmp_path / "fit"
+    main([str(spec_path), *SMALL, "--replications", "5", "--trials", "6", "--ensemble", "6", "--out", str(out)])
     trials = pd.read_parquet(out / "trials.parquet")
     best = trials.loc[trials.objective.idxmin()]
-    for key, value in truth.items():
-        assert abs(best[key] - value) < 0.35, (key, best[key])
-        assert abs(trials.loc[trials.trial == 0, key].item() - value) >= 0.35  # the start was not already there
     for name in ("best.yaml", "ensemble.parquet", "fit.csv", "fit.md", "fit.png", "identifiability.csv",
                  "identifiability.png", "report.md"):
         assert (out / name).is_file(), name
@@ -167,8 +222,7 @@ def test_parameter_recovery(tmp_path, monkeypatch):
     assert yaml.safe_load(written[0].read_text())["handover"]["intercept"] == pytest.approx(
         best["handover.intercept"], abs=1e-3)
     assert "b1908_football" in yaml.safe_load(written[1].read_text())["city"]["teams"]
-    fit = pd.read_csv(out / "fit.csv")
-    assert fit.best_inside[fit.kind == "target"].all()
+    assert set(pd.read_csv(out / "fit.csv").kind) >= {"target"}
     assert np.isclose(pd.read_parquet(out / "ensemble.parquet").weight.sum(), 1.0)
 
 

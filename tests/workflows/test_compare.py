@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from sim import compare
 from sim.errors import UserError
 from sim.present import labels, plots
 from sim.present.comparison import plain_summary
+from sim.workflows import files
 from sim.workflows.analysis import comparison, retention_by_replication, retention_curve
 from sim.workflows.compare import COUNTS, evaluate
 from sim.workflows.sweep import code_version
@@ -160,13 +162,18 @@ def test_cli_error_has_no_traceback(tmp_path):
     assert proc.returncode == 2 and proc.stderr.startswith("error: club.cafe") and "Traceback" not in proc.stderr
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root may write anywhere")
-def test_output_folder_without_permission(tmp_path, capsys):
-    locked = tmp_path / "locked"
-    locked.mkdir(mode=0o500)
+def test_output_folder_without_permission(tmp_path, capsys, monkeypatch):
+    """A folder the user may not write to (made so by refusing every file in it: root, as in CI, may
+    write anywhere, so file modes cannot make one) stops the command before any run."""
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(files.tempfile, "TemporaryFile", refuse)
+    monkeypatch.setattr(compare, "run", lambda *a, **k: pytest.fail("ran before checking the folder"))
     with pytest.raises(SystemExit) as exit_:
-        compare.main(["as_reported", "--out", str(locked / "out")])
-    assert exit_.value.code == 2 and "cannot write to" in capsys.readouterr().err
+        compare.main(["as_reported", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err == f"error: cannot write to {tmp_path / 'out'}: Permission denied\n"
 
 
 def test_evaluate_is_the_one_computation(tmp_path):

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from sim.model.config import Uncertainty
 from sim.workflows import ensemble
 from sim.workflows.params import apply
 from sim.workflows.simulate import simulate
 from sim.workflows.uncertainty import MONTE_CARLO, WITH_CALIBRATION, covers, explain
-from tests.conftest import small
+from tests.conftest import skip_unless_ci, small
 
 TABLE = pd.DataFrame({"set": [7, 9], "weight": [0.75, 0.25], "handover.intercept": [-3.0, -5.0],
                       "city.teams.floorball.attractiveness": [1.0, -1.0]})
@@ -52,7 +51,8 @@ def test_default_runs_cover_monte_carlo_only():
     assert cfg.run.uncertainty == Uncertainty.none and covers(cfg) == MONTE_CARLO
 
 
-@pytest.mark.skipif(not ensemble.path("copenhagen").is_file(), reason="no ensemble shipped")
 def test_the_shipped_ensemble_runs_from_conf():
+    if not ensemble.path("copenhagen").is_file():
+        skip_unless_ci("no ensemble shipped")
     res = simulate(small("run.replications=4", "run.uncertainty=ensemble"))
     assert res.summary.parameter_set.notna().all() and len(res.summary) == 4

@@ -19,7 +19,10 @@ import sim
 from sim import run
 from sim import sweep as sweep_cli
 from sim.workflows import sweep
+from tests.conftest import import_or_skip
 
+ROOT = Path(__file__).resolve().parents[2]
+GATE = Path(__file__).resolve().parent / "sweep_gate"
 TINY = ["intake.waves=1", "run.horizon_weeks=30", "run.replications=2", "run.progress=false"]
 
 
@@ -66,7 +69,7 @@ def test_joblib_launcher_and_sweep_folder_are_the_defaults(tmp_path):
 
 
 def test_submitit_local_launcher(tmp_path):
-    pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
+    import_or_skip("hydra_plugins.hydra_submitit_launcher")
     proc = _sweep(tmp_path, "policy=amager,vanlose", launcher="submitit_local")
     assert proc.returncode == 0, proc.stderr
     table = pd.read_parquet(tmp_path / "sweep" / "summary.parquet")
@@ -74,7 +77,7 @@ def test_submitit_local_launcher(tmp_path):
 
 
 def test_slurm_preset_composes():
-    pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
+    import_or_skip("hydra_plugins.hydra_submitit_launcher")
     with initialize_config_module(config_module="conf", version_base="1.3"):
         cfg = hydra_compose("config", overrides=["hydra/launcher=slurm", "hydra.launcher.partition=short"],
                             return_hydra_config=True)
@@ -197,11 +200,20 @@ def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 120) -> None:
         time.sleep(0.05)
 
 
+def _gated(tmp_path: Path) -> dict[str, str]:
+    """The environment of a sweep whose jobs of more than 2 replications wait at a gate that stays
+    closed (sweep_gate/sitecustomize.py): the test's signal always finds job 1 going."""
+    gate = tmp_path / "gate"
+    gate.touch()
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(GATE), str(ROOT)]), "SWEEP_GATE": str(gate),
+            "SWEEP_GATE_ABOVE": "2"}
+
+
 def test_interrupted_sweep_says_one_line_and_aggregates_finished_jobs(tmp_path):
-    # job 0 is quick, jobs 1 and 2 take seconds: the signal arrives while job 1 runs
-    args = ["-m", *TINY, "run.replications=2,3000,3001", "hydra/launcher=basic", f"hydra.sweep.dir={tmp_path / 's'}"]
+    # job 0 (2 replications) runs; jobs 1 and 2 wait at the gate: the signal arrives while job 1 is going
+    args = ["-m", *TINY, "run.replications=2,3,4", "hydra/launcher=basic", f"hydra.sweep.dir={tmp_path / 's'}"]
     proc = subprocess.Popen([sys.executable, "-m", "sim.run", *args], cwd=tmp_path, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_gated(tmp_path))
     _wait_for(tmp_path / "s" / "0" / sweep.KEY_FILE, proc)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
@@ -216,9 +228,10 @@ def test_interrupted_sweep_says_one_line_and_aggregates_finished_jobs(tmp_path):
 @pytest.mark.slow
 def test_ctrl_c_stops_a_joblib_sweep_with_one_line(tmp_path):
     # Ctrl-C in a terminal signals the whole process group: the workers leave it to the main process
-    args = ["-m", *TINY, "run.replications=2,3000,3001", f"hydra.sweep.dir={tmp_path / 's'}"]
+    args = ["-m", *TINY, "run.replications=2,3,4", f"hydra.sweep.dir={tmp_path / 's'}"]
     proc = subprocess.Popen([sys.executable, "-m", "sim.run", *args], cwd=tmp_path, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            env=_gated(tmp_path))
     _wait_for(tmp_path / "s" / "0" / sweep.KEY_FILE, proc)
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=120)
