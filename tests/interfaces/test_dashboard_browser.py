@@ -170,7 +170,7 @@ def test_run_default_plan_then_change_a_centre(app_page, server: str, gate: Path
     page.get_by_role("link", name="Compare", exact=True).click()
     runs = page.locator("#compare-table li")
     assert runs.nth(0).inner_text().startswith("Run 1: As reported (2012-13), 200 replications: What happened in")
-    assert runs.nth(1).inner_text().startswith(f"Run 2: {title}, 800 replications: What if As reported (2012-13) "
+    assert runs.nth(1).inner_text().startswith(f"Run 2: {title}, 100 replications: What if As reported (2012-13) "
                                                "had this change: Model at Østerbro: amager?")
     assert not RAW_KEY.findall(page.locator("#compare-table").inner_text())
     with page.expect_download() as download:
