@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from sim.model.config import DIAGNOSES, SimConfig, to_yaml
 from sim.model.metrics import summarise, window_end
 from sim.model.population import Plan, plan
 from sim.model.states import LAPSE_REASON_NAMES
+from sim.model.values import Values
 
 WEEKLY_COUNTS = (
     "in_programme", "deciding", "members_sport", "members_patient", "lapsed", "teams_open", "instructors_vacant",
@@ -184,11 +186,14 @@ def _reason_names(codes: np.ndarray) -> np.ndarray:
     return names
 
 
-def block_tables(raw: RawRun, cfg: SimConfig, city: City) -> dict[str, pd.DataFrame | None]:
-    """The tables of one engine block; engines call this per block so raw arrays can be freed."""
+def block_tables(raw: RawRun, cfg: SimConfig, city: City,
+                 values: Mapping[str, np.ndarray] | None = None) -> dict[str, pd.DataFrame | None]:
+    """The tables of one engine block; engines call this per block so raw arrays can be freed.
+    `values`: the block's per-replication values (sim.model.values), which price its costs."""
     shared = plan(cfg, city)
     trained = costs.instructors_trained(cfg, city, raw.teams)
-    priced = costs.price(cfg, raw.counts, costs.plan_counts(cfg, city, shared), trained)
+    unit_costs = Values(cfg, values, len(raw.replication)).grid
+    priced = costs.price(unit_costs, raw.counts, costs.plan_counts(cfg, city, shared), trained)
     return {
         "summary": _summary(raw, cfg, city, shared, priced, trained),
         "costs": costs.table(priced, raw.replication, city.centre_names),

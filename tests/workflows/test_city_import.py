@@ -20,8 +20,8 @@ import pytest
 import sim
 from sim import city_import, compare, run
 from sim.errors import UserError
-from sim.workflows.city_import import slug
 from sim.model.config import AssociationCfg, CentreCfg, CityCfg, TeamSpec
+from sim.workflows.city_import import slug
 from tests.conftest import SMALL
 
 ROOT = Path(__file__).resolve().parents[2]
