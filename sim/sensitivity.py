@@ -129,6 +129,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     design = designs.sample(spec, args.method, args.n, args.seed)
     print(f"{args.method}: {len(design)} design points x {args.replications} replications, "
           f"{args.n_jobs} processes -> {out}", file=sys.stderr)
+    cfg.run.n_jobs = args.n_jobs  # each batch of points is one run, over this many processes
     model = designs.SimulationModel(cfg, spec.outputs)
     try:
         evaluated = designs.evaluate(model, design, out, n_jobs=args.n_jobs)

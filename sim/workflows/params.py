@@ -130,6 +130,6 @@ def columns(cfg: SimConfig, table: pd.DataFrame) -> dict[str, np.ndarray]:
             for value in np.unique(column):
                 if not ok(value):
                     row = int(np.flatnonzero(column == value)[0])
-                    raise UserError(f"values: {key}={value!r} (row {row}) is out of range: expected {text}")
+                    raise UserError(f"values: {key}={value.item()!r} (row {row}) is out of range: expected {text}")
         out[key] = column
     return out
