@@ -33,5 +33,5 @@ def run_block(cfg: SimConfig, city: City, replications: np.ndarray,
         citizens=model.citizen_arrays(),
         weekly=model.weekly,
         teams=model.teams.outputs(),
-        counts=model.counts,
+        counts=model.engine_counts(),
     )

@@ -84,7 +84,7 @@ class HandoverModel:
         cfg, grid = self.cfg, self.values.grid
         shortcuts.check(cfg)
         self.streams = Streams(cfg.run.seed, replications)
-        pops = self._populations()
+        pops = self._populations(np.asarray(replications))
         self.n_reps, self.n = n_reps, n
         self.resourcefulness = np.stack([p.resourcefulness for p in pops])  # for the citizens table
         self.r = self.resourcefulness.astype(np.float32)  # for the dynamics
@@ -138,9 +138,11 @@ class HandoverModel:
         self.patients = Roster(dict(until=np.iinfo(np.int32).max, threshold=np.inf), offer=np.int64,
                                until=np.int32, threshold=np.float64)
         self.intensity = np.zeros((n_reps, len(city.offers)))
+        self.next_course_end = rules.NEVER  # no course member leaves before this week (a lower bound)
         self.bond_rate = rules.bond_rate(grid, city.team_has_cafe).astype(np.float32)
         self.facility_quality = np.atleast_2d(city.team_facility_quality)  # (R or 1, T)
         self.counts = costs.engine_counts((n_reps, city.n_centres))  # what sim.model.costs prices
+        self.siblings: dict[int, np.ndarray] = {}  # city.siblings, as teams close
         self.lapsed_by_centre = np.zeros((n_reps, city.n_centres), np.int32)
         weeks = cfg.run.horizon_weeks if cfg.run.weekly_table else 0
         self.weekly = np.zeros((n_reps, weeks, city.n_centres, len(WEEKLY_COUNTS)), np.int32)
@@ -152,28 +154,32 @@ class HandoverModel:
         # by the decay with weeks waited (the citizen's alone, so it moves into the outside
         # option's weight, from r and h) and by whether they know the partner team's instructor
         # now: so exp(utility) per group is worked out once, when the window opens, not knowing
-        # anyone (w0, w1, ...), with the partner team's group `pg` when knowing (wk).
-        weights = {f"w{g}": np.float32 for g in range(sets.n_groups)}
+        # anyone (`w`, one weight per group), with the partner team's group `pg` when knowing (wk).
         self.deciders = Roster(None, centre=np.int8, partner=np.int64, knows_instructor=np.int16, start=np.int32,
-                               r=np.float32, h=np.float32, pg=np.int8, wk=np.float32, **weights)
+                               r=np.float32, h=np.float32, pg=np.int8, wk=np.float32, w=(np.float32, sets.n_groups))
         self.partner_group = sets.partner_team.argmax(axis=0)  # (C,)
         # Patient-channel deciders (eligible completers in their window, not taking part yet), in
         # flat order, with what their decision depends on besides the weeks waited.
         self.patient_deciders = Roster(None, offer=np.int8, start=np.int32, r=np.float32, s_end=np.float32,
                                        presented=bool, volunteer=bool)
 
-    def _populations(self) -> list[population.Population]:
+    def _populations(self, replications: np.ndarray) -> list[population.Population]:
         """Each replication's citizens, from its own population stream (and its own values of the
-        citizen knobs and centres' mean resourcefulness, where they vary)."""
+        citizen knobs and centres' mean resourcefulness, where they vary). Rows of the block that
+        draw from the same replication's streams (parameter sets run on the same replications)
+        share their citizens unless those values differ: they are drawn once."""
         cfg, city, values = self.cfg, self.city, self.values
         shared = population.plan(values.at(0), city.at(0))  # every replication's schedule and policies
         if not (np.array_equal(shared.start_week, self.layout.start_week)
                 and np.array_equal(shared.policy, self.layout.policy)):
             raise ValueError("the layout was built for another config: its schedule differs from the population's")
-        if not (values.varies("citizen") or np.ndim(city.centre_r_mean) > 1):
-            return [population.sample_population(cfg, city, rng, shared) for rng in self.streams.population]
-        return [population.sample_population(values.at(i), city.at(i), rng, population.plan(values.at(i), city.at(i)))
-                for i, rng in enumerate(self.streams.population)]
+        if values.varies("citizen") or np.ndim(city.centre_r_mean) > 1:
+            return [population.sample_population(values.at(i), city.at(i), rng,
+                                                 population.plan(values.at(i), city.at(i)))
+                    for i, rng in enumerate(self.streams.population)]
+        drawn: dict[int, population.Population] = {}
+        return [drawn[r] if r in drawn else drawn.setdefault(r, population.sample_population(cfg, city, rng, shared))
+                for r, rng in zip(replications.tolist(), self.streams.population, strict=True)]
 
     def flat(self, name: str) -> np.ndarray:
         """A citizen array as a flat (replication * N + citizen) view."""
@@ -244,8 +250,7 @@ class HandoverModel:
         known = np.exp(rules.team_utility(p, base, attractiveness[at], quality[at], e, club[at], f, s, np.float32(1.0)))
         self.deciders.add(
             idx, centre=centre, partner=idx // self.n * self.city.n_teams + partner,
-            knows_instructor=self.flat("knows_instructor").take(idx), start=t, r=r, h=h, pg=pg, wk=known,
-            **{f"w{g}": unknown[g] for g in range(sets.n_groups)},
+            knows_instructor=self.flat("knows_instructor").take(idx), start=t, r=r, h=h, pg=pg, wk=known, w=unknown.T,
         )
 
     def _per_rep(self, idx: np.ndarray) -> np.ndarray:
@@ -352,7 +357,7 @@ class HandoverModel:
         and the outside option (utility 0), drawn with one uniform each as a logit over groups of
         equal utility (sim.vector.choice). Returns the chosen team, -1 for none."""
         teams, sets, d = self.teams, self.choice_sets, self.deciders
-        weight = np.stack([d[f"w{g}"] for g in range(sets.n_groups)])  # (G, deciders)
+        weight = d["w"].T.copy()  # (G, deciders)
         partner = d["partner"]
         knows = np.flatnonzero(teams.instructor.reshape(-1).take(partner)
                                & (teams.changes.reshape(-1).take(partner) == d["knows_instructor"]))
@@ -422,6 +427,7 @@ class HandoverModel:
             self.values.at(idx // self.n), s_end.astype(np.float64))
         until = rules.course_end(t, offers.course_weeks[offer])
         self.patients.add(idx, offer=flat_offer, until=until, threshold=threshold)
+        self.next_course_end = min(self.next_course_end, int(np.min(until, initial=rules.NEVER)))
         self.offerings.add_members(flat_offer)
 
     def join(self, idx: np.ndarray, team: np.ndarray, t: int) -> None:
@@ -480,14 +486,17 @@ class HandoverModel:
         if len(members) == 0:
             return
         offer = members["offer"]
-        done = t >= members["until"]
-        lapse = np.flatnonzero((self.intensity.reshape(-1).take(offer) >= members["threshold"]) & ~done)
+        lapsing = self.intensity.reshape(-1).take(offer) >= members["threshold"]
+        done = t >= members["until"] if t >= self.next_course_end else None
+        lapse = np.flatnonzero(lapsing if done is None else lapsing & ~done)
         self.leave_patient(members.idx[lapse], offer[lapse], t, LapseReason.lapse)
-        if done.any():
+        if done is not None and done.any():
             done = np.flatnonzero(done)
             self.leave_patient(members.idx[done], offer[done], t, LapseReason.course_completed)
             lapse = np.concatenate([lapse, done])
         members.remove(lapse)
+        if done is not None:
+            self.next_course_end = int(members["until"].min(initial=rules.NEVER))
 
     def leave_patient(self, idx: np.ndarray, flat_offer: np.ndarray, t: int, reason: LapseReason) -> None:
         """Members `idx` leave their offerings (flat replication * O + offering indices); the
@@ -512,9 +521,7 @@ class HandoverModel:
     def settle_team_accounts(self, t: int) -> None:
         """Step 7: accounts and closures. All closing teams are marked closed first, so nobody
         transfers into a team that closes the same week; then each disbands, in team order."""
-        counts, closing = self.teams.settle(t)
-        for name, value in counts.items():
-            self.counts[name] += value @ self.team_centre
+        closing = self.teams.settle(t)
         if closing.any():
             self.teams.close(closing, t)
             for rep, team in zip(*np.nonzero(closing), strict=True):
@@ -526,7 +533,7 @@ class HandoverModel:
         else lapses (reason team_closed). Rare: a loop on the replication's own stream."""
         city, teams, draw = self.city, self.teams, self.streams.take
         members = np.flatnonzero((self.team[rep] == team) & (self.state[rep] == MEMBER))
-        siblings = city.siblings(team)
+        siblings = self.siblings.setdefault(team, city.siblings(team))
         for citizen in members[np.argsort(draw(rep, len(members)), kind="stable")]:  # a random order
             targets = rules.transfer_targets(siblings, teams.free_capacity(rep))
             idx = rep * self.n + citizen
@@ -561,6 +568,11 @@ class HandoverModel:
                 self.weekly[:, t, :, k] = counts[name]
 
     # --- outputs --------------------------------------------------------------------------------
+
+    def engine_counts(self) -> dict[str, np.ndarray]:
+        """sim.model.costs.ENGINE_COUNTS per (replication, centre): the citizens' and the teams'."""
+        return {name: value + self.teams.counted[name] @ self.team_centre.astype(float) if
+                name in self.teams.counted else value for name, value in self.counts.items()}
 
     def citizen_arrays(self) -> dict[str, np.ndarray]:
         """CITIZEN_ARRAYS of sim.model.results."""

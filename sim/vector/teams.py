@@ -58,6 +58,7 @@ class Teams:
         self.closed_week = np.full(shape, -1, np.int16)
         self.sisters_opened = np.zeros((replications, city.n_listed), np.int16)
         self.pool = np.full(replications, self.cfg.instructor.pool, np.int32)
+        self.counted: dict[str, np.ndarray] = {}  # costs.team_week's counts, summed per team
 
     @property
     def open(self) -> np.ndarray:
@@ -134,16 +135,18 @@ class Teams:
             self.status[rep, sister] = OPEN
             self.hire(rep, sister, week)
 
-    def settle(self, week: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        """Step 7: fees, subsidy and wages of open teams. Returns (what sim.model.costs counts per
-        (replication, team), teams that close now)."""
+    def settle(self, week: int) -> np.ndarray:
+        """Step 7: fees, subsidy and wages of open teams, and what sim.model.costs counts of them
+        (summed per team over the weeks in `counted`). Returns the teams that close now."""
         cfg, open_, size, paid = self.values.grid, self.open, self.size, self.paid_instructor
         meets = rules.meets(week, self.interval)
-        self.balance += np.where(open_, rules.team_accounts(cfg, size, paid, self.instructor, meets), 0.0)
-        counted = costs.team_week(paid, self.instructor, self.members, self.regulars, meets)
-        counts = {name: np.where(open_, value, 0).astype(np.float32) for name, value in counted.items()}
+        np.add(self.balance, rules.team_accounts(cfg, size, paid, self.instructor, meets), out=self.balance,
+               where=open_)
+        for name, value in costs.team_week(paid, self.instructor, self.members, self.regulars, meets).items():
+            counted = self.counted.setdefault(name, np.zeros(open_.shape, np.int64))
+            np.add(counted, value, out=counted, where=open_)
         self.low_weeks = rules.low_size_weeks(cfg, self.low_weeks, size, open_ & self.ever_joined).astype(np.int16)
-        return counts, open_ & rules.must_close(cfg, self.balance, self.low_weeks)
+        return open_ & rules.must_close(cfg, self.balance, self.low_weeks)
 
     def close(self, closing: np.ndarray, week: int) -> None:
         self.status[closing] = CLOSED

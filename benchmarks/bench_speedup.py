@@ -1,0 +1,105 @@
+"""The vector engine against a previous commit's, side by side in one run: citizen-weeks per second
+on the default Copenhagen scenario (1,000 replications, blocks of the default 500, citizens and
+weekly tables off, one process), the two engines alternating so that both see the same load.
+
+    .venv/bin/python benchmarks/bench_speedup.py [COMMIT] [ROUNDS]
+
+COMMIT (default c7d6de1, the layout before the engine work) is exported with `git archive` into a
+temporary folder and imported there by a worker process of its own; this tree's engine runs in a
+second worker. Each round times one run in each worker (after a warm-up run); the report gives
+every time, the median rates, their ratio (target >= 2) and the load average. On a shared machine
+the rate per CPU second (process time) is the steadier figure; both are reported, the wall-clock
+ratio is the one tested.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+from io import BytesIO
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OLD = "c7d6de1"
+REPLICATIONS = 1000
+TARGET = 2.0
+WORKER = r"""
+import json, sys, time
+import sim
+from sim.model.city import build_city
+from sim.model.population import schedule
+cfg = sim.compose(["run.citizens_table=false", "run.weekly_table=false", "run.progress=false", "run.n_jobs=1",
+                   "run.replications=%d"])
+citizen_weeks = len(schedule(cfg, build_city(cfg))[0]) * cfg.run.horizon_weeks * cfg.run.replications
+sim.simulate(cfg)  # warm-up
+print(json.dumps({"ready": sim.__file__}), flush=True)
+for line in sys.stdin:
+    start, cpu = time.perf_counter(), time.process_time()
+    sim.simulate(cfg)
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(json.dumps({"seconds": seconds, "rate": citizen_weeks / seconds, "cpu": cpu, "cpu_rate": citizen_weeks / cpu}),
+          flush=True)
+""" % REPLICATIONS
+
+
+def export(commit: str, folder: Path) -> Path:
+    """The tree of `commit` (git archive) in `folder`."""
+    archive = subprocess.run(["git", "archive", commit], cwd=ROOT, check=True, capture_output=True).stdout
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder
+
+
+def worker(source: Path) -> subprocess.Popen:
+    """A process that imports `sim` from `source` and times a run per line it reads."""
+    env = {**os.environ, "PYTHONPATH": str(source)}
+    process = subprocess.Popen([sys.executable, "-c", WORKER], cwd=source, env=env, stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+    ready = json.loads(process.stdout.readline())
+    assert Path(ready["ready"]).is_relative_to(source), ready
+    return process
+
+
+def timed(process: subprocess.Popen) -> dict:
+    process.stdin.write("run\n")
+    process.stdin.flush()
+    return json.loads(process.stdout.readline())
+
+
+def main(commit: str = OLD, rounds: int = 5) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        old, new = worker(export(commit, Path(tmp))), worker(ROOT)
+        runs: dict[str, list[dict]] = {"old": [], "new": []}
+        try:
+            for _ in range(rounds):
+                runs["old"].append(timed(old))
+                runs["new"].append(timed(new))
+        finally:
+            for process in (old, new):
+                process.stdin.close()
+                process.wait()
+    rate = {name: statistics.median(r["rate"] for r in results) for name, results in runs.items()}
+    cpu = {name: statistics.median(r["cpu_rate"] for r in results) for name, results in runs.items()}
+    print(f"load average {os.getloadavg()[0]:.2f} (2 cores); {REPLICATIONS} replications, {rounds} rounds")
+    for name, label in (("old", commit), ("new", "this tree")):
+        times = ", ".join(f"{r['seconds']:.2f}/{r['cpu']:.2f}" for r in runs[name])
+        print(f"{label:>10}: {rate[name] / 1e6:6.1f} M citizen-weeks/s wall, {cpu[name] / 1e6:6.1f} M per CPU "
+              f"second (runs, wall/CPU s: {times})")
+    ratio = rate["new"] / rate["old"]
+    print(f"speed-up {ratio:.2f}x wall clock, {cpu['new'] / cpu['old']:.2f}x per CPU second (target >= {TARGET})")
+    return ratio
+
+
+def test_speedup_over_the_previous_commit(benchmark):
+    ratio = benchmark.pedantic(main, rounds=1, iterations=1)
+    benchmark.extra_info["speedup"] = ratio
+    assert ratio >= TARGET
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else OLD, int(sys.argv[2]) if len(sys.argv) > 2 else 5)
