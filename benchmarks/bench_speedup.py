@@ -34,7 +34,7 @@ import sim
 from sim.model.city import build_city
 from sim.model.population import schedule
 cfg = sim.compose(["run.citizens_table=false", "run.weekly_table=false", "run.progress=false", "run.n_jobs=1",
-                   "run.replications=%d"])
+                   "run.replications=REPLICATIONS"])
 citizen_weeks = len(schedule(cfg, build_city(cfg))[0]) * cfg.run.horizon_weeks * cfg.run.replications
 sim.simulate(cfg)  # warm-up
 print(json.dumps({"ready": sim.__file__}), flush=True)
@@ -42,9 +42,9 @@ for line in sys.stdin:
     start, cpu = time.perf_counter(), time.process_time()
     sim.simulate(cfg)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    print(json.dumps({"seconds": seconds, "rate": citizen_weeks / seconds, "cpu": cpu, "cpu_rate": citizen_weeks / cpu}),
-          flush=True)
-""" % REPLICATIONS
+    print(json.dumps({"seconds": seconds, "rate": citizen_weeks / seconds, "cpu": cpu,
+                      "cpu_rate": citizen_weeks / cpu}), flush=True)
+""".replace("REPLICATIONS", str(REPLICATIONS))
 
 
 def export(commit: str, folder: Path) -> Path:
