@@ -7,7 +7,8 @@ lean (citizens and weekly tables off, as benchmarks/bench_engines.py) and as con
 
 COMMIT (default c7d6de1, the layout before the engine work) is exported with `git archive` into a
 temporary folder and imported there by a worker process of its own; this tree's engine runs in a
-second worker. Each round times one run in each worker (after a warm-up run); the report gives
+second worker. Each round times one run in each worker (after a warm-up run), with a seed of its
+own, so that neither engine can reuse what it drew in an earlier round; the report gives
 every time, the median rates, their ratio (target >= 2) and the load average. On a shared machine
 the rate per CPU second (process time) is the steadier figure; both are reported, the wall-clock
 ratio is the one tested.
@@ -31,7 +32,7 @@ REPLICATIONS = 1000
 TARGET = 2.0
 SCENARIOS = {"lean": ["run.citizens_table=false", "run.weekly_table=false"], "all tables": []}
 WORKER = r"""
-import json, sys, time
+import copy, json, sys, time
 import sim
 from sim.model.city import build_city
 from sim.model.population import schedule
@@ -43,7 +44,9 @@ for cfg in configs.values():
     sim.simulate(cfg)  # warm-up
 print(json.dumps({"ready": sim.__file__}), flush=True)
 for line in sys.stdin:
-    cfg = configs[line.strip()]
+    name, seed = line.rsplit(" ", 1)
+    cfg = copy.deepcopy(configs[name])
+    cfg.run.seed = int(seed)  # a fresh seed every round: nothing drawn before can be reused
     start, cpu = time.perf_counter(), time.process_time()
     sim.simulate(cfg)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
@@ -70,8 +73,8 @@ def worker(source: Path) -> subprocess.Popen:
     return process
 
 
-def timed(process: subprocess.Popen, scenario: str) -> dict:
-    process.stdin.write(f"{scenario}\n")
+def timed(process: subprocess.Popen, scenario: str, seed: int) -> dict:
+    process.stdin.write(f"{scenario} {seed}\n")
     process.stdin.flush()
     return json.loads(process.stdout.readline())
 
@@ -83,10 +86,10 @@ def main(commit: str = OLD, rounds: int = 5) -> dict[str, float]:
         old, new = worker(export(commit, Path(tmp))), worker(ROOT)
         runs = {(scenario, name): [] for scenario in SCENARIOS for name in ("old", "new")}
         try:
-            for _ in range(rounds):
+            for seed in range(1, rounds + 1):
                 for scenario in SCENARIOS:
-                    runs[scenario, "old"].append(timed(old, scenario))
-                    runs[scenario, "new"].append(timed(new, scenario))
+                    runs[scenario, "old"].append(timed(old, scenario, seed))
+                    runs[scenario, "new"].append(timed(new, scenario, seed))
         finally:
             for process in (old, new):
                 process.stdin.close()

@@ -22,7 +22,7 @@ from sim.model.policies import Attend
 from sim.model.results import CITIZEN_ARRAYS, WEEKLY_COUNTS
 from sim.model.states import LapseReason, PatientState, State
 from sim.model.values import Values
-from sim.vector import choice, draws, shortcuts
+from sim.vector import choice, citizens, draws, shortcuts
 from sim.vector.draws import Streams
 from sim.vector.layout import Layout, Week
 from sim.vector.roster import Roster
@@ -165,9 +165,10 @@ class HandoverModel:
 
     def _populations(self, replications: np.ndarray) -> list[population.Population]:
         """Each replication's citizens, from its own population stream (and its own values of the
-        citizen knobs and centres' mean resourcefulness, where they vary). Rows of the block that
-        draw from the same replication's streams (parameter sets run on the same replications)
-        share their citizens unless those values differ: they are drawn once."""
+        citizen knobs and centres' mean resourcefulness, where they vary). A replication's citizens
+        depend only on the seed, the replication and the population's plan, so runs that share
+        them (parameter sets on the same replications, scenarios compared with common random
+        numbers) draw them once (sim.vector.citizens)."""
         cfg, city, values = self.cfg, self.city, self.values
         shared = population.plan(values.at(0), city.at(0))  # every replication's schedule and policies
         if not (np.array_equal(shared.start_week, self.layout.start_week)
@@ -177,8 +178,9 @@ class HandoverModel:
             return [population.sample_population(values.at(i), city.at(i), rng,
                                                  population.plan(values.at(i), city.at(i)))
                     for i, rng in enumerate(self.streams.population)]
-        drawn: dict[int, population.Population] = {}
-        return [drawn[r] if r in drawn else drawn.setdefault(r, population.sample_population(cfg, city, rng, shared))
+        plan = citizens.plan_key(cfg, shared)
+        return [citizens.drawn((cfg.run.seed, r, plan), lambda rng=rng: population.sample_population(cfg, city, rng,
+                                                                                                    shared))
                 for r, rng in zip(replications.tolist(), self.streams.population, strict=True)]
 
     def flat(self, name: str) -> np.ndarray:
@@ -298,7 +300,7 @@ class HandoverModel:
         k = rules.programme_week(t, lay.start_week[citizen])
         drop = active & (self.dropout_week[:, cols] == k)
         attend = active & ~drop
-        self.state[:, cols][drop] = DROPOUT
+        np.copyto(self.state[:, cols], DROPOUT, where=drop)
         h, r = self.programme_h[:, k], self.r[:, cols]
         for slot in range(week.event_slots):
             kind = lay.event_attend[citizen, k, slot]

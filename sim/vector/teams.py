@@ -46,7 +46,7 @@ class Teams:
             setattr(self, name, per_replication(getattr(city, f"team_{name}"), replications))
         self.status = np.where(city.team_is_sister, DORMANT, OPEN).astype(np.int8)[None].repeat(replications, 0)
         self.instructor = self.status == OPEN  # every listed team starts staffed, not `changed`
-        self.next_change = np.zeros(shape, np.int64)  # see the module docstring
+        self.next_change = np.full(shape, rules.NEVER, np.int64)  # see the module docstring; NEVER unless open
         self._draw_next(*np.nonzero(self.instructor), -1)  # may quit from week 0
         self.changes = np.zeros(shape, np.int16)  # instructor changes = identity of the current one
         self.changed_until = np.zeros(shape, np.int16)  # `changed` in weeks < changed_until
@@ -96,7 +96,7 @@ class Teams:
     def staff(self, week: int) -> None:
         """Step 1: instructors quit; teams vacant at the start of the week may be filled (each in
         its week of next change)."""
-        due = self.open & (self.next_change == week)
+        due = self.next_change == week  # (teams that are not open never change)
         if due.any():
             fill = due & ~self.instructor
             self.instructor[due] = ~self.instructor[due]
@@ -150,6 +150,7 @@ class Teams:
 
     def close(self, closing: np.ndarray, week: int) -> None:
         self.status[closing] = CLOSED
+        self.next_change[closing] = rules.NEVER
         self.closed_week[closing] = week
         self.instructor[closing] = False
 
