@@ -40,9 +40,9 @@ def main(rounds: int = 3) -> float:
     for table in (None, values):  # warm up both paths
         sim.simulate(cfg, values=table)
     times: dict[str, list[float]] = {"one set": [], "distinct sets": []}
-    for seed in range(1, rounds + 1):  # a fresh seed every round: no citizens drawn before are reused
-        cfg.run.seed = seed
-        for name, table in (("one set", None), ("distinct sets", values)):
+    for k in range(rounds):
+        for j, (name, table) in enumerate((("one set", None), ("distinct sets", values))):
+            cfg.run.seed = 1 + 2 * k + j  # a seed of its own per run: no citizens drawn before are reused
             start = time.perf_counter()
             sim.simulate(cfg, values=table)
             times[name].append(time.perf_counter() - start)
