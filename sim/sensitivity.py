@@ -152,6 +152,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     warning = small_run(args.method, args.n, args.replications)
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
+    cfg.run.n_jobs = args.n_jobs  # each batch of points is one run, over this many processes
     model = designs.SimulationModel(cfg, spec.outputs)
     try:
         evaluated = designs.evaluate(model, design, out, n_jobs=args.n_jobs)

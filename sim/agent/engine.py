@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from sim.agent.model import HandoverModel
-from sim.model.city import City
+from sim.model.city import City, build_city
 from sim.model.config import SimConfig
 from sim.model.population import sample_population
 from sim.model.results import TEAM_ARRAYS, WEEKLY_COUNTS, RawRun
 from sim.model.seeding import streams
 from sim.model.states import TeamStatus
+from sim.model.values import replication
 
 
 def build_model(cfg: SimConfig, city: City, replication: int) -> HandoverModel:
@@ -65,9 +68,19 @@ def _weekly_array(model: HandoverModel, city: City) -> np.ndarray:
     return counts.reshape(len(table) // city.n_centres, city.n_centres, len(WEEKLY_COUNTS))
 
 
-def run_block(cfg: SimConfig, city: City, replications: np.ndarray) -> RawRun:
-    """Run each replication in `replications` as its own seeded Mesa model."""
-    models = [run_replication(cfg, city, int(r)) for r in replications]
+def _own(cfg: SimConfig, city: City, values: Mapping[str, np.ndarray] | None, i: int) -> tuple[SimConfig, City]:
+    """The config and city of the block's replication i, with its own values."""
+    if not values:
+        return cfg, city
+    own = replication(cfg, values, i)
+    return own, build_city(own)
+
+
+def run_block(cfg: SimConfig, city: City, replications: np.ndarray,
+              values: Mapping[str, np.ndarray] | None = None) -> RawRun:
+    """Run each replication in `replications` as its own seeded Mesa model (with its own config,
+    where `values` gives it its own values of some keys: sim.model.values)."""
+    models = [run_replication(*_own(cfg, city, values, i), int(r)) for i, r in enumerate(replications)]
     stack = lambda arrays: {k: np.stack([a[k] for a in arrays]) for k in arrays[0]}  # noqa: E731
     return RawRun(
         replication=np.asarray(replications),

@@ -4,12 +4,14 @@ and patient-association offerings.
 Both engines build their world from one `City`, so per-entity defaults, the `club.cafe` override,
 partner clubs, sister-team layout and patient eligibility are decided once, here; so are the weekly
 quit and fill probabilities of each team's instructor and each offering's volunteers, by the rules of
-`sim.model.rules`. No Mesa, no randomness.
+`sim.model.rules`. No Mesa, no randomness. Built from a config with per-replication values
+(sim.model.values.stack), a numeric per-entity array that depends on them has a leading replication
+axis: (R, teams) instead of (teams,).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -56,6 +58,16 @@ class City:
     def n_teams(self) -> int:
         return len(self.team_names)
 
+    def at(self, replication: int) -> City:
+        """The city of one replication: arrays that vary per replication read at it."""
+        own = {name: value[replication] for name, value in vars(self).items()
+               if (name.startswith("team_") or name == "centre_r_mean") and np.ndim(value) == 2}
+        offers = {name: value[replication] for name, value in vars(self.offers).items()
+                  if name in ("capacity", "quit_prob", "fill_prob") and np.ndim(value) == 2}
+        if not own and not offers:
+            return self
+        return replace(self, **own, offers=replace(self.offers, **offers))
+
     def siblings(self, team: int) -> np.ndarray:
         """The teams of `team`'s association at its centre (itself included): where its members
         may transfer when it closes (MODEL.md §3.7)."""
@@ -82,8 +94,15 @@ class Offerings:
         return len(self.names)
 
 
-def _fill_prob(cfg: SimConfig, assoc: AssociationCfg, paid: bool) -> float:
+def _fill_prob(cfg: SimConfig, assoc: AssociationCfg, paid: bool):
     return rules.fill_prob(cfg, paid, assoc.replacement_weeks, assoc.has_admin_staff)
+
+
+def _entities(values: list, dtype: type = float) -> np.ndarray:
+    """One value per entity: (entities,), or (R, entities) where some vary per replication."""
+    if not values:
+        return np.zeros(0, dtype)
+    return np.stack(np.broadcast_arrays(*values), axis=-1).astype(dtype)
 
 
 def build_offerings(cfg: SimConfig) -> Offerings:
@@ -103,13 +122,13 @@ def build_offerings(cfg: SimConfig) -> Offerings:
         names=[f"{name}@{c}" for name, _, c in offers],
         assoc_names=[name for name, _, _ in offers],
         centre=np.array([centres[c] for _, _, c in offers], dtype=int),
-        capacity=np.array([cfg.team.capacity if a.capacity is None else a.capacity for _, a, _ in offers], dtype=int),
+        capacity=_entities([cfg.team.capacity if a.capacity is None else a.capacity for _, a, _ in offers], int),
         staff_run=np.array(staff, dtype=bool),
         interval=np.array([a.meeting_interval_weeks for _, a, _ in offers], dtype=int),
         training=np.array([a.has_training for _, a, _ in offers], dtype=bool),
         course_weeks=np.array([a.course_weeks or 0 for _, a, _ in offers], dtype=int),
-        quit_prob=np.array([0.0 if st else rules.weekly_quit_prob(t) for st, t in zip(staff, turnover, strict=True)]),
-        fill_prob=np.array([_fill_prob(cfg, a, False) for _, a, _ in offers]),
+        quit_prob=_entities([0.0 if st else rules.weekly_quit_prob(t) for st, t in zip(staff, turnover, strict=True)]),
+        fill_prob=_entities([_fill_prob(cfg, a, False) for _, a, _ in offers]),
         of=of,
     )
 
@@ -136,8 +155,8 @@ def build_city(cfg: SimConfig) -> City:
     # Sisters copy everything from their listed team: build per listed team, then tile.
     owner = np.concatenate([np.arange(n_listed), np.repeat(np.arange(n_listed), extra)]).astype(int)
 
-    def per_team(values: list) -> np.ndarray:
-        return np.asarray(values)[owner]
+    def per_team(values: list, dtype: type = float) -> np.ndarray:
+        return _entities(values, dtype)[..., owner]
 
     club_of = [city.associations[t.association] for t in listed]
     cafe = [a.has_cafe if cfg.club.cafe is None else cfg.club.cafe for a in club_of]
@@ -148,8 +167,8 @@ def build_city(cfg: SimConfig) -> City:
     centre_cfgs = list(city.centres.values())
     partner = [listed_index[c.partner_team] for c in centre_cfgs]
     partner_club = np.array([club_index[listed[p].association] for p in partner])
-    team_centre = per_team([centres[t.centre] for t in listed])
-    team_assoc = per_team([club_index[t.association] for t in listed])
+    team_centre = per_team([centres[t.centre] for t in listed], int)
+    team_assoc = per_team([club_index[t.association] for t in listed], int)
     names = listed_names + [f"{n}#{k + 1}" for n in listed_names for k in range(extra)]
     mods = [[getattr(cfg.modifiers, m) or m in c.modifiers for m in MODIFIERS] for c in centre_cfgs]
     mix = [[(c.diagnosis_mix if own_mix(c.diagnosis_mix) else cfg.citizen.diagnosis_mix)[d] for d in DIAGNOSES]
@@ -159,7 +178,7 @@ def build_city(cfg: SimConfig) -> City:
         centre_labels=[c.label or name for name, c in city.centres.items()],
         centre_policy=np.array([POLICIES.index(c.policy.value) for c in centre_cfgs], dtype=np.int8),
         centre_partner=np.array(partner, dtype=int),
-        centre_r_mean=np.array([c.resourcefulness_mean for c in centre_cfgs]),
+        centre_r_mean=_entities([c.resourcefulness_mean for c in centre_cfgs]),
         centre_mix=np.array(mix, dtype=float),
         centre_modifiers=np.array(mods, dtype=bool).reshape(len(centre_cfgs), len(MODIFIERS)),
         team_names=names,
@@ -170,15 +189,14 @@ def build_city(cfg: SimConfig) -> City:
         team_centre=team_centre,
         team_assoc=team_assoc,
         team_partner_club=team_assoc == partner_club[team_centre],
-        team_capacity=per_team([_capacity(cfg, t, a) for t, a in zip(listed, club_of, strict=True)]),
-        team_regulars=per_team([team_cfg.regulars if t.regulars is None else t.regulars for t in listed]),
+        team_capacity=per_team([_capacity(cfg, t, a) for t, a in zip(listed, club_of, strict=True)], int),
+        team_regulars=per_team([team_cfg.regulars if t.regulars is None else t.regulars for t in listed], int),
         team_attractiveness=per_team(
-            [team_cfg.attractiveness if t.attractiveness is None else t.attractiveness for t in listed]
-        ).astype(float),
-        team_facility_quality=per_team(quality).astype(float),
-        team_has_cafe=per_team(cafe).astype(bool),
-        team_paid_instructor=per_team([t.paid_instructor for t in listed]).astype(bool),
-        team_interval=per_team([a.meeting_interval_weeks for a in club_of]).astype(int),
+            [team_cfg.attractiveness if t.attractiveness is None else t.attractiveness for t in listed]),
+        team_facility_quality=per_team(quality),
+        team_has_cafe=per_team(cafe, bool),
+        team_paid_instructor=per_team([t.paid_instructor for t in listed], bool),
+        team_interval=per_team([a.meeting_interval_weeks for a in club_of], int),
         team_quit_prob=per_team([rules.weekly_quit_prob(x) for x in turnover]),
         team_fill_prob=per_team(fill),
         offers=build_offerings(cfg),

@@ -20,6 +20,8 @@ from sim.model.fields import (  # the schema's vocabulary, also imported from he
     MODIFIERS,
     POLICIES,
     RANGES,
+    Backend,
+    ClusterKind,
     Engine,
     PolicyName,
     Uncertainty,
@@ -227,6 +229,27 @@ class IntakeCfg:
 
 
 @dataclass
+class ClusterCfg:
+    """The Dask cluster that `run.backend=dask` starts when `run.scheduler` is empty (conf/cluster/,
+    docs/cluster.md): worker processes on this machine, or dask-jobqueue batch jobs."""
+
+    kind: ClusterKind = ClusterKind.local
+    # Local: worker processes. SLURM/PBS: batch jobs, each with `processes` workers on `cores` cores.
+    workers: int = f_one_up(2)
+    cores: int = f_one_up(1)
+    processes: int = f_one_up(1)
+    memory: str = "2GiB"
+    walltime: str = "01:00:00"
+    queue: str = ""
+    account: str = ""
+    local_directory: str = ""
+    job_extra_directives: list[str] = field(default_factory=list)
+    job_script_prologue: list[str] = field(default_factory=list)
+    # How long a run waits for the first worker (batch jobs may queue).
+    wait_seconds: float = f_positive(600.0)
+
+
+@dataclass
 class RunCfg:
     engine: Engine = Engine.vector
     replications: int = f_one_up(100)
@@ -241,6 +264,11 @@ class RunCfg:
     progress: bool = True
     # ensemble: spread replications over the calibration ensemble's parameter sets (sim.workflows.ensemble).
     uncertainty: Uncertainty = Uncertainty.none
+    # Where blocks run: local (this machine, n_jobs processes) or dask (sim.workflows.backend).
+    backend: Backend = Backend.local
+    # The Dask scheduler's address (tcp://host:8786); empty: start the cluster of `cluster`.
+    scheduler: str = ""
+    cluster: ClusterCfg = field(default_factory=ClusterCfg)
 
 
 @dataclass
@@ -359,4 +387,5 @@ def register() -> None:
 register()
 
 
-__all__ = ["DIAGNOSES", "MODIFIERS", "POLICIES", "RANGES", "Engine", "PolicyName", "Uncertainty"]
+__all__ = ["DIAGNOSES", "MODIFIERS", "POLICIES", "RANGES", "Backend", "ClusterKind", "Engine", "PolicyName",
+           "Uncertainty"]

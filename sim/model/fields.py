@@ -28,6 +28,21 @@ class Engine(str, Enum):
     vector = "vector"
 
 
+class Backend(str, Enum):
+    """Where a run's blocks run (sim.workflows.backend): this machine's processes, or Dask."""
+
+    local = "local"
+    dask = "dask"
+
+
+class ClusterKind(str, Enum):
+    """The Dask cluster started for `run.backend=dask` without a scheduler address (conf/cluster/)."""
+
+    local = "local"
+    slurm = "slurm"
+    pbs = "pbs"
+
+
 class Uncertainty(str, Enum):
     """What replications vary: Monte Carlo noise only, or also the calibrated parameters (sim.workflows.ensemble)."""
 

@@ -31,7 +31,7 @@ class Exposure:
     """One exposure event at the partner club in a programme week."""
 
     week: int  # programme week, 1..programme.weeks
-    phi: float  # f <- f + phi (1 - f)
+    phi: float  # f <- f + phi (1 - f) (an array over replications where it varies, sim.model.values)
     attend: Attend
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from sim.model import costs
 from sim.model.city import City
@@ -23,6 +25,7 @@ from sim.model.config import DIAGNOSES, SimConfig, to_yaml
 from sim.model.metrics import summarise, window_end
 from sim.model.population import Plan, plan
 from sim.model.states import LAPSE_REASON_NAMES
+from sim.model.values import Values
 
 WEEKLY_COUNTS = (
     "in_programme", "deciding", "members_sport", "members_patient", "lapsed", "teams_open", "instructors_vacant",
@@ -152,44 +155,56 @@ def _citizens(raw: RawRun, city: City) -> pd.DataFrame:
     r, n = cz["centre"].shape
     team = cz["team"].ravel()
     has_team = team >= 0
-    names = np.asarray(city.team_names, dtype=object)
-    assoc = np.asarray(city.team_assoc_names, dtype=object)
     lapse = cz["lapse_week"].ravel()
     joined_patient = ~np.isnan(cz["patient_join_week"].ravel())
-    offer_names = np.asarray(city.offers.assoc_names + [None], dtype=object)
     return pd.DataFrame({
         "replication": np.repeat(raw.replication, n),
         "citizen": np.tile(np.arange(n), r),
-        "centre": np.asarray(city.centre_names, dtype=object)[cz["centre"].ravel()],
-        "diagnosis": np.asarray(DIAGNOSES, dtype=object)[cz["diagnosis"].ravel()],
+        "centre": _labels(cz["centre"].ravel(), city.centre_names),
+        "diagnosis": _labels(cz["diagnosis"].ravel(), DIAGNOSES),
         "resourcefulness": cz["resourcefulness"].ravel(),
         "start_week": cz["start_week"].ravel(),
         "completed": cz["completed"].ravel(),
         "handover_week": cz["handover_week"].ravel(),
-        "team": np.where(has_team, names[np.maximum(team, 0)], None),
-        "association": np.where(has_team, assoc[np.maximum(team, 0)], None),
+        "team": _labels(team, city.team_names),
+        "association": _labels(team, city.team_assoc_names),
         "lapse_week": lapse,
         "lapse_reason": _reason_names(cz["lapse_reason"].ravel()),
         "member_at_end": has_team & np.isnan(lapse),
-        "patient_association": np.where(joined_patient, offer_names[_offer(raw, city).ravel()], None),
+        "patient_association": _labels(np.where(joined_patient, _offer(raw, city).ravel(), -1),
+                                       city.offers.assoc_names),
         "patient_join_week": cz["patient_join_week"].ravel(),
         "patient_lapse_week": cz["patient_lapse_week"].ravel(),
         "patient_lapse_reason": _reason_names(cz["patient_reason"].ravel()),
     })
 
 
-def _reason_names(codes: np.ndarray) -> np.ndarray:
-    names = np.full(len(codes), None, dtype=object)
-    for code, label in LAPSE_REASON_NAMES.items():
-        names[codes == code] = label
-    return names
+TEXT = pd.StringDtype(na_value=np.nan)  # pandas' default text dtype ("str")
 
 
-def block_tables(raw: RawRun, cfg: SimConfig, city: City) -> dict[str, pd.DataFrame | None]:
-    """The tables of one engine block; engines call this per block so raw arrays can be freed."""
+def _labels(codes: np.ndarray, names: Sequence[str]) -> pd.api.extensions.ExtensionArray:
+    """The text column `names[code]`, missing where code < 0. Built from the codes through Arrow:
+    a table of millions of citizens would otherwise make a Python string per row."""
+    codes = np.asarray(codes)
+    indices = pa.array(np.maximum(codes, 0).astype(np.int32), mask=codes < 0)
+    dictionary = pa.array(list(names) or [""], pa.string())
+    text = pa.DictionaryArray.from_arrays(indices, dictionary).cast(pa.large_string())
+    return pa.chunked_array([text], pa.large_string()).to_pandas(types_mapper={pa.large_string(): TEXT}.get).array
+
+
+def _reason_names(codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    names = [LAPSE_REASON_NAMES.get(code, "") for code in range(max(LAPSE_REASON_NAMES) + 1)]
+    return _labels(np.where(np.isin(codes, list(LAPSE_REASON_NAMES)), codes, -1), names)
+
+
+def block_tables(raw: RawRun, cfg: SimConfig, city: City,
+                 values: Mapping[str, np.ndarray] | None = None) -> dict[str, pd.DataFrame | None]:
+    """The tables of one engine block; engines call this per block so raw arrays can be freed.
+    `values`: the block's per-replication values (sim.model.values), which price its costs."""
     shared = plan(cfg, city)
     trained = costs.instructors_trained(cfg, city, raw.teams)
-    priced = costs.price(cfg, raw.counts, costs.plan_counts(cfg, city, shared), trained)
+    unit_costs = Values(cfg, values, len(raw.replication)).grid
+    priced = costs.price(unit_costs, raw.counts, costs.plan_counts(cfg, city, shared), trained)
     return {
         "summary": _summary(raw, cfg, city, shared, priced, trained),
         "costs": costs.table(priced, raw.replication, city.centre_names),

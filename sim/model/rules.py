@@ -1,8 +1,10 @@
 """The model's equations and rules (MODEL.md §3-§4), written once for both engines.
 
 Each function is plain numpy arithmetic, so it takes scalars (agent engine) or arrays (vector
-engine) alike. Names and coefficients follow MODEL.md; `r`, `h`, `s`, `e`, `f` are a citizen's
-resourcefulness, habit, bond, expectation and familiarity. Weeks are absolute (0 … horizon − 1);
+engine) alike, and so does `cfg`: the vector engine passes a config whose varying knobs are read
+at the replication of each citizen or team (sim.model.values). Names and coefficients follow
+MODEL.md; `r`, `h`, `s`, `e`, `f` are a citizen's resourcefulness, habit, bond, expectation and
+familiarity. Weeks are absolute (0 … horizon − 1);
 programme weeks are numbered 1 … `programme.weeks` from the citizen's start week (MODEL.md §3.3).
 """
 
@@ -135,17 +137,18 @@ def weekly_quit_prob(turnover_annual):
     return 1.0 - (1.0 - turnover_annual) ** (1.0 / 52.0)
 
 
-def fill_prob(cfg: SimConfig, paid: bool, own_replacement_weeks: float | None, has_admin_staff: bool) -> float:
+def fill_prob(cfg: SimConfig, paid: bool, own_replacement_weeks: float | None, has_admin_staff: bool):
     """Weekly probability that a vacancy is filled: min(1, 1/R) (MODEL.md §3.1), for one association
-    (scalars). R is the association's own replacement time if it sets one, else
-    `instructor.replacement_weeks` (paid instructors: `replacement_weeks_paid`), times
+    (an array over replications where the config holds per-replication values). R is the
+    association's own replacement time if it sets one, else `instructor.replacement_weeks` (paid
+    instructors: `replacement_weeks_paid`), times
     `instructor.admin_staff_factor` where the association has admin staff."""
     weeks = cfg.instructor.replacement_weeks_paid if paid else cfg.instructor.replacement_weeks
     if own_replacement_weeks is not None:
         weeks = own_replacement_weeks
     if has_admin_staff:
         weeks *= cfg.instructor.admin_staff_factor
-    return 1.0 if weeks <= 1.0 else 1.0 / weeks  # without dividing by an R that underflowed to 0
+    return np.where(weeks <= 1.0, 1.0, 1.0 / np.maximum(weeks, 1.0))  # no division by an R that underflowed to 0
 
 
 # --- teams and offerings (MODEL.md §2-§3) -------------------------------------------------------
@@ -217,10 +220,13 @@ def lapse_team_term(cfg: SimConfig, vacant, changed, small):
     return c.vacancy * vacant + c.change * changed + c.small * small
 
 
-def _scaled_exp(base: float, exponent):
-    """base·exp(exponent), exactly 0 when base is 0: 0·exp(x) would be NaN where exp(x) overflows
+def _scaled_exp(base, exponent):
+    """base·exp(exponent), exactly 0 where base is 0: 0·exp(x) would be NaN where exp(x) overflows
     (beyond x ≈ 88 in the vector engine's float32)."""
-    return np.zeros_like(exponent) if base == 0.0 else base * np.exp(exponent)
+    if np.ndim(base) == 0:
+        return np.zeros_like(exponent) if base == 0.0 else base * np.exp(exponent)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.where(base == 0.0, 0.0, base * np.exp(exponent))
 
 
 def lapse_hazard(cfg: SimConfig, s, h, citizen_term, team_term):

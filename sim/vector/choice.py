@@ -21,11 +21,12 @@ from sim.model.city import City
 @dataclass(frozen=True)
 class ChoiceSets:
     """Groups-first arrays (every per-citizen array in a choice is (groups, citizens), so each
-    group's row is contiguous); group g of centre c holds the teams teams[g, c, :] (-1 pads)."""
+    group's row is contiguous); group g of centre c holds the teams teams[g, c, :] (-1 pads).
+    Attractiveness and facility quality may vary per replication: (G, R, C), else (G, 1, C)."""
 
     teams: np.ndarray  # (G, C, M) team indices
-    attractiveness: np.ndarray  # (G, C)
-    facility_quality: np.ndarray  # (G, C)
+    attractiveness: np.ndarray  # (G, R or 1, C)
+    facility_quality: np.ndarray  # (G, R or 1, C)
     partner_club: np.ndarray  # (G, C) bool
     partner_team: np.ndarray  # (G, C) bool: the group is the centre's partner team alone
 
@@ -33,14 +34,25 @@ class ChoiceSets:
     def n_groups(self) -> int:
         return self.teams.shape[0]
 
+    def per_chooser(self, values: np.ndarray, replication: np.ndarray, centre: np.ndarray) -> np.ndarray:
+        """(G, choosers): each chooser's value of every group of its centre (`values` (G, C) or
+        (G, R or 1, C), replications of the block)."""
+        if values.ndim == 2:
+            return values.take(centre, axis=1)
+        rows, width = values.shape[1], values.shape[2]
+        return values.reshape(len(values), -1).take((replication if rows > 1 else 0) * width + centre, axis=1)
+
 
 def choice_sets(city: City) -> ChoiceSets:
-    """Group each centre's teams by (attractiveness, facility_quality, partner club, partner team)."""
+    """Group each centre's teams by (attractiveness, facility_quality, partner club, partner team),
+    the first two equal in every replication."""
+    attractiveness_of = np.atleast_2d(city.team_attractiveness)  # (R or 1, T)
+    quality_of = np.atleast_2d(city.team_facility_quality)
     groups: list[dict[tuple, list[int]]] = []
     for c in range(city.n_centres):
         by_key: dict[tuple, list[int]] = {}
         for team in np.flatnonzero(city.team_centre == c).tolist():
-            key = (float(city.team_attractiveness[team]), float(city.team_facility_quality[team]),
+            key = (attractiveness_of[:, team].tobytes(), quality_of[:, team].tobytes(),
                    bool(city.team_partner_club[team]), team == city.centre_partner[c])
             by_key.setdefault(key, []).append(team)
         groups.append(by_key)
@@ -48,12 +60,15 @@ def choice_sets(city: City) -> ChoiceSets:
     size = max((len(t) for g in groups for t in g.values()), default=0)
     shape = (max(n_groups, 1), city.n_centres)
     teams = np.full((*shape, max(size, 1)), -1, np.intp)
-    attractiveness, facility_quality = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
+    attractiveness = np.zeros((shape[0], len(attractiveness_of), shape[1]), np.float32)
+    facility_quality = np.zeros((shape[0], len(quality_of), shape[1]), np.float32)
     partner_club, partner_team = np.zeros(shape, bool), np.zeros(shape, bool)
     for c, by_key in enumerate(groups):
-        for g, (key, members) in enumerate(by_key.items()):
+        for g, ((_, _, club, partner), members) in enumerate(by_key.items()):
             teams[g, c, : len(members)] = members
-            attractiveness[g, c], facility_quality[g, c], partner_club[g, c], partner_team[g, c] = key
+            attractiveness[g, :, c] = attractiveness_of[:, members[0]]
+            facility_quality[g, :, c] = quality_of[:, members[0]]
+            partner_club[g, c], partner_team[g, c] = club, partner
     return ChoiceSets(teams, attractiveness, facility_quality, partner_club, partner_team)
 
 

@@ -49,14 +49,14 @@ class Streams:
         for r in np.flatnonzero(self.cursor + total > width).tolist():
             unread = width - self.cursor[r]
             self.buffer[r, :unread] = self.buffer[r, self.cursor[r] :]
-            self.buffer[r, unread:] = self.generators[r].random(width - unread, dtype=np.float32)
+            self.generators[r].random(dtype=np.float32, out=self.buffer[r, unread:])
             self.cursor[r] = 0
 
     def uniforms(self, *counts: np.ndarray) -> list[np.ndarray]:
         """For each segment, given its draw count per replication (R,), its float32 uniforms in
         [0, 1): flat, replication by replication."""
         counts = [np.asarray(c, dtype=np.int64) for c in counts]
-        total = np.sum(counts, axis=0)
+        total = sum(counts[1:], start=counts[0])
         if not total.any():
             return [np.empty(0, np.float32) for _ in counts]
         self._reserve(total)

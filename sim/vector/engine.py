@@ -3,20 +3,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
-from sim.model.city import City
+from sim.model.city import City, build_city
 from sim.model.config import SimConfig
 from sim.model.results import RawRun
+from sim.model.values import Values
 from sim.vector.layout import build_layout
 from sim.vector.model import HandoverModel
 
 
-def run_block(cfg: SimConfig, city: City, replications: np.ndarray) -> RawRun:
-    """Run the replications `replications` of `cfg` together and return their raw arrays."""
-    if cfg.run.horizon_weeks + cfg.instructor.continuity_weeks >= np.iinfo(np.int16).max:
+def run_block(cfg: SimConfig, city: City, replications: np.ndarray,
+              values: Mapping[str, np.ndarray] | None = None) -> RawRun:
+    """Run the replications `replications` of `cfg` together and return their raw arrays.
+    `values`: each replication's own value of some numeric keys (sim.model.values), one block."""
+    values = Values(cfg, values, len(replications))
+    if values.keys:
+        city = build_city(values.cfg)
+    continuity = np.max(values.cfg.instructor.continuity_weeks)
+    if cfg.run.horizon_weeks + continuity >= np.iinfo(np.int16).max:
         raise ValueError("the vector engine stores weeks as int16: run.horizon_weeks is too long")
-    model = HandoverModel(cfg, city, build_layout(cfg, city), np.asarray(replications))
+    model = HandoverModel(cfg, city, build_layout(values.cfg, city), np.asarray(replications), values)
     for t in range(cfg.run.horizon_weeks):
         model.step(t)
     return RawRun(
@@ -24,5 +33,5 @@ def run_block(cfg: SimConfig, city: City, replications: np.ndarray) -> RawRun:
         citizens=model.citizen_arrays(),
         weekly=model.weekly,
         teams=model.teams.outputs(),
-        counts=model.counts,
+        counts=model.engine_counts(),
     )

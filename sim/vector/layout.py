@@ -16,7 +16,7 @@ import numpy as np
 from sim.model import policies, rules
 from sim.model.city import City
 from sim.model.config import POLICIES, SimConfig
-from sim.model.population import plan as population_plan
+from sim.model.population import citizen_policy, schedule
 
 NO_EVENT = -1  # event_attend of an empty event slot
 
@@ -49,10 +49,12 @@ class Layout:
     programme_end: np.ndarray  # start_week + programme.weeks
     window_start: np.ndarray  # programme_end + window delay (Vanløse free weeks)
     gift_card: np.ndarray  # bool: offered a gift card at completion
-    # Exposure plan by (citizen, programme week 1..W (0: before the programme, empty), slot): φ,
-    # who attends (policies.Attend or NO_EVENT), and the column of the week's uniforms deciding
-    # take-up (-1 = not drawn).
+    # Exposure plan by (citizen, programme week 1..W (0: before the programme, empty), slot): who
+    # attends (policies.Attend or NO_EVENT) and the column of the week's uniforms deciding take-up
+    # (-1 = not drawn). φ by (replication or 1, plan, week, slot), a citizen's plan being
+    # `event_plan` (its policy and centre): φ may vary per replication.
     event_phi: np.ndarray
+    event_plan: np.ndarray
     event_attend: np.ndarray
     event_column: np.ndarray
     redeem_column: np.ndarray  # (N,) column of the gift-card draw in the last programme week
@@ -81,13 +83,15 @@ def _exposure_tables(cfg: SimConfig, city: City, centre: np.ndarray, policy: np.
     weeks, plans = cfg.programme.weeks, _plans(cfg, city)
     slots = max(1, max(len(events) for plan in plans.values() for events in plan))
     shape = (len(POLICIES), city.n_centres, weeks + 1, slots)
-    phi, attend, column = np.zeros(shape, np.float32), np.full(shape, NO_EVENT, np.int8), np.full(shape, -1, np.int8)
+    attend, column = np.full(shape, NO_EVENT, np.int8), np.full(shape, -1, np.int8)
+    varying = max((np.size(e.phi) for plan in plans.values() for events in plan for e in events), default=1)
+    phi = np.zeros((varying, *shape), np.float32)
     columns = np.zeros(shape[:3], np.int8)
     redeem = np.full(shape[:2], -1, np.int8)
     for (p, c), plan in plans.items():
         for w, events in enumerate(plan):
             for k, event in enumerate(events):
-                phi[p, c, w, k], attend[p, c, w, k] = event.phi, event.attend
+                phi[:, p, c, w, k], attend[p, c, w, k] = event.phi, event.attend
                 if event.attend != policies.Attend.ALWAYS:
                     column[p, c, w, k] = columns[p, c, w]
                     columns[p, c, w] += 1
@@ -95,7 +99,8 @@ def _exposure_tables(cfg: SimConfig, city: City, centre: np.ndarray, policy: np.
             redeem[p, c] = columns[p, c, weeks]
             columns[p, c, weeks] += 1
     return {
-        "event_phi": phi[policy, centre], "event_attend": attend[policy, centre],
+        "event_phi": phi.reshape(len(phi), -1, weeks + 1, slots), "event_plan": policy * city.n_centres + centre,
+        "event_attend": attend[policy, centre],
         "event_column": column[policy, centre], "columns": columns[policy, centre],
         "redeem_column": redeem[policy, centre],
     }
@@ -131,8 +136,8 @@ def _weeks(cfg: SimConfig, start: np.ndarray, tables: dict[str, np.ndarray], del
 
 def build_layout(cfg: SimConfig, city: City) -> Layout:
     """The run's shared schedule and plans (same for every replication)."""
-    shared = population_plan(cfg, city)
-    centre, start, policy = (a.astype(np.intp) for a in (shared.centre, shared.start_week, shared.policy))
+    centre, cohort, start = schedule(cfg, city)
+    centre, start, policy = (a.astype(np.intp) for a in (centre, start, citizen_policy(cfg, city, centre, cohort)))
     tables = _exposure_tables(cfg, city, centre, policy)
     weeks = _weeks(cfg, start, tables, int(policies.window_delay(cfg, policy).max(initial=0)))
     del tables["columns"]  # only the weeks' draw offsets need it

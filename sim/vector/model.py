@@ -21,7 +21,8 @@ from sim.model.config import SimConfig
 from sim.model.policies import Attend
 from sim.model.results import CITIZEN_ARRAYS, WEEKLY_COUNTS
 from sim.model.states import LapseReason, PatientState, State
-from sim.vector import choice, draws, shortcuts
+from sim.model.values import Values
+from sim.vector import choice, citizens, draws, shortcuts
 from sim.vector.draws import Streams
 from sim.vector.layout import Layout, Week
 from sim.vector.roster import Roster
@@ -51,12 +52,13 @@ def _pick(u: np.ndarray, offset: np.ndarray, column: np.ndarray) -> np.ndarray:
     return u.take(np.minimum(offset + np.maximum(column, 0), u.shape[1] - 1), axis=1)
 
 
-def _path(rate: float, weeks: int) -> np.ndarray:
+def _path(rate: float | np.ndarray, weeks: int) -> np.ndarray:
     """x after programme week k = 0 (before the programme), 1, …, `weeks` of x <- grow(x, rate),
-    from 0 (float32)."""
-    x = np.zeros(weeks + 1, np.float32)
+    from 0 (float32): (1, weeks + 1), or (R, weeks + 1) for a rate per replication (R, 1)."""
+    rate = np.asarray(rate, np.float32).reshape(-1)
+    x = np.zeros((len(rate), weeks + 1), np.float32)
     for k in range(1, weeks + 1):
-        x[k] = rules.grow(x[k - 1], np.float32(rate))
+        x[:, k] = rules.grow(x[:, k - 1], rate)
     return x
 
 
@@ -71,23 +73,24 @@ def _admitted(group: np.ndarray, priority: np.ndarray, room: np.ndarray) -> np.n
 
 
 class HandoverModel:
-    """The state of `replications` replications of one config, stepped together."""
+    """The state of `replications` replications of one config, stepped together. `values`: the
+    replications' own values of some numeric knobs (sim.model.values), `city` built with them."""
 
-    def __init__(self, cfg: SimConfig, city: City, layout: Layout, replications: np.ndarray) -> None:
-        self.cfg, self.city, self.layout = cfg, city, layout
+    def __init__(self, cfg: SimConfig, city: City, layout: Layout, replications: np.ndarray,
+                 values: Values | None = None) -> None:
+        n_reps, n = len(replications), len(layout)
+        self.values = values if values is not None and values.keys else Values(cfg, None, n_reps)
+        self.cfg, self.city, self.layout = self.values.cfg, city, layout
+        cfg, grid = self.cfg, self.values.grid
         shortcuts.check(cfg)
         self.streams = Streams(cfg.run.seed, replications)
-        shared = population.plan(cfg, city)  # every replication's schedule and policies: the layout's
-        if not (np.array_equal(shared.start_week, layout.start_week) and np.array_equal(shared.policy, layout.policy)):
-            raise ValueError("the layout was built for another config: its schedule differs from the population's")
-        pops = [population.sample_population(cfg, city, rng, shared) for rng in self.streams.population]
-        n_reps, n = len(replications), len(layout)
+        pops = self._populations(np.asarray(replications))
         self.n_reps, self.n = n_reps, n
         self.resourcefulness = np.stack([p.resourcefulness for p in pops])  # for the citizens table
         self.r = self.resourcefulness.astype(np.float32)  # for the dynamics
         self.expectation = np.stack([p.expectation for p in pops]).astype(np.float32)
         self.diagnosis = np.stack([p.diagnosis for p in pops])
-        self.p_dropout = rules.dropout_prob(cfg, self.resourcefulness)
+        self.p_dropout = rules.dropout_prob(grid, self.resourcefulness)
         # The programme week (1-based) in which the citizen drops out, drawn at intake: a weekly
         # Bernoulli(p_dropout) as one geometric draw (draws.geometric); programme.weeks + 1 = never.
         self.dropout_week = np.full((n_reps, n), cfg.programme.weeks + 1, np.int16)
@@ -98,8 +101,8 @@ class HandoverModel:
         # programme_s: after attending weeks 1..k); the grids hold them from programme end on.
         self.h = np.zeros(shape, np.float32)
         self.s = np.zeros(shape, np.float32)
-        self.programme_h = _path(rules.session_rate(cfg, cfg.programme.habit_growth), cfg.programme.weeks)
-        self.programme_s = _path(rules.session_rate(cfg, cfg.programme.bond_growth), cfg.programme.weeks)
+        self.programme_h = _path(rules.session_rate(grid, grid.programme.habit_growth), cfg.programme.weeks)
+        self.programme_s = _path(rules.session_rate(grid, grid.programme.bond_growth), cfg.programme.weeks)
         self.f = np.zeros(shape, np.float32)  # familiarity with the partner club
         self.knows_instructor = np.full(shape, -1, np.int16)  # identity of the partner instructor last met
         self.redeemed = np.zeros(shape, bool)  # Vanløse gift card
@@ -119,7 +122,7 @@ class HandoverModel:
         self.patient_join_week = np.full(shape, -1, np.int16)
         self.patient_lapse_week = np.full(shape, -1, np.int16)
         self.patient_reason = np.zeros(shape, np.int8)
-        self.teams = Teams(cfg, city, self.streams)
+        self.teams = Teams(self.values, city, self.streams)
         self.offerings = Offerings(city, self.streams)
         # Members, stepped every week, kept compact (sim.vector.roster). A sports member's h and s
         # live in its roster while it is a member; `hazard` is the fixed part of its lapse exponent.
@@ -135,8 +138,11 @@ class HandoverModel:
         self.patients = Roster(dict(until=np.iinfo(np.int32).max, threshold=np.inf), offer=np.int64,
                                until=np.int32, threshold=np.float64)
         self.intensity = np.zeros((n_reps, len(city.offers)))
-        self.bond_rate = rules.bond_rate(cfg, city.team_has_cafe).astype(np.float32)
+        self.next_course_end = rules.NEVER  # no course member leaves before this week (a lower bound)
+        self.bond_rate = rules.bond_rate(grid, city.team_has_cafe).astype(np.float32)
+        self.facility_quality = np.atleast_2d(city.team_facility_quality)  # (R or 1, T)
         self.counts = costs.engine_counts((n_reps, city.n_centres))  # what sim.model.costs prices
+        self.siblings: dict[int, np.ndarray] = {}  # city.siblings, as teams close
         self.lapsed_by_centre = np.zeros((n_reps, city.n_centres), np.int32)
         weeks = cfg.run.horizon_weeks if cfg.run.weekly_table else 0
         self.weekly = np.zeros((n_reps, weeks, city.n_centres, len(WEEKLY_COUNTS)), np.int32)
@@ -148,15 +154,34 @@ class HandoverModel:
         # by the decay with weeks waited (the citizen's alone, so it moves into the outside
         # option's weight, from r and h) and by whether they know the partner team's instructor
         # now: so exp(utility) per group is worked out once, when the window opens, not knowing
-        # anyone (w0, w1, ...), with the partner team's group `pg` when knowing (wk).
-        weights = {f"w{g}": np.float32 for g in range(sets.n_groups)}
+        # anyone (`w`, one weight per group), with the partner team's group `pg` when knowing (wk).
         self.deciders = Roster(None, centre=np.int8, partner=np.int64, knows_instructor=np.int16, start=np.int32,
-                               r=np.float32, h=np.float32, pg=np.int8, wk=np.float32, **weights)
+                               r=np.float32, h=np.float32, pg=np.int8, wk=np.float32, w=(np.float32, sets.n_groups))
         self.partner_group = sets.partner_team.argmax(axis=0)  # (C,)
         # Patient-channel deciders (eligible completers in their window, not taking part yet), in
         # flat order, with what their decision depends on besides the weeks waited.
         self.patient_deciders = Roster(None, offer=np.int8, start=np.int32, r=np.float32, s_end=np.float32,
                                        presented=bool, volunteer=bool)
+
+    def _populations(self, replications: np.ndarray) -> list[population.Population]:
+        """Each replication's citizens, from its own population stream (and its own values of the
+        citizen knobs and centres' mean resourcefulness, where they vary). A replication's citizens
+        depend only on the seed, the replication and the population's plan, so runs that share
+        them (parameter sets on the same replications, scenarios compared with common random
+        numbers) draw them once (sim.vector.citizens)."""
+        cfg, city, values = self.cfg, self.city, self.values
+        shared = population.plan(values.at(0), city.at(0))  # every replication's schedule and policies
+        if not (np.array_equal(shared.start_week, self.layout.start_week)
+                and np.array_equal(shared.policy, self.layout.policy)):
+            raise ValueError("the layout was built for another config: its schedule differs from the population's")
+        if values.varies("citizen") or np.ndim(city.centre_r_mean) > 1:
+            return [population.sample_population(values.at(i), city.at(i), rng,
+                                                 population.plan(values.at(i), city.at(i)))
+                    for i, rng in enumerate(self.streams.population)]
+        plan = citizens.plan_key(cfg, shared)
+        return [citizens.drawn((cfg.run.seed, r, plan), lambda rng=rng: population.sample_population(cfg, city, rng,
+                                                                                                    shared))
+                for r, rng in zip(replications.tolist(), self.streams.population, strict=True)]
 
     def flat(self, name: str) -> np.ndarray:
         """A citizen array as a flat (replication * N + citizen) view."""
@@ -198,7 +223,7 @@ class HandoverModel:
         still deciding the sports one, the eligible ones the patient one. Nothing they decide by
         (r, h, e, f, s, the instructor they know; the bond at programme end, the presentation)
         changes from now on."""
-        cfg, lay, sets, cols = self.cfg, self.layout, self.choice_sets, week.deciding
+        lay, sets, cols = self.layout, self.choice_sets, week.deciding
         opening, state = lay.window_start[cols] == t, self.state[:, cols]
         eligible = _flat((self.patient_state[:, cols] == ELIGIBLE) & (state >= DECIDING) & opening, cols, self.n)
         if len(eligible):
@@ -211,28 +236,23 @@ class HandoverModel:
         idx = _flat((state == DECIDING) & opening, cols, self.n)
         if len(idx) == 0:
             return
-        citizen = idx % self.n
+        citizen, rep = idx % self.n, idx // self.n
         centre, partner = lay.centre.take(citizen), lay.partner.take(citizen)
         r, h = self.flat("r").take(idx), self.flat("h").take(idx)
-        base = rules.citizen_utility(cfg, r, h, 0.0)
-
-        def per_group(values: np.ndarray) -> np.ndarray:  # (groups, citizens)
-            return values.take(centre, axis=1)
-
-        def weight(knows: np.ndarray | np.float32) -> np.ndarray:
-            return np.exp(rules.team_utility(
-                cfg, base[None, :], per_group(sets.attractiveness), per_group(sets.facility_quality),
-                self.flat("expectation").take(idx)[None, :], per_group(sets.partner_club),
-                self.flat("f").take(idx)[None, :], self.flat("s").take(idx)[None, :], knows,
-            ))
-
+        e, f, s = (self.flat(name).take(idx) for name in ("expectation", "f", "s"))
+        p = self.values.at(rep)
+        base = rules.citizen_utility(p, r, h, 0.0)
+        # (groups, citizens): every group of the citizen's centre
+        attractiveness = sets.per_chooser(sets.attractiveness, rep, centre)
+        quality = sets.per_chooser(sets.facility_quality, rep, centre)
+        club = sets.partner_club.take(centre, axis=1)
+        unknown = np.exp(rules.team_utility(p, base, attractiveness, quality, e, club, f, s, np.float32(0.0)))
         pg = self.partner_group.take(centre)
-        unknown = weight(np.float32(0.0))
-        known = weight(per_group(sets.partner_team).astype(np.float32))[pg, np.arange(len(idx))]
+        at = (pg, np.arange(len(idx)))  # the partner team's group, where one can know its instructor
+        known = np.exp(rules.team_utility(p, base, attractiveness[at], quality[at], e, club[at], f, s, np.float32(1.0)))
         self.deciders.add(
             idx, centre=centre, partner=idx // self.n * self.city.n_teams + partner,
-            knows_instructor=self.flat("knows_instructor").take(idx), start=t, r=r, h=h, pg=pg, wk=known,
-            **{f"w{g}": unknown[g] for g in range(sets.n_groups)},
+            knows_instructor=self.flat("knows_instructor").take(idx), start=t, r=r, h=h, pg=pg, wk=known, w=unknown.T,
         )
 
     def _per_rep(self, idx: np.ndarray) -> np.ndarray:
@@ -275,13 +295,13 @@ class HandoverModel:
         else attend: h and s grow (programme_h, programme_s), then the week's exposure events; in
         programme week `patient.presentation_week` the attending eligible citizens see their
         patient association present itself, if its key person's post is filled. Returns who attended (R, W) and `u`."""
-        cfg, lay, cols = self.cfg, self.layout, week.programme
+        cfg, grid, lay, cols = self.cfg, self.values.grid, self.layout, week.programme
         citizen = np.arange(cols.start, cols.stop)
         k = rules.programme_week(t, lay.start_week[citizen])
         drop = active & (self.dropout_week[:, cols] == k)
         attend = active & ~drop
-        self.state[:, cols][drop] = DROPOUT
-        h, r = self.programme_h[k], self.r[:, cols]
+        np.copyto(self.state[:, cols], DROPOUT, where=drop)
+        h, r = self.programme_h[:, k], self.r[:, cols]
         for slot in range(week.event_slots):
             kind = lay.event_attend[citizen, k, slot]
             column = lay.event_column[citizen, k, slot]
@@ -289,15 +309,15 @@ class HandoverModel:
                 drawn = _pick(u, week.programme_offset, column)
             taken = attend & (kind == Attend.ALWAYS)
             if (kind == Attend.TRIAL).any():
-                tried = attend & (kind == Attend.TRIAL) & (drawn < rules.trial_prob(cfg, r))
+                tried = attend & (kind == Attend.TRIAL) & (drawn < rules.trial_prob(grid, r))
                 self.counts["trial_takeups"] += tried.astype(np.float32) @ self.citizen_centre[cols]
                 taken |= tried
             if (kind == Attend.PARALLEL).any():
-                went = attend & (kind == Attend.PARALLEL) & (drawn < rules.parallel_prob(cfg, r, h))
+                went = attend & (kind == Attend.PARALLEL) & (drawn < rules.parallel_prob(grid, r, h))
                 self.counts["parallel_sessions"] += went.astype(np.float32) @ self.citizen_centre[cols]
                 taken |= went
             if taken.any():
-                self.expose(t, cols, taken, lay.event_phi[citizen, k, slot])
+                self.expose(t, cols, taken, lay.event_phi[:, lay.event_plan[citizen], k, slot])
         shown = cols.start + np.flatnonzero(k == cfg.patient.presentation_week)
         if len(shown) and len(self.city.offers):  # (a city may have no patient offerings)
             staffed = np.take_along_axis(self.offerings.instructor, np.maximum(self.offering[:, shown], 0), axis=1)
@@ -311,26 +331,26 @@ class HandoverModel:
         free_week = policies.in_free_weeks(t, lay.programme_end[cols], lay.window_start[cols])
         if free_week.any():
             mask = self.redeemed[:, cols] & (self.state[:, cols] == DECIDING) & free_week
-            self.expose(t, cols, mask, self.cfg.exposure.club_session)
+            self.expose(t, cols, mask, self.values.grid.exposure.club_session)
 
     def complete_programmes(self, t: int, week: Week, attend: np.ndarray, u: np.ndarray) -> None:
         """Step 4: those attending their last programme week start deciding, with their habit and
         bond at programme end; a gift card is offered now (its free weeks delay the window, see
         layout.window_start). They are the first columns of the week's programme slice."""
-        cfg, lay, done = self.cfg, self.layout, week.completing
+        lay, done = self.layout, week.completing
         k = done.stop - done.start
         if k == 0:
             return
         assert done.start == week.programme.start
         finishing = attend[:, :k]
         np.copyto(self.state[:, done], DECIDING, where=finishing)
-        np.copyto(self.h[:, done], self.programme_h[-1], where=finishing)
-        np.copyto(self.s[:, done], self.programme_s[-1], where=finishing)
-        np.copyto(self.s_end[:, done], self.programme_s[-1], where=finishing)
+        np.copyto(self.h[:, done], self.programme_h[:, -1:], where=finishing)
+        np.copyto(self.s[:, done], self.programme_s[:, -1:], where=finishing)
+        np.copyto(self.s_end[:, done], self.programme_s[:, -1:], where=finishing)
         card = finishing & lay.gift_card[done]
         if card.any():
             drawn = _pick(u, week.programme_offset[:k], lay.redeem_column[done])
-            redeem = card & (drawn < rules.redeem_prob(cfg, self.r[:, done], self.f[:, done]))
+            redeem = card & (drawn < rules.redeem_prob(self.values.grid, self.r[:, done], self.f[:, done]))
             self.redeemed[:, done] |= redeem
             self.counts["gift_cards"] += redeem.astype(np.float32) @ self.citizen_centre[done]
 
@@ -338,14 +358,14 @@ class HandoverModel:
         """Multinomial logit of each decider over the open teams of its centre with free capacity
         and the outside option (utility 0), drawn with one uniform each as a logit over groups of
         equal utility (sim.vector.choice). Returns the chosen team, -1 for none."""
-        cfg, teams, sets, d = self.cfg, self.teams, self.choice_sets, self.deciders
-        weight = np.stack([d[f"w{g}"] for g in range(sets.n_groups)])  # (G, deciders)
+        teams, sets, d = self.teams, self.choice_sets, self.deciders
+        weight = d["w"].T.copy()  # (G, deciders)
         partner = d["partner"]
         knows = np.flatnonzero(teams.instructor.reshape(-1).take(partner)
                                & (teams.changes.reshape(-1).take(partner) == d["knows_instructor"]))
         weight[d["pg"].take(knows), knows] = d["wk"].take(knows)
-        r, h, waited = d["r"], d["h"], (t - d["start"]).astype(np.float32)
-        outside = np.exp(rules.citizen_utility(cfg, r, h, 0.0) - rules.citizen_utility(cfg, r, h, waited))
+        r, h, waited, p = d["r"], d["h"], (t - d["start"]).astype(np.float32), self.values.at(d.idx // self.n)
+        outside = np.exp(rules.citizen_utility(p, r, h, 0.0) - rules.citizen_utility(p, r, h, waited))
         return choice.draw(sets, choice.teams_with_room(sets, free > 0), d.idx // self.n, d["centre"], weight, u,
                            outside)
 
@@ -385,8 +405,8 @@ class HandoverModel:
         if len(deciders) == 0:
             return
         idx, offer, since = deciders.idx, deciders["offer"], t - deciders["start"]
-        p = rules.patient_join_prob(self.cfg, deciders["r"], deciders["s_end"], deciders["presented"],
-                                    deciders["volunteer"], since.astype(np.float32))
+        p = rules.patient_join_prob(self.values.at(idx // self.n), deciders["r"], deciders["s_end"],
+                                    deciders["presented"], deciders["volunteer"], since.astype(np.float32))
         free = self.offerings.free_capacity()
         group = idx // self.n * n_offers + offer
         wants = np.flatnonzero((free.reshape(-1).take(group) > 0) & (u < p))
@@ -406,15 +426,16 @@ class HandoverModel:
         self.flat("patient_join_week")[idx] = t
         flat_offer = idx // self.n * len(offers) + offer
         threshold = self.intensity.reshape(-1).take(flat_offer) + self._clocks(idx) / rules.patient_member_hazard(
-            self.cfg, s_end.astype(np.float64))
+            self.values.at(idx // self.n), s_end.astype(np.float64))
         until = rules.course_end(t, offers.course_weeks[offer])
         self.patients.add(idx, offer=flat_offer, until=until, threshold=threshold)
+        self.next_course_end = min(self.next_course_end, int(np.min(until, initial=rules.NEVER)))
         self.offerings.add_members(flat_offer)
 
     def join(self, idx: np.ndarray, team: np.ndarray, t: int) -> None:
         """On joining, s <- bond_carry·s on a team of the partner club, else 0 (a new group)."""
         city, flat_team = self.city, idx // self.n * self.city.n_teams + team
-        s = rules.bond_on_joining(self.cfg, self.flat("s")[idx], city.team_partner_club[team])
+        s = rules.bond_on_joining(self.values.at(idx // self.n), self.flat("s")[idx], city.team_partner_club[team])
         self.flat("team")[idx] = team
         self.flat("handover_week")[idx] = t
         self.flat("state")[idx] = MEMBER
@@ -429,27 +450,29 @@ class HandoverModel:
 
     def _hazard(self, idx: np.ndarray, team: np.ndarray) -> np.ndarray:
         """The fixed part of members' lapse exponent on `team` (rules.lapse_citizen_term)."""
-        return rules.lapse_citizen_term(self.cfg, self.flat("r")[idx], self.flat("expectation")[idx],
-                                        self.city.team_facility_quality[team])
+        quality = self.facility_quality[idx // self.n if len(self.facility_quality) > 1 else 0, team]
+        return rules.lapse_citizen_term(self.values.at(idx // self.n), self.flat("r")[idx],
+                                        self.flat("expectation")[idx], quality)
 
     def run_club_week(self, t: int) -> None:
         """Step 6: members of teams meeting with an instructor grow h and s; then every member may
         lapse, with the team's vacancy, `changed` and size as they stand now (after joins). The
         team's part of all this is worked out per team, then looked up by each member."""
-        cfg, teams, members = self.cfg, self.teams, self.sport
+        grid, teams, members = self.values.grid, self.teams, self.sport
         if len(members) == 0:
             return
-        meets = teams.instructor & rules.meets(t, self.city.team_interval)  # meets with its instructor
+        meets = teams.instructor & rules.meets(t, teams.interval)  # meets with its instructor
         zero = np.float32(0.0)
-        habit_rate = np.where(meets, np.float32(cfg.club.habit_growth), zero).reshape(-1)
+        habit_rate = np.where(meets, np.asarray(grid.club.habit_growth, np.float32), zero).reshape(-1)
         bond_rate = np.where(meets, self.bond_rate, zero).reshape(-1)
-        team_term = rules.lapse_team_term(cfg, ~teams.instructor, rules.is_changed(t, teams.changed_until),
-                                          rules.is_small(cfg, teams.size))
+        team_term = rules.lapse_team_term(grid, ~teams.instructor, rules.is_changed(t, teams.changed_until),
+                                          rules.is_small(grid, teams.size))
         team, h, s, clock = members["team"], members["h"], members["s"], members["clock"]
         h[...] = rules.grow(h, habit_rate.take(team))
         s[...] = rules.grow(s, bond_rate.take(team))
         team_term = team_term.astype(np.float32).reshape(-1).take(team)
-        clock -= rules.lapse_hazard(cfg, s, h, members["hazard"], team_term)
+        p = self.values.at(members.idx // self.n) if self.values.varies("club") else self.cfg
+        clock -= rules.lapse_hazard(p, s, h, members["hazard"], team_term)
         lapse = np.flatnonzero(clock <= 0.0)
         self.leave(members.idx[lapse], team[lapse], t, LapseReason.lapse)
         members.remove(lapse)
@@ -460,19 +483,22 @@ class HandoverModel:
         may lapse (`rules.patient_lapse_hazard`: bond at programme end, vacancy of the volunteer
         post)."""
         meets = rules.meets(t, self.city.offers.interval)
-        self.intensity += np.where(meets, rules.vacancy_factor(self.cfg, ~self.offerings.instructor), 0.0)
+        self.intensity += np.where(meets, rules.vacancy_factor(self.values.grid, ~self.offerings.instructor), 0.0)
         members = self.patients
         if len(members) == 0:
             return
         offer = members["offer"]
-        done = t >= members["until"]
-        lapse = np.flatnonzero((self.intensity.reshape(-1).take(offer) >= members["threshold"]) & ~done)
+        lapsing = self.intensity.reshape(-1).take(offer) >= members["threshold"]
+        done = t >= members["until"] if t >= self.next_course_end else None
+        lapse = np.flatnonzero(lapsing if done is None else lapsing & ~done)
         self.leave_patient(members.idx[lapse], offer[lapse], t, LapseReason.lapse)
-        if done.any():
+        if done is not None and done.any():
             done = np.flatnonzero(done)
             self.leave_patient(members.idx[done], offer[done], t, LapseReason.course_completed)
             lapse = np.concatenate([lapse, done])
         members.remove(lapse)
+        if done is not None:
+            self.next_course_end = int(members["until"].min(initial=rules.NEVER))
 
     def leave_patient(self, idx: np.ndarray, flat_offer: np.ndarray, t: int, reason: LapseReason) -> None:
         """Members `idx` leave their offerings (flat replication * O + offering indices); the
@@ -497,9 +523,7 @@ class HandoverModel:
     def settle_team_accounts(self, t: int) -> None:
         """Step 7: accounts and closures. All closing teams are marked closed first, so nobody
         transfers into a team that closes the same week; then each disbands, in team order."""
-        counts, closing = self.teams.settle(t)
-        for name, value in counts.items():
-            self.counts[name] += value @ self.team_centre
+        closing = self.teams.settle(t)
         if closing.any():
             self.teams.close(closing, t)
             for rep, team in zip(*np.nonzero(closing), strict=True):
@@ -509,14 +533,14 @@ class HandoverModel:
         """Members of a closed team, one at a time in random order: each moves with probability
         `team.transfer_prob` to a random open team of the same club and centre with free capacity,
         else lapses (reason team_closed). Rare: a loop on the replication's own stream."""
-        cfg, city, teams, draw = self.cfg, self.city, self.teams, self.streams.take
+        city, teams, draw = self.city, self.teams, self.streams.take
         members = np.flatnonzero((self.team[rep] == team) & (self.state[rep] == MEMBER))
-        siblings = city.siblings(team)
+        siblings = self.siblings.setdefault(team, city.siblings(team))
         for citizen in members[np.argsort(draw(rep, len(members)), kind="stable")]:  # a random order
             targets = rules.transfer_targets(siblings, teams.free_capacity(rep))
             idx = rep * self.n + citizen
             at = self.sport.position(idx)
-            if len(targets) and draw(rep, 1)[0] < cfg.team.transfer_prob:
+            if len(targets) and draw(rep, 1)[0] < self.values.at(rep).team.transfer_prob:
                 target = int(targets[min(int(draw(rep, 1)[0] * len(targets)), len(targets) - 1)])
                 teams.move_member(rep, team, target)
                 self.team[rep, citizen] = target
@@ -546,6 +570,11 @@ class HandoverModel:
                 self.weekly[:, t, :, k] = counts[name]
 
     # --- outputs --------------------------------------------------------------------------------
+
+    def engine_counts(self) -> dict[str, np.ndarray]:
+        """sim.model.costs.ENGINE_COUNTS per (replication, centre): the citizens' and the teams'."""
+        return {name: value + self.teams.counted[name] @ self.team_centre.astype(float) if
+                name in self.teams.counted else value for name, value in self.counts.items()}
 
     def citizen_arrays(self) -> dict[str, np.ndarray]:
         """CITIZEN_ARRAYS of sim.model.results."""

@@ -22,65 +22,96 @@ GONE = -1  # idx of a leaver not yet filtered out
 
 
 class Roster:
-    """Flat citizen indices `idx` and parallel member columns (given at construction, with the
-    values leavers take in `gone`)."""
+    """Flat citizen indices `idx` and parallel member columns (given at construction as a dtype,
+    or (dtype, width) for a column of `width` values per member; leavers take the values in `gone`).
 
-    def __init__(self, gone: dict[str, object] | None, **columns: np.dtype | type) -> None:
-        self.idx = np.empty(0, np.int64)
-        self.columns = {name: np.empty(0, dtype) for name, dtype in columns.items()}
+    An unordered roster appends joins into spare room (its arrays grow by doubling), so a join costs
+    what it adds, not the roster's size."""
+
+    def __init__(self, gone: dict[str, object] | None, **columns: np.dtype | type | tuple) -> None:
+        shapes = {name: spec if isinstance(spec, tuple) else (spec, None) for name, spec in columns.items()}
+        self._idx = np.empty(0, np.int64)
+        self._columns = {name: np.empty((0,) if width is None else (0, width), dtype)
+                         for name, (dtype, width) in shapes.items()}
+        self.size = 0
         self.gone = gone  # None: ordered
         self.n_gone = 0
 
     def __len__(self) -> int:
-        return len(self.idx)
+        return self.size
+
+    @property
+    def idx(self) -> np.ndarray:
+        return self._idx[: self.size]
+
+    @property
+    def columns(self) -> dict[str, np.ndarray]:
+        return {name: column[: self.size] for name, column in self._columns.items()}
 
     def __getitem__(self, name: str) -> np.ndarray:
-        return self.columns[name]
+        return self._columns[name][: self.size]
+
+    def _room(self, extra: int) -> None:
+        """Spare room for `extra` more members (unordered rosters)."""
+        if self.size + extra <= len(self._idx):
+            return
+        capacity = max(2 * len(self._idx), self.size + extra, 64)
+        for name, column in [("_idx", self._idx), *self._columns.items()]:
+            grown = np.empty((capacity, *column.shape[1:]), column.dtype)
+            grown[: self.size] = column[: self.size]
+            if name == "_idx":
+                self._idx = grown
+            else:
+                self._columns[name] = grown
 
     def add(self, idx: np.ndarray, **values: np.ndarray) -> None:
         """New members `idx` (not members yet) with a value for every column."""
         if len(idx) == 0:
             return
         if self.gone is not None:
-            self.idx = np.concatenate([self.idx, idx])
-            for name, column in self.columns.items():
-                added = np.broadcast_to(values[name], idx.shape).astype(column.dtype)
-                self.columns[name] = np.concatenate([column, added])
+            self._room(len(idx))
+            end = self.size + len(idx)
+            self._idx[self.size : end] = idx
+            for name, column in self._columns.items():
+                column[self.size : end] = values[name]
+            self.size = end
             return
         new = np.searchsorted(self.idx, idx) + np.arange(len(idx))  # positions after the merge (idx sorted)
-        old = np.ones(len(self.idx) + len(idx), bool)
+        old = np.ones(self.size + len(idx), bool)
         old[new] = False
-        for name, column in [("idx", self.idx), *self.columns.items()]:
-            merged = np.empty(len(old), column.dtype)
+        for name, column in [("_idx", self.idx), *self.columns.items()]:
+            merged = np.empty((len(old), *column.shape[1:]), column.dtype)
             merged[old] = column
-            merged[new] = idx if name == "idx" else values[name]
-            if name == "idx":
-                self.idx = merged
+            merged[new] = idx if name == "_idx" else values[name]
+            if name == "_idx":
+                self._idx = merged
             else:
-                self.columns[name] = merged
+                self._columns[name] = merged
+        self.size = len(old)
 
     def remove(self, at: np.ndarray) -> None:
         """Remove the members at positions `at` (distinct)."""
         if len(at) == 0:
             return
         if self.gone is None:
-            stay = np.ones(len(self.idx), bool)
+            stay = np.ones(self.size, bool)
             stay[at] = False
             self._keep(np.flatnonzero(stay))
             return
-        self.idx[at] = GONE
+        self._idx[at] = GONE
         for name, value in self.gone.items():
-            self.columns[name][at] = value
+            self._columns[name][at] = value
         self.n_gone += len(at)
-        if 4 * self.n_gone > len(self.idx):
+        if 4 * self.n_gone > self.size:
             self._keep(np.flatnonzero(self.idx != GONE))
             self.n_gone = 0
 
     def _keep(self, at: np.ndarray) -> None:
         """Keep the members at positions `at` (increasing)."""
-        self.idx = self.idx.take(at)
+        self._idx = self.idx.take(at)
         for name, column in self.columns.items():
-            self.columns[name] = column.take(at)
+            self._columns[name] = column.take(at, axis=0)
+        self.size = len(at)
 
     def position(self, idx: int) -> int:
         """Where member `idx` is in the roster (a scan: for rare events)."""

@@ -15,7 +15,11 @@ from collections.abc import Mapping
 from dataclasses import Field, is_dataclass
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from sim.errors import UserError, did_you_mean
+from sim.model import values as per_replication
 from sim.model.checks import validate
 from sim.model.config import RANGES, SimConfig
 from sim.model.keys import UnknownKey, field_of
@@ -86,3 +90,40 @@ def apply(cfg: SimConfig, values: Mapping[str, Any]) -> SimConfig:
         obj, f = _parent(out, key)
         setattr(obj, f.name, coerce(out, key, value))
     return validate(out)
+
+
+def structural(cfg: SimConfig, key: str) -> bool:
+    """Whether replications that differ in `key` must run in blocks of their own (sim.model.values)."""
+    return per_replication.structural(key, kind(cfg, key)[0])
+
+
+def columns(cfg: SimConfig, table: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The columns of a table of parameter values (one row per replication, dotted keys), each
+    checked against the schema (key, type, range) and as its key's type; `UserError` names the
+    first bad key or value."""
+    out = {}
+    for key in map(str, table.columns):
+        if key.startswith("run."):
+            raise UserError(f"values: {key} describes the whole run, not a replication: set it on the config")
+        typ, rng = kind(cfg, key)
+        try:
+            column = table[key].to_numpy(dtype=float)
+        except (TypeError, ValueError):
+            raise UserError(f"values: column {key} holds values that are not numbers") from None
+        bad = np.flatnonzero(np.isnan(column))
+        if len(bad):
+            raise UserError(f"values: column {key} has no value in row {bad[0]}")
+        if typ is int:
+            column = np.round(column).astype(np.int64)
+        elif typ is bool:
+            if not np.isin(column, (0.0, 1.0)).all():
+                raise UserError(f"values: column {key} must hold true/false values")
+            column = column.astype(bool)
+        if rng in RANGES:
+            text, ok = RANGES[rng]
+            for value in np.unique(column):
+                if not ok(value):
+                    row = int(np.flatnonzero(column == value)[0])
+                    raise UserError(f"values: {key}={value.item()!r} (row {row}) is out of range: expected {text}")
+        out[key] = column
+    return out

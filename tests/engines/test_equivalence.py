@@ -77,10 +77,10 @@ CONFIGS = {
 }
 
 
-def outcomes(cfg: sim.SimConfig) -> pd.DataFrame:
-    """One row per replication of `cfg`: the summary metrics and the weekly curve points (those
-    within the horizon)."""
-    res = sim.simulate(cfg)
+def outcomes(cfg: sim.SimConfig, values: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per replication of `cfg` (with per-replication `values`): the summary metrics and
+    the weekly curve points (those within the horizon)."""
+    res = sim.simulate(cfg, values=values)
     totals = res.weekly.groupby(["replication", "week"])[list(CURVES)].sum()
     columns = {f"{name}@{week}": totals[name].xs(week, level="week") for name, weeks in CURVES.items()
                for week in weeks if week < cfg.run.horizon_weeks}
@@ -137,12 +137,34 @@ def _uncompared(agent: pd.DataFrame, vector: pd.DataFrame) -> set[str]:
                                                                             vector[c].notna().sum()) == 0}
 
 
+def _report(name: str, agent: pd.DataFrame, vector: pd.DataFrame) -> None:
+    assert not _disagreements(agent, vector), f"{name}: " + "; ".join(_disagreements(agent, vector))
+    assert not _uncompared(agent, vector), f"{name}: means not compared: {sorted(_uncompared(agent, vector))}"
+
+
 @pytest.mark.parametrize("name", list(CONFIGS))
 def test_engines_agree(name):
     overrides = tuple(CONFIGS[name])
-    agent, vector = _outcomes("agent", overrides), _outcomes("vector", overrides)
-    assert not _disagreements(agent, vector), f"{name}: " + "; ".join(_disagreements(agent, vector))
-    assert not _uncompared(agent, vector), f"{name}: means not compared: {sorted(_uncompared(agent, vector))}"
+    _report(name, _outcomes("agent", overrides), _outcomes("vector", overrides))
+
+
+# Per-replication values (sim.simulate(cfg, values=...)): replication r runs set r % 4, in one
+# vector block and as its own config in the agent engine, so both engines sample the same mixture.
+SETS = pd.DataFrame({"handover.intercept": [-4.6, -3.5, -5.0, -4.0], "club.bond": [2.0, 1.0, 3.0, 2.5],
+                     "city.teams.kom_i_gang.attractiveness": [0.0, 1.5, -1.0, 0.5],
+                     "instructor.turnover_annual": [0.25, 0.9, 0.1, 0.5],
+                     "exposure.club_session": [0.15, 0.3, 0.05, 0.2],
+                     "team.capacity": [20, 8, 30, 12], "citizen.resourcefulness_shift": [0.0, -0.5, 0.5, 0.2]})
+
+
+def test_engines_agree_with_per_replication_values():
+    runs = {}
+    for engine in ("agent", "vector"):
+        cfg = sim.compose([*SHRUNK, "policy=amager", f"run.engine={engine}", f"run.seed={SEEDS[engine]}",
+                           f"run.replications={REPLICATIONS[engine]}"])
+        values = SETS.iloc[np.arange(REPLICATIONS[engine]) % len(SETS)].reset_index(drop=True)
+        runs[engine] = outcomes(cfg, values)
+    _report("per-replication values", runs["agent"], runs["vector"])
 
 
 def test_the_check_detects_a_different_model():

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import copy
 import functools
+from dataclasses import fields
 
 import pandas as pd
 import pytest
 
 import sim
 from sim.model.checks import validate
-from sim.model.config import PolicyName, Uncertainty
+from sim.model.config import ClusterCfg, PolicyName, Uncertainty
 from sim.model.keys import leaves, set_key
 
 BASE = ["intake.waves=2", "run.horizon_weeks=40", "run.replications=2", "run.seed=3", "run.progress=false",
@@ -29,7 +30,9 @@ RUN_ONLY = {
     "run.chunk_size": "replications stepped together; results do not depend on it",
     "run.progress": "a progress bar",
     "run.engine": "which engine samples the model; both sample the same one (tests/engines/test_equivalence.py)",
-}
+    "run.backend": "where blocks run; results are identical on either backend (tests/workflows/test_backend.py)",
+    "run.scheduler": "the Dask scheduler's address",
+} | {f"run.cluster.{f.name}": "the Dask cluster's resources" for f in fields(ClusterCfg)}
 DESCRIPTIVE = {  # labels and calibration targets: read by reports and calibration, not by the model
     "city.name", "centres.label", "centres.note", "associations.label", "associations.federation", "associations.note",
     "teams.district", "teams.activity", "teams.note", "teams.report_row", "teams.observed_handed_over",

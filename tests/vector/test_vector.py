@@ -463,3 +463,24 @@ def test_exponential_clocks_survive_like_weekly_draws():
         survived &= clock > total
         expected = np.prod(1.0 - rules.hazard_prob(hazards[: week + 1]))
         assert abs(survived.mean() - expected) < 1e-4
+
+
+def test_citizens_drawn_before_are_reused_only_for_the_same_plan():
+    """sim.vector.citizens keeps drawn populations: the same seed and plan give the same citizens
+    (also in another policy), another plan (a resourcefulness shift) or seed new ones."""
+    from sim.vector import citizens
+
+    citizens.clear()
+    first = sim.simulate(small("run.replications=2", "policy=amager")).citizens
+    kept = len(citizens._KEPT)
+    again = sim.simulate(small("run.replications=2", "policy=baseline")).citizens
+    assert len(citizens._KEPT) == kept
+    assert np.array_equal(first.resourcefulness, again.resourcefulness)
+    shifted = sim.simulate(small("run.replications=2", "citizen.resourcefulness_shift=0.5")).citizens
+    other_seed = sim.simulate(small("run.replications=2", "run.seed=5")).citizens
+    assert len(citizens._KEPT) == kept + 4
+    assert not np.array_equal(first.resourcefulness, shifted.resourcefulness)
+    assert not np.array_equal(first.resourcefulness, other_seed.resourcefulness)
+    citizens.clear()
+    fresh = sim.simulate(small("run.replications=2", "policy=amager")).citizens
+    pd.testing.assert_frame_equal(first, fresh)

@@ -109,7 +109,9 @@ def test_command_writes_everything_and_resumes(tmp_path, monkeypatch, capsys):
                     "  city.associations.gymnastikforeningen_odk.facility_quality: {low: 0.1, high: 0.5}\n"
                     "outputs: [handover_rate, retention_52w]\n")
     out = tmp_path / "out"
-    argv = [str(spec), *SMALL, "--n", "3", "--replications", "4", "--n-jobs", "1", "--out", str(out)]
+    # blocks of 2 replications: batches of 4 * 2 // 4 = 2 points, one chunk file each
+    argv = [str(spec), *SMALL, "run.chunk_size=2", "--n", "3", "--replications", "4", "--n-jobs", "1",
+            "--out", str(out)]
     cli.main(argv)
     assert {p.name for p in out.iterdir()} >= {"indices.csv", "design.parquet", "report.md", "handover_rate.png",
                                                 "retention_52w.png", "sensitivity.json", "chunks"}
@@ -126,12 +128,12 @@ def test_command_writes_everything_and_resumes(tmp_path, monkeypatch, capsys):
     assert "warning: a small run: 3 Morris trajectories" in err
     assert "handover_rate: What matters most" in printed
 
-    (out / "chunks" / "0000004.parquet").unlink()  # points 4-7 lost, as after an interruption
+    (out / "chunks" / "0000004.parquet").unlink()  # points 4-5 lost, as after an interruption
     calls = []
-    original = design.SimulationModel.__call__
-    monkeypatch.setattr(design.SimulationModel, "__call__", lambda self, v: calls.append(v) or original(self, v))
+    original = design.SimulationModel.batch
+    monkeypatch.setattr(design.SimulationModel, "batch", lambda self, p: calls.extend(p.index) or original(self, p))
     cli.main(argv)
-    assert len(calls) == 4
+    assert calls == [4, 5]
     pd.testing.assert_frame_equal(pd.read_csv(out / "indices.csv"), table)
 
     with pytest.raises(SystemExit) as exit_:

@@ -26,7 +26,6 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import optuna
@@ -41,12 +40,16 @@ from sim.workflows.calibration.likelihood import nll, prior_penalty
 from sim.workflows.calibration.spec import Spec, Target, base_value
 from sim.workflows.calibration.targets import Observed
 from sim.workflows.params import apply
-from sim.workflows.simulate import simulate
+from sim.workflows.simulate import simulate, simulate_sets, split
 
 STUDY = "calibration"
 JOURNAL = "study.journal"
 SEARCH, CURVATURE, ENSEMBLE = "search", "curvature", "ensemble"
 DEFENSIVE = (0.8, 0.2)  # mixture shares of N(best, Σ) and N(best, 4Σ)
+# Trials run together (sim.workflows.simulate.simulate_sets): search trials a CMA-ES generation's
+# worth at most (its population is 4 + 3 ln d, 12 for 20 parameters); queued ones in larger batches.
+BATCH = 8
+QUEUED_BATCH = 40
 
 
 # --- one parameter set ---------------------------------------------------------------------------
@@ -70,11 +73,7 @@ def score(targets: tuple[Target, ...], observed: Observed) -> tuple[dict[str, np
     return sims, {t.name: nll(t.likelihood, t.observed, sims[t.name], t.n, t.sd) for t in targets}
 
 
-def evaluate(base: SimConfig, spec: Spec, values: dict[str, float], holdout: bool = False,
-             ensemble_table: pd.DataFrame | None = None) -> Evaluation:
-    """Run one parameter set on `base` and score it (the holdouts too if asked; they never count)."""
-    cfg = apply(base, values) if values else base
-    observed = Observed(simulate(cfg, ensemble_table))
+def _scored(spec: Spec, observed: Observed, values: dict[str, float], holdout: bool) -> Evaluation:
     sims, parts = score(spec.targets, observed)
     prior = prior_nll(spec, values) if values else math.nan  # an ensemble run has no single parameter set
     objective = sum(parts.values()) + prior
@@ -83,6 +82,20 @@ def evaluate(base: SimConfig, spec: Spec, values: dict[str, float], holdout: boo
         sims.update(more)
         parts.update(more_parts)
     return Evaluation(objective, sims, parts, prior)
+
+
+def evaluate(base: SimConfig, spec: Spec, values: dict[str, float], holdout: bool = False,
+             ensemble_table: pd.DataFrame | None = None) -> Evaluation:
+    """Run one parameter set on `base` and score it (the holdouts too if asked; they never count)."""
+    cfg = apply(base, values) if values else base
+    return _scored(spec, Observed(simulate(cfg, ensemble_table=ensemble_table)), values, holdout)
+
+
+def evaluate_batch(base: SimConfig, spec: Spec, sets: list[dict[str, float]]) -> list[Evaluation]:
+    """Several parameter sets run together on `base`'s replications (one run through
+    `simulate_sets`, the same random numbers for every set) and scored."""
+    runs = split(simulate_sets(base, pd.DataFrame(sets)), len(sets))
+    return [_scored(spec, Observed(res), values, False) for res, values in zip(runs, sets, strict=True)]
 
 
 # --- the study -----------------------------------------------------------------------------------
@@ -119,17 +132,33 @@ def _start(base: SimConfig, key: str, prior_mean: float | None) -> float:
     return 0.0 if value is None else value
 
 
-def objective(base: SimConfig, spec: Spec) -> Callable[[optuna.Trial], float]:
-    def run(trial: optuna.Trial) -> float:
-        values = {p.key: (trial.suggest_int(p.key, int(math.ceil(p.low)), int(math.floor(p.high))) if p.integer
-                          else trial.suggest_float(p.key, p.low, p.high)) for p in spec.parameters}
-        if "phase" not in trial.user_attrs:
-            trial.set_user_attr("phase", SEARCH)
-        result = evaluate(base, spec, values)
+def _ask(study: optuna.Study, spec: Spec) -> tuple[optuna.Trial, dict[str, float]]:
+    """A new trial (an enqueued one first) and its parameter values."""
+    trial = study.ask()
+    values = {p.key: (trial.suggest_int(p.key, int(math.ceil(p.low)), int(math.floor(p.high))) if p.integer
+                      else trial.suggest_float(p.key, p.low, p.high)) for p in spec.parameters}
+    if "phase" not in trial.user_attrs:
+        trial.set_user_attr("phase", SEARCH)
+    return trial, values
+
+
+def run_trials(study: optuna.Study, base: SimConfig, spec: Spec, n: int, queued: bool = False) -> None:
+    """Ask `n` trials, run their parameter sets together (`evaluate_batch`) and tell the results.
+    `queued`: only enqueued trials (a parallel process may have taken the last ones: a trial the
+    sampler proposed instead is failed, not run)."""
+    asked = []
+    for _ in range(n):
+        trial, values = _ask(study, spec)
+        if queued and trial.user_attrs.get("phase") == SEARCH:  # queued trials carry their own phase
+            study.tell(trial, state=TrialState.FAIL)
+            continue
+        asked.append((trial, values))
+    if not asked:
+        return
+    for (trial, _), result in zip(asked, evaluate_batch(base, spec, [v for _, v in asked]), strict=True):
         trial.set_user_attr("simulated", {k: float(np.nanmean(v)) for k, v in result.simulated.items()})
         trial.set_user_attr("prior", result.prior)
-        return result.objective
-    return run
+        study.tell(trial, result.objective)
 
 
 def finished(study: optuna.Study, phase: str) -> list[optuna.trial.FrozenTrial]:
@@ -138,15 +167,12 @@ def finished(study: optuna.Study, phase: str) -> list[optuna.trial.FrozenTrial]:
 
 
 def search(study: optuna.Study, base: SimConfig, spec: Spec, trials: int,
-           on_trial: Callable[[], None] = lambda: None) -> None:
-    """Run search trials until `trials` have finished (counting those of earlier or parallel runs)."""
-    def stop(study: optuna.Study, _: Any) -> None:
+           on_trial: Callable[[], None] = lambda: None, batch: int = BATCH) -> None:
+    """Run search trials until `trials` have finished (counting those of earlier or parallel runs),
+    `batch` at a time: CMA-ES proposes a generation's sets before it learns their objectives."""
+    while (left := trials - len(finished(study, SEARCH))) > 0:
+        run_trials(study, base, spec, min(batch, left))
         on_trial()
-        if len(finished(study, SEARCH)) >= trials:
-            study.stop()
-
-    if len(finished(study, SEARCH)) < trials:
-        study.optimize(objective(base, spec), callbacks=[stop], gc_after_trial=False)
 
 
 # --- the ensemble --------------------------------------------------------------------------------
@@ -277,16 +303,13 @@ def enqueue_ensemble(study: optuna.Study, spec: Spec, n: int, seed: int) -> None
         study.enqueue_trial(params, user_attrs={"phase": ENSEMBLE, "log_q": float(value)})
 
 
-def run_queued(study: optuna.Study, base: SimConfig, spec: Spec, on_trial: Callable[[], None] = lambda: None
-               ) -> None:
-    """Evaluate the queued trials (curvature probes, ensemble proposals; shared with parallel processes)."""
-    def stop(study: optuna.Study, _: Any) -> None:
+def run_queued(study: optuna.Study, base: SimConfig, spec: Spec, on_trial: Callable[[], None] = lambda: None,
+               batch: int = QUEUED_BATCH) -> None:
+    """Evaluate the queued trials (curvature probes, ensemble proposals; shared with parallel
+    processes), `batch` at a time."""
+    while waiting := len(study.get_trials(deepcopy=False, states=(TrialState.WAITING,))):
+        run_trials(study, base, spec, min(batch, waiting), queued=True)
         on_trial()
-        if not study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
-            study.stop()
-
-    if study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
-        study.optimize(objective(base, spec), callbacks=[stop], gc_after_trial=False)
 
 
 def ensemble_table(spec: Spec, study: optuna.Study, min_weight: float = 1e-6) -> tuple[pd.DataFrame, float]:

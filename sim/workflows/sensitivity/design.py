@@ -2,9 +2,11 @@
 
 `evaluate` takes a *model function* (design point values -> output values) so the same code runs
 the simulation (`SimulationModel`) and a test function with known indices (Ishigami, in the tests).
-Points are evaluated in batches, in parallel with joblib; with a folder, each finished batch is
-written atomically to `<folder>/chunks/` and points already there are not evaluated again, so an
-interrupted run picks up where it stopped.
+Points are evaluated in batches; with a folder, each finished batch is written atomically to
+`<folder>/chunks/` and points already there are not evaluated again, so an interrupted run picks
+up where it stopped. A model with a `batch` method evaluates a whole batch at once: the simulation
+runs all of a batch's points in one run (sim.workflows.simulate.simulate_sets), in parallel as its
+config says (`run.n_jobs`, `run.backend`); a plain function's batches run in parallel with joblib.
 """
 
 from __future__ import annotations
@@ -23,10 +25,9 @@ from tqdm import tqdm  # plain bars: tqdm.auto warns in a notebook kernel withou
 
 from sim.errors import UserError
 from sim.model.config import SimConfig
-from sim.workflows import params
 from sim.workflows.compose import compose
 from sim.workflows.sensitivity.spec import Spec
-from sim.workflows.simulate import simulate
+from sim.workflows.simulate import simulate_sets
 
 METHODS = ("morris", "sobol")
 MORRIS_LEVELS = 4  # grid levels per parameter (SALib's default; Morris' usual choice)
@@ -36,8 +37,9 @@ BATCH = 4  # design points per task and per chunk file: about a second of simula
 
 Model = Callable[[Mapping[str, float]], Mapping[str, float]]
 
-# Every design point: the vector engine, no large tables, no per-run progress bar, one process
-# (the points themselves run in parallel). These keys are the command's, not the user's.
+# Every design point: the vector engine, no large tables, no per-run progress bar; the command's
+# --n-jobs sets run.n_jobs of the runs that evaluate batches of points. These keys are the
+# command's, not the user's.
 FIXED = {"run.engine": "vector", "run.citizens_table": "false", "run.weekly_table": "false",
          "run.progress": "false", "run.n_jobs": "1"}
 OPTION_FOR = {"run.replications": "--replications", "run.n_jobs": "--n-jobs"}
@@ -84,20 +86,32 @@ def sample(spec: Spec, method: str, n: int, seed: int) -> pd.DataFrame:
 
 @dataclass
 class SimulationModel:
-    """A design point's values set on the base config (`sim.workflows.params.apply`); its outputs are the
-    means over the base config's replications (same `run.seed` at every point: common random
-    numbers). A mean skips replications where an output is undefined (e.g. cost per retained
-    citizen when nobody was retained)."""
+    """A design point's values set on the base config's replications (per-replication values,
+    sim.workflows.simulate.simulate_sets); its outputs are the means over those replications
+    (the same random streams at every point: common random numbers). A mean skips replications
+    where an output is undefined (e.g. cost per retained citizen when nobody was retained)."""
 
     base: SimConfig
     outputs: Sequence[str]
 
     def __call__(self, values: Mapping[str, float]) -> dict[str, float]:
-        summary = simulate(params.apply(self.base, values)).summary
-        return {name: float(summary[name].mean()) for name in self.outputs}
+        return self.batch(pd.DataFrame([values])).iloc[0].to_dict()
+
+    def batch(self, points: pd.DataFrame) -> pd.DataFrame:
+        """Every point's outputs (one row per point, in order), all points in one run."""
+        summary = simulate_sets(self.base, points.reset_index(drop=True)).summary
+        return summary.groupby("parameter_set")[list(self.outputs)].mean().reset_index(drop=True)
+
+    @property
+    def batch_size(self) -> int:
+        """Points per batch: a few blocks per worker process, so that a chunk takes seconds."""
+        run = self.base.run
+        return max(1, 4 * run.chunk_size * run.n_jobs // run.replications)
 
 
 def _run_batch(model: Model, batch: pd.DataFrame) -> pd.DataFrame:
+    if hasattr(model, "batch"):
+        return batch.reset_index().join(model.batch(batch))
     rows = [dict(model(dict(zip(batch.columns, map(float, values), strict=True)))) for values in batch.to_numpy()]
     return batch.reset_index().join(pd.DataFrame(rows))
 
@@ -136,11 +150,12 @@ def evaluate(model: Model, design: pd.DataFrame, folder: Path | None = None, n_j
         if len(done) and not _same_points(done, design):
             raise UserError(f"{folder / CHUNKS} holds points of another design; use another --out")
     todo = design.index.difference(done.index)
+    batch_size = getattr(model, "batch_size", batch_size)
     batches = [design.loc[todo[i : i + batch_size]] for i in range(0, len(todo), batch_size)]
     tables = [done.reset_index()] if len(done) else []
     with tqdm(total=len(design), initial=len(design) - len(todo), desc="design points", unit="point",
               disable=not progress) as bar:
-        if n_jobs == 1 or len(batches) <= 1:
+        if n_jobs == 1 or len(batches) <= 1 or hasattr(model, "batch"):  # a batch model runs its own workers
             results = (_run_batch(model, b) for b in batches)
         else:
             results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
