@@ -78,7 +78,7 @@ def test_sensitivity_killed_with_sigkill_resumes_to_the_same_results(tmp_path, s
                     "  club.lapse_base: {low: 0.04, high: 0.1}\noutputs: [handover_rate, retention_52w]\n")
     def command(folder: str) -> list[str]:
         return ["sim.sensitivity", str(spec), "intake.waves=2", "run.horizon_weeks=80", "--n", "8",
-                "--replications", "20", "--n-jobs", "1", "--out", str(tmp_path / folder)]
+                "--replications", "20", "--n-jobs", "1", "run.chunk_size=20", "--out", str(tmp_path / folder)]
 
     proc = _start(command("killed"), tmp_path)
     chunks = tmp_path / "killed" / "chunks"
