@@ -38,7 +38,8 @@ def wait_until(condition, what: str, deadline: float = DEADLINE) -> None:
 
 
 def ignores(pid: int, signum: int) -> bool:
-    """Whether the process ignores `signum` (its SigIgn mask in /proc): the worker's sign of being ready."""
+    """Whether the process ignores `signum` (its SigIgn mask in /proc): the worker's sign of being ready
+    (its initializer ignores SIGINT last)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("SigIgn:"):
             return bool(int(line.split()[1], 16) >> (signum - 1) & 1)
