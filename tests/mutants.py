@@ -40,6 +40,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = "tests/engines/test_baseline.py::test_summary_matches_golden_baseline"
+SELF_TEST = "tests/test_mutants.py"
 # Fast tests of the layers the mutants touch: run after a mutant's own tests, before giving up on it.
 CORE = ("tests/model", "tests/engines/test_meeting_weeks.py", "tests/workflows/test_targets.py")
 
@@ -261,8 +262,9 @@ def environment(copy: Path) -> dict[str, str]:
 
 
 def pytest_command(paths: Sequence[str], golden: bool, workers: int) -> list[str]:
+    # tests/test_mutants.py checks that each snippet is in the code: with a mutant applied it fails by design
     command = [sys.executable, "-m", "pytest", "-x", "-q", "-rf", "-p", "no:cacheprovider", "-m", "not browser",
-               "--benchmark-skip"]
+               "--benchmark-skip", f"--ignore={SELF_TEST}"]
     if workers > 0:
         command += ["-n", str(workers), "--dist", "loadfile"]
     if not golden:

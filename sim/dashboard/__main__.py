@@ -47,12 +47,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     except UserError as exc:
         fail(exc)
     board.worker = Worker()  # simulations in their own process: the page keeps answering while one runs
-    app = create_app(board)
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"Handover planner: http://{host}:{args.port}/  (Ctrl+C stops it)", flush=True)
+    # From here on a signal stops the worker too; set before the address is printed (the sign of being up)
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)  # the server would swallow a KeyboardInterrupt and return as if done
     try:
+        app = create_app(board)
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        print(f"Handover planner: http://{host}:{args.port}/  (Ctrl+C stops it)", flush=True)
         app.run(host=args.host, port=args.port, debug=False, dev_tools_disable_version_check=True)
     finally:
         board.worker.close()

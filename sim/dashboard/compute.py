@@ -77,9 +77,9 @@ def _exit_when_orphaned(parent: int) -> None:
 def _worker_init(progress: Any, parent: int) -> None:
     global _PROGRESS
     _PROGRESS = progress
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the dashboard's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     threading.Thread(target=_exit_when_orphaned, args=(parent,), name="orphan-check", daemon=True).start()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the dashboard's to handle
 
 
 def _worker_run(configs: Mapping[str, SimConfig], reference: str) -> Comparison:

@@ -38,7 +38,8 @@ def wait_until(condition, what: str, deadline: float = DEADLINE) -> None:
 
 
 def ignores(pid: int, signum: int) -> bool:
-    """Whether the process ignores `signum` (its SigIgn mask in /proc): the worker's sign of being ready."""
+    """Whether the process ignores `signum` (its SigIgn mask in /proc): the worker's sign of being ready
+    (its initializer ignores SIGINT last)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("SigIgn:"):
             return bool(int(line.split()[1], 16) >> (signum - 1) & 1)
@@ -56,13 +57,14 @@ class Dashboard:
     """`python -m sim.dashboard` on a free port, with its worker process started and ready."""
 
     def __init__(self, tmp_path: Path) -> None:
-        self.log = tmp_path / "stderr.log"
+        self.log, out = tmp_path / "stderr.log", tmp_path / "stdout.log"
         port = free_port()
-        with open(self.log, "w") as err:
+        with open(self.log, "w") as err, open(out, "w") as printed:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "sim.dashboard", "--port", str(port)], stdout=subprocess.PIPE,
+                [sys.executable, "-m", "sim.dashboard", "--port", str(port)], stdout=printed,
                 stderr=err, text=True, start_new_session=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-        assert f":{port}/" in self.process.stdout.readline()
+        wait_until(lambda: f":{port}/" in out.read_text() or self.process.poll() is not None, "the address line")
+        assert self.process.poll() is None, self.log.read_text()
         worker = []
 
         def ready() -> bool:
