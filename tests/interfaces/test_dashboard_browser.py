@@ -146,7 +146,9 @@ def test_run_default_plan_then_change_a_centre(app_page, server: str, gate: Path
         page.wait_for_function("() => document.querySelector('#run-message').innerText.includes('already going')")
     finally:
         gate.unlink()
-    page.wait_for_function("() => document.querySelector('#status').innerText.startsWith('Run 2:')")
+    # done, not merely started: under load the status shows the run's progress for a while first
+    page.wait_for_function("() => { const s = document.querySelector('#status').innerText;"
+                           " return s.startsWith('Run 2:') && s.includes('done in'); }")
     changed = headline(page)
     # named by its changes in the Plan page's words; the refusal leaves with the run it was about
     title = "As reported (2012-13), changed: Model at Østerbro: amager"
