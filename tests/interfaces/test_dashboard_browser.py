@@ -159,6 +159,8 @@ def test_run_default_plan_then_change_a_centre(app_page, server: str, gate: Path
 
     page.get_by_role("link", name="Results", exact=True).click()
     page.wait_for_selector("#results-curves .main-svg")
+    # the page opens on the latest run; under load the first render may still be the previous one's
+    page.wait_for_function("() => document.querySelector('#results-content').innerText.includes('Run 2:')")
     results = open_details(page, "#results-content")
     assert "Monte Carlo + calibration" in results and label("extra_retained_52w") in results
     assert "What if As reported (2012-13) had this change: Model at Østerbro: amager?" in results
