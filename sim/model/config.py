@@ -146,6 +146,8 @@ class TeamCfg:
     regulars: int = f_count(3)
     max_extra: int = f_count(2)
     open_threshold: int = f_one_up(4)
+    # Capacity of a sister team (MODEL.md §3.5b); null: what its listed team holds (a copy of it).
+    sister_capacity: int | None = f_one_up(None)
     # Default attractiveness a of a team that sets none (calibrated; 0 = neutral).
     attractiveness: float = f_coef(0.0)
 

@@ -64,6 +64,7 @@ OVERRIDES = [
     override("team.transfer_prob=1.2", expect=("team.transfer_prob", "out of range")),
     override("intake.fill_share=0", expect=("intake.fill_share", "out of range", "(0, 1]")),
     override("intake.fill_share=1.5", expect=("intake.fill_share", "out of range", "(0, 1]")),
+    override("team.sister_capacity=0", expect=("team.sister_capacity", "out of range", "whole number >= 1")),
     override("citizen.diagnosis_mix.at_risk=2", expect=("citizen.diagnosis_mix",)),
     override("city.centres.amager.policy=mixed", expect=("city.centres.amager.policy", "mixed")),
     override("programme.weeks=0", expect=("programme.weeks", "out of range")),

@@ -71,6 +71,7 @@ CHANGES: dict[str, tuple[object, dict]] = {
     "instructor.pool": (0, CROWDED),
     "team.max_extra": (0, CROWDED),
     "team.open_threshold": (1, CROWDED),
+    "team.sister_capacity": (30, CROWDED),
     "team.transfer_prob": (1.0, CLOSING),
     # Familiarity growth commutes: an event's week matters through who attends and whom they meet.
     "modifiers.visit_week": (5, {"modifiers.team_visit": True, **POSTS}),

@@ -83,8 +83,9 @@ def test_parameter_sets_share_their_random_numbers():
     pd.testing.assert_frame_equal(a.citizens, b.citizens)
 
 
-def test_the_fill_share_varies_within_one_block_as_separate_runs_would_give_it():
-    rows = pd.DataFrame({"intake.fill_share": [0.5, 1.0, 0.7], "handover.intercept": [-4.0, -3.5, -4.5]})
+def test_fill_share_and_sister_capacity_vary_within_one_block_as_separate_runs_would_give_them():
+    rows = pd.DataFrame({"intake.fill_share": [0.5, 1.0, 0.7], "team.sister_capacity": [4, 30, 10],
+                         "handover.intercept": [-4.0, -1.0, -4.5], "team.capacity": [20, 6, 20]})
     cfg = small("run.replications=3")
     (block,) = blocks(cfg, {k: rows[k].to_numpy() for k in rows}, np.arange(3), np.arange(3))
     assert set(block.values) == set(rows)  # not structural: one block
