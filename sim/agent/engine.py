@@ -9,7 +9,7 @@ import numpy as np
 from sim.agent.model import HandoverModel
 from sim.model.city import City, build_city
 from sim.model.config import SimConfig
-from sim.model.population import sample_population
+from sim.model.population import filled, sample_population
 from sim.model.results import TEAM_ARRAYS, WEEKLY_COUNTS, RawRun
 from sim.model.seeding import streams
 from sim.model.states import TeamStatus
@@ -19,7 +19,9 @@ from sim.model.values import replication
 def build_model(cfg: SimConfig, city: City, replication: int) -> HandoverModel:
     """Replication `replication` at week 0, seeded from `run.seed`."""
     population_rng, dynamics = streams(cfg.run.seed, replication)
-    return HandoverModel(cfg, city, sample_population(cfg, city, population_rng), rng=dynamics)
+    population = sample_population(cfg, city, population_rng)
+    places = filled(cfg, cfg.run.seed, replication, len(population))
+    return HandoverModel(cfg, city, population, rng=dynamics, filled=places)
 
 
 def run_replication(cfg: SimConfig, city: City, replication: int) -> HandoverModel:

@@ -25,7 +25,9 @@ class HandoverModel(mesa.Model):
     """Citizens pass through a prevention centre programme and may be handed over to club teams."""
 
     def __init__(self, cfg: SimConfig, city: City, population: Population,
-                 rng: np.random.SeedSequence | None = None) -> None:
+                 rng: np.random.SeedSequence | None = None, filled: np.ndarray | None = None) -> None:
+        """`filled`: which cohort places are filled (sim.model.population.filled; default all).
+        A citizen of an unfilled place is never admitted: it waits for good and counts nowhere."""
         super().__init__(rng=rng)
         self.cfg, self.city = cfg, city
         self.week = 0
@@ -34,7 +36,7 @@ class HandoverModel(mesa.Model):
         self.programme_habit_growth = rules.session_rate(cfg, cfg.programme.habit_growth)
         self.programme_bond_growth = rules.session_rate(cfg, cfg.programme.bond_growth)
         self._build_world()
-        self._build_citizens(population)
+        self._build_citizens(population, np.ones(len(population), bool) if filled is None else filled)
         # Per (policy, centre): exposure events by programme week (policies.py decides them).
         self._plans: dict[tuple[int, int], dict[int, list[policies.Exposure]]] = {}
         self.gift_card = [policies.has_gift_card(p) for p in range(len(POLICIES))]
@@ -64,15 +66,16 @@ class HandoverModel(mesa.Model):
             self.dormant_sisters[int(city.team_listed[team.index])].append(team)
         self.offerings = [Offering(self, i, self.centres[c]) for i, c in enumerate(city.offers.centre)]
 
-    def _build_citizens(self, pop: Population) -> None:
+    def _build_citizens(self, pop: Population, filled: np.ndarray) -> None:
         self.citizens = [
             Citizen(self, i, self.centres[pop.centre[i]], int(pop.start_week[i]), int(pop.diagnosis[i]),
                     float(pop.resourcefulness[i]), float(pop.expectation[i]), int(pop.policy[i]))
             for i in range(len(pop))
         ]
         self.intake: dict[int, list[Citizen]] = defaultdict(list)
-        for c in self.citizens:
-            self.intake[c.start_week].append(c)
+        for c, place_filled in zip(self.citizens, filled.tolist(), strict=True):
+            if place_filled:
+                self.intake[c.start_week].append(c)
             offer = self.city.offers.of[c.centre.index, c.diagnosis]
             if offer >= 0:
                 c.offering, c.patient_state = self.offerings[offer], PatientState.eligible

@@ -141,6 +141,15 @@ def _capacity(cfg: SimConfig, team, club) -> int:
     return cfg.team.capacity
 
 
+def _sister_capacity(sister: int | np.ndarray | None, capacity: np.ndarray, n_listed: int) -> np.ndarray:
+    """`capacity` (teams,) or (R, teams) with the sisters' (teams n_listed on) set to `team.sister_capacity`
+    (a number, or one per replication: then (R, teams)); null keeps each sister its listed team's."""
+    if sister is None:
+        return capacity
+    is_sister = np.arange(capacity.shape[-1]) >= n_listed
+    return np.where(is_sister, np.asarray(sister, dtype=int)[..., None], capacity).astype(int)
+
+
 def build_city(cfg: SimConfig) -> City:
     """Resolve city data + global defaults into a `City`."""
     city, team_cfg = cfg.city, cfg.team
@@ -152,7 +161,8 @@ def build_city(cfg: SimConfig) -> City:
     listed_index = {name: i for i, name in enumerate(listed_names)}
     n_listed, extra = len(listed), team_cfg.max_extra
 
-    # Sisters copy everything from their listed team: build per listed team, then tile.
+    # Sisters copy everything from their listed team (but their capacity, given `team.sister_capacity`):
+    # build per listed team, then tile.
     owner = np.concatenate([np.arange(n_listed), np.repeat(np.arange(n_listed), extra)]).astype(int)
 
     def per_team(values: list, dtype: type = float) -> np.ndarray:
@@ -189,7 +199,9 @@ def build_city(cfg: SimConfig) -> City:
         team_centre=team_centre,
         team_assoc=team_assoc,
         team_partner_club=team_assoc == partner_club[team_centre],
-        team_capacity=per_team([_capacity(cfg, t, a) for t, a in zip(listed, club_of, strict=True)], int),
+        team_capacity=_sister_capacity(
+            team_cfg.sister_capacity, per_team([_capacity(cfg, t, a) for t, a in zip(listed, club_of, strict=True)],
+                                               int), n_listed),
         team_regulars=per_team([team_cfg.regulars if t.regulars is None else t.regulars for t in listed], int),
         team_attractiveness=per_team(
             [team_cfg.attractiveness if t.attractiveness is None else t.attractiveness for t in listed]),

@@ -31,6 +31,7 @@ from sim.model.fields import (  # the schema's vocabulary, also imported from he
     f_one_up,
     f_positive,
     f_prob,
+    f_share,
     f_unit_open,
     f_week_list,
     f_weeks,
@@ -145,6 +146,8 @@ class TeamCfg:
     regulars: int = f_count(3)
     max_extra: int = f_count(2)
     open_threshold: int = f_one_up(4)
+    # Capacity of a sister team (MODEL.md §3.5b); null: what its listed team holds (a copy of it).
+    sister_capacity: int | None = f_one_up(None)
     # Default attractiveness a of a team that sets none (calibrated; 0 = neutral).
     attractiveness: float = f_coef(0.0)
 
@@ -226,6 +229,10 @@ class IntakeCfg:
     # (city.centres.<name>.citizens_per_year sets a centre's own; the rest is split over the others.)
     citizens_per_year: float | None = f_nonneg(None)
     years: int | None = f_one_up(None)
+    # Share of cohort places filled: each place is filled independently with this probability (its
+    # own random stream, sim.model.population.filled); an unfilled place never starts and counts
+    # nowhere. Applies to either intake (a yearly intake then gives the places offered).
+    fill_share: float = f_share(1.0)
 
 
 @dataclass

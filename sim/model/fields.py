@@ -99,6 +99,11 @@ def f_one_up(d: int) -> Any:
     return _f(d, "one_up")
 
 
+def f_share(d: float) -> Any:
+    """A share in (0, 1]: part of something that cannot be empty (intake.fill_share)."""
+    return _f(d, "share")
+
+
 def f_unit_open(d: float) -> Any:
     """A mean strictly inside (0, 1) (Beta means)."""
     return _f(d, "unit_open")
@@ -113,4 +118,5 @@ RANGES = {
     "weeks": ("a whole number of weeks >= 1", lambda v: v >= 1),
     "one_up": ("a whole number >= 1", lambda v: v >= 1),
     "unit_open": ("a number strictly between 0 and 1", lambda v: 0.0 < v < 1.0),
+    "share": ("a share in (0, 1]", lambda v: 0.0 < v <= 1.0),
 }

@@ -8,6 +8,8 @@ evenly over the centres), or both (the city total minus the centres' own, split 
 centres without their own value). Each centre then runs round(n / cohort_size) cohorts of
 `intake.cohort_size` a year (at least one if n > 0), spread evenly over each year's 52 weeks, so
 the simulated intake is a whole number of cohorts (`planned_per_year` says how many citizens).
+`intake.fill_share` applies here as to the waves: these are places offered, each filled with that
+probability (sim.model.population.filled).
 
 The horizon then extends itself to the week where the last starter's 52-week follow-up is
 reached (`required_horizon`), so that every starter counts in every headline metric.
@@ -51,7 +53,7 @@ def cohorts_per_year(cfg: SimConfig) -> dict[str, int]:
 
 
 def planned_per_year(cfg: SimConfig) -> dict[str, int]:
-    """Citizens a year per centre as simulated (whole cohorts)."""
+    """Places a year per centre as simulated (whole cohorts; `intake.fill_share` of them filled)."""
     return {c: k * cfg.intake.cohort_size for c, k in cohorts_per_year(cfg).items()}
 
 

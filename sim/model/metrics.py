@@ -1,8 +1,9 @@
 """Headline metrics (MODEL.md §5), computed from per-citizen outcomes by the same code for both engines.
 
 Inputs are arrays shaped (replications, citizens); NaN marks a week that never happened (no
-handover, no lapse). A citizen is a member at week m if it joined at or before m and has not
-lapsed (or left) at or before m; the same holds for patient-association activities. Shares are
+handover, no lapse; no start: an unfilled cohort place, `intake.fill_share`, which the horizon never
+reaches and so counts nowhere, in no denominator). A citizen is a member at week m if it joined at
+or before m and has not lapsed (or left) at or before m; the same holds for patient-association activities. Shares are
 of programme starters unless named otherwise.
 
 A citizen counts in a rate only once the run's horizon reaches the week that settles its outcome

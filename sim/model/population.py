@@ -1,8 +1,9 @@
 """Who the citizens are: centre, cohort, start week, diagnosis, resourcefulness, expectation, policy.
 
 One replication's population is drawn from its own population stream (sim.model.seeding), by the same
-code for both engines. Citizens are ordered by start week, then centre, then cohort, so the
-citizens that start in one week are contiguous.
+code for both engines. Every cohort place gets a citizen; `filled` says which places are filled
+(`intake.fill_share`): an unfilled place never starts. Citizens are ordered by start week, then
+centre, then cohort, so the citizens that start in one week are contiguous.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 from sim.model.city import City
 from sim.model.config import DIAGNOSES, POLICIES, PolicyName, SimConfig
 from sim.model.intake import planned_cohorts, planning
+from sim.model.seeding import fill_stream
 
 
 @dataclass(frozen=True)
@@ -124,3 +126,14 @@ def sample_population(cfg: SimConfig, city: City, rng: np.random.Generator, shar
         expectation=e,
         policy=shared.policy,
     )
+
+
+def filled(cfg: SimConfig, seed: int, replication: int, n: int) -> np.ndarray:
+    """Which of the `n` cohort places of replication `replication` are filled (bool, (n,)): each
+    independently with probability `intake.fill_share`, from the replication's own fill stream
+    (sim.model.seeding.fill_stream), so the other draws do not change with the share; nested in the
+    share (a place filled at a share is filled at every larger one). All, without a draw, at 1."""
+    share = float(cfg.intake.fill_share)
+    if share >= 1.0:
+        return np.ones(n, bool)
+    return fill_stream(seed, replication).random(n) < share

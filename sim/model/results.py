@@ -23,7 +23,7 @@ from sim.model import costs
 from sim.model.city import City
 from sim.model.config import DIAGNOSES, SimConfig, to_yaml
 from sim.model.metrics import summarise, window_end
-from sim.model.population import Plan, plan
+from sim.model.population import Plan, filled, plan
 from sim.model.states import LAPSE_REASON_NAMES
 from sim.model.values import Values
 
@@ -51,7 +51,8 @@ TEAM_ARRAYS = ("opened", "joined_total", "members_at_end", "closed_week", "instr
 class RawRun:
     """What an engine returns for a block of replications (arrays, first axis = replication).
 
-    citizens: CITIZEN_ARRAYS, each (R, N); *_week NaN when it did not happen, team -1 when none,
+    citizens: CITIZEN_ARRAYS, each (R, N), one per cohort place, filled or not (an unfilled place
+    never starts: `block_tables` gives it a NaN start week); *_week NaN when it did not happen, team -1 when none,
     *reason a LapseReason code (the patient offering joined is the one the citizen is eligible
     for: City.offers.of[centre, diagnosis]). weekly: (R, weeks, centres, len(WEEKLY_COUNTS))
     counts at the end of each week. teams: TEAM_ARRAYS, each (R, T),
@@ -197,13 +198,29 @@ def _reason_names(codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
     return _labels(np.where(np.isin(codes, list(LAPSE_REASON_NAMES)), codes, -1), names)
 
 
+def _unfilled_unstarted(raw: RawRun, per_replication: Values) -> RawRun:
+    """`raw` with a missing (NaN) start week for every unfilled cohort place (intake.fill_share,
+    sim.model.population.filled): such a place never started, so every count and every rate's
+    denominator (sim.model.metrics: starters, completers, the horizon's reach) leaves it out, here and
+    wherever the citizens table is read. Unchanged (int16 start weeks) when every place is filled."""
+    start = raw.citizens["start_week"]
+    places = np.stack([filled(per_replication.at(i), per_replication.cfg.run.seed, int(r), start.shape[1])
+                       for i, r in enumerate(raw.replication.tolist())]).reshape(start.shape)
+    if places.all():
+        return raw
+    citizens = dict(raw.citizens, start_week=np.where(places, start, np.nan))
+    return RawRun(raw.replication, citizens, raw.weekly, raw.teams, raw.counts)
+
+
 def block_tables(raw: RawRun, cfg: SimConfig, city: City,
                  values: Mapping[str, np.ndarray] | None = None) -> dict[str, pd.DataFrame | None]:
     """The tables of one engine block; engines call this per block so raw arrays can be freed.
     `values`: the block's per-replication values (sim.model.values), which price its costs."""
     shared = plan(cfg, city)
     trained = costs.instructors_trained(cfg, city, raw.teams)
-    unit_costs = Values(cfg, values, len(raw.replication)).grid
+    per_replication = Values(cfg, values, len(raw.replication))
+    raw = _unfilled_unstarted(raw, per_replication)
+    unit_costs = per_replication.grid
     priced = costs.price(unit_costs, raw.counts, costs.plan_counts(cfg, city, shared), trained)
     return {
         "summary": _summary(raw, cfg, city, shared, priced, trained),

@@ -30,6 +30,8 @@ STRUCTURE = (
     "handover.window_weeks", "baseline.trial_week", "vanlose.free_weeks", "patient.presentation_week",
     "team.max_extra",
 )
+# Keys under a structural prefix that still vary per replication (the mask they set keeps the arrays' shape).
+NOT_STRUCTURE = ("intake.fill_share",)
 # Per-entity city keys that shape a block, by their last part (city.<kind>.<name>.<key>).
 STRUCTURE_CITY = ("citizens_per_year", "meeting_interval_weeks", "course_weeks", "report_row", "observed_handed_over")
 
@@ -40,6 +42,8 @@ def structural(key: str, value_type: type = float) -> bool:
         return True
     if key.startswith("city."):
         return key.rsplit(".", 1)[-1] in STRUCTURE_CITY
+    if key in NOT_STRUCTURE:
+        return False
     return any(key.startswith(s) if s.endswith(".") else key == s for s in STRUCTURE)
 
 

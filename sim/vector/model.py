@@ -29,6 +29,7 @@ from sim.vector.roster import Roster
 from sim.vector.teams import Offerings, Teams
 
 WAITING, IN_PROGRAMME, DROPOUT, DECIDING, MEMBER, NOT_HANDED_OVER, LAPSED = (np.int8(s) for s in State)
+UNFILLED = np.int8(-1)  # an unfilled cohort place (intake.fill_share): never starts, matches no state
 COMPLETED = (DECIDING, MEMBER, NOT_HANDED_OVER, LAPSED)
 assert tuple(range(DECIDING, LAPSED + 1)) == COMPLETED  # so completed = state >= DECIDING
 UNSERVED, ELIGIBLE, TAKING_PART, LEFT = (np.int8(s) for s in PatientState)
@@ -95,7 +96,9 @@ class HandoverModel:
         # Bernoulli(p_dropout) as one geometric draw (draws.geometric); programme.weeks + 1 = never.
         self.dropout_week = np.full((n_reps, n), cfg.programme.weeks + 1, np.int16)
         shape = (n_reps, n)
-        self.state = np.full(shape, WAITING, np.int8)
+        filled = np.stack([population.filled(self.values.at(i), cfg.run.seed, int(r), n)
+                           for i, r in enumerate(np.asarray(replications).tolist())]).reshape(shape)
+        self.state = np.where(filled, WAITING, UNFILLED).astype(np.int8)
         # Habit and bond (to the current group): in the programme every citizen attends every week
         # until it drops out, so h and s there are a function of the programme week (programme_h,
         # programme_s: after attending weeks 1..k); the grids hold them from programme end on.
@@ -270,9 +273,11 @@ class HandoverModel:
         return [u_intake.reshape(self.n_reps, -1), u_programme.reshape(self.n_reps, -1), u_decide, u_patient]
 
     def admit_intake(self, week: Week, u: np.ndarray) -> None:
-        """Step 2: this week's intake enters the programme; its dropout weeks are drawn."""
+        """Step 2: this week's intake (its filled places) enters the programme; its dropout weeks are
+        drawn (one uniform per place, filled or not, so the draws do not depend on the filling)."""
         cols = week.intake
-        self.state[:, cols] = IN_PROGRAMME
+        state = self.state[:, cols]
+        np.copyto(state, IN_PROGRAMME, where=state == WAITING)
         week = draws.geometric(self.p_dropout[:, cols], u)
         self.dropout_week[:, cols] = np.minimum(week, self.cfg.programme.weeks + 1)
 

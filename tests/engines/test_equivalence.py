@@ -72,6 +72,9 @@ CONFIGS = {
     # ... and small diabetes groups that keen citizens oversubscribe, within delayed windows.
     "patient_oversubscribed": ["policy=vanlose", "patient.intercept=1",
                                "city.associations.diabetes_association.capacity=3"],
+    # Four places in five filled, and crowded teams whose sisters hold more than their listed team.
+    "filled_and_sisters": ["policy=amager", "intake.fill_share=0.8", "handover.intercept=-3", "team.capacity=6",
+                           "team.sister_capacity=10"],
     # Another city (conf/city/template.yaml: two centres on their own models, a patient association).
     "another_city": ["city=template", "trial_cohorts=3", "handover.intercept=-3.5"],
 }

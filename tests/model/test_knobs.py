@@ -71,6 +71,7 @@ CHANGES: dict[str, tuple[object, dict]] = {
     "instructor.pool": (0, CROWDED),
     "team.max_extra": (0, CROWDED),
     "team.open_threshold": (1, CROWDED),
+    "team.sister_capacity": (30, CROWDED),
     "team.transfer_prob": (1.0, CLOSING),
     # Familiarity growth commutes: an event's week matters through who attends and whom they meet.
     "modifiers.visit_week": (5, {"modifiers.team_visit": True, **POSTS}),
@@ -86,6 +87,7 @@ CHANGES: dict[str, tuple[object, dict]] = {
     "intake.citizens_per_year": (100.0, {"intake.waves": 12}),
     "intake.years": (2, {"intake.waves": 12, "intake.citizens_per_year": 100.0}),
     f"{CENTRE}.citizens_per_year": (50.0, {"intake.waves": 12}),
+    "intake.fill_share": (0.5, {}),  # half the places left empty
     "programme.weeks": (14, {}),
     "vanlose.redeem_f": (4.0, {"modifiers.team_visit": True}),  # f > 0 at completion only with exposure
     "club.small": (3.0, {"team.min_size": 8}),  # with 3 regulars a team with members is small below 4

@@ -83,6 +83,24 @@ def test_parameter_sets_share_their_random_numbers():
     pd.testing.assert_frame_equal(a.citizens, b.citizens)
 
 
+def test_fill_share_and_sister_capacity_vary_within_one_block_as_separate_runs_would_give_them():
+    rows = pd.DataFrame({"intake.fill_share": [0.5, 1.0, 0.7], "team.sister_capacity": [4, 30, 10],
+                         "handover.intercept": [-4.0, -1.0, -4.5], "team.capacity": [20, 6, 20]})
+    cfg = small("run.replications=3")
+    (block,) = blocks(cfg, {k: rows[k].to_numpy() for k in rows}, np.arange(3), np.arange(3))
+    assert set(block.values) == set(rows)  # not structural: one block
+    for engine in ("vector", "agent"):
+        own = small("run.replications=3", f"run.engine={engine}")
+        res = simulate(own, values=rows)
+        for r in range(3):
+            alone = simulate(apply(own, rows.iloc[r].to_dict()))
+            for name in ("summary", "citizens", "teams"):
+                got, want = (getattr(x, name) for x in (res, alone))
+                got = got[got.replication == r].reset_index(drop=True)
+                want = want[want.replication == r].reset_index(drop=True)
+                pd.testing.assert_frame_equal(got, want, check_dtype=False, obj=f"{engine} {name} r={r}")
+
+
 @pytest.mark.parametrize("table, needle", [
     (pd.DataFrame({"handover.intercept": [1.0]}), "1 rows for run.replications=2"),
     (pd.DataFrame({"handover.nonsense": [1.0, 2.0]}), "handover.nonsense"),
@@ -90,6 +108,7 @@ def test_parameter_sets_share_their_random_numbers():
     (pd.DataFrame({"city.teams.floorball.association": ["x", "y"]}), "city.teams.floorball.association"),
     (pd.DataFrame({"handover.intercept": ["a", "b"]}), "handover.intercept"),
     (pd.DataFrame({"team.transfer_prob": [0.5, 1.5]}), "team.transfer_prob=1.5 (row 1) is out of range"),
+    (pd.DataFrame({"intake.fill_share": [0.5, 0.0]}), "intake.fill_share=0.0 (row 1) is out of range"),
     (pd.DataFrame({"handover.intercept": [1.0, np.nan]}), "no value in row 1"),
     (pd.DataFrame({"run.seed": [1, 2]}), "run.seed"),
 ])
