@@ -63,8 +63,8 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("items", nargs="*", metavar="SPEC|KEY=VALUE", help="a spec (default copenhagen) and overrides")
     p.add_argument("--particles", type=int, default=1000, help="SMC particles = posterior draws (default 1000)")
-    p.add_argument("--replications", type=int, default=20,
-                   help="replications per particle, for the synthetic likelihood (default 20)")
+    p.add_argument("--replications", type=int, default=10,
+                   help="replications per particle, for the synthetic likelihood (default 10)")
     p.add_argument("--seed", type=int, default=0, help="seed of the sampler's draws (default 0)")
     p.add_argument("--n-jobs", type=int, default=2, help="processes running each batch (default 2; run.n_jobs)")
     p.add_argument("--predictive", type=int, default=10,
@@ -150,7 +150,10 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         problem = st.Problem(st.calibration_base(base, spec, args.replications), spec, prior, out, on_chunk=bar.update)
         state = st.calibrate(problem, settings, state, tick)
-    text, ok = write(out, args, base, spec, prior, state, (time.perf_counter() - started) / 60)
+    elapsed = out / "minutes.txt"  # the sampler's time over every run that resumed it
+    minutes = (float(elapsed.read_text()) if elapsed.is_file() else 0.0) + (time.perf_counter() - started) / 60
+    write_atomic(elapsed, f"{minutes:.2f}\n")
+    text, ok = write(out, args, base, spec, prior, state, minutes)
     print(text)
     print(f"\ncalibration written to {out}", file=sys.stderr)
     if not ok:

@@ -88,7 +88,8 @@ def fit_markdown(fit: pd.DataFrame) -> str:
                      f"{r.pareto_k:.2f} |" if pd.notna(r.loo_low) else " | | |")
         lines.append(line)
     targets = fit[fit.kind == "target"]
-    lines += ["", f"Targets inside their 95% posterior predictive interval: {int(targets.inside.sum())} of {len(targets)}"
+    n = len(targets)
+    lines += ["", f"Targets inside their 95% posterior predictive interval: {int(targets.inside.sum())} of {n}"
               + (f"; inside their leave-one-out interval: {int(targets.loo_inside.sum())} of {len(targets)}"
                  if has_loo else "") + ".",
               "95% predictive interval: 2.5th-97.5th percentile of what the report could have said if the model "
@@ -152,7 +153,7 @@ def learned_figure(table: pd.DataFrame) -> plt.Figure:
 
 def trade_offs(draws: pd.DataFrame, k: int = 5) -> list[str]:
     """The `k` parameters in the strongest posterior correlations (those that trade off)."""
-    corr = draws.astype(float).corr().abs().fillna(0.0).to_numpy()
+    corr = np.array(draws.astype(float).corr().abs().fillna(0.0).to_numpy())
     np.fill_diagonal(corr, 0.0)
     order = np.argsort(-corr.max(axis=1))
     return [draws.columns[i] for i in order[:k]]

@@ -44,10 +44,10 @@ LogLikelihood = Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray]]  # (z
 @dataclass(frozen=True)
 class Settings:
     particles: int = 1000
-    ess_target: float = 0.6  # ESS kept at each tempering step, as a share of the particles
-    stay: float = 0.05  # moves continue until a particle stays put with at most this probability
+    ess_target: float = 0.5  # ESS kept at each tempering step, as a share of the particles
+    stay: float = 0.2  # moves continue until a particle stays put with at most this probability
     min_moves: int = 2
-    max_moves: int = 8
+    max_moves: int = 5
     proposal: str = "independent"  # or "walk"
     seed: int = 0
 

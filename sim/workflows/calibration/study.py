@@ -77,7 +77,7 @@ class Problem:
     def evaluate(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Log-likelihood and extras of parameter sets (config values, sets × keys): one engine run."""
         sets = pd.DataFrame(values, columns=self.prior.keys)
-        for j, p in enumerate(self.prior.parameters):
+        for p in self.prior.parameters:
             if p.integer:
                 sets[p.key] = sets[p.key].round().astype(int)
         observed = Observed(simulate_sets(self.base, sets))
