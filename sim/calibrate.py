@@ -12,6 +12,7 @@ same `--out` resumes, repeating no finished batch, and gives the same draws.
 Writes into `--out` (default results/calibration/<time>/):
   posterior.parquet   the equally weighted draws, one column per dotted config key
   best.yaml           a scenario file at the posterior median (sim.compare, scenario=...)
+  diagnostics.json    the thresholds' figures (sim.install_calibration refuses a posterior that fails one)
   report.md           method, diagnostics with thresholds, posterior predictive check, what the data taught
   fit.csv, fit.png    each target's 95% posterior predictive and leave-one-out intervals
   learned.csv, learned.png, pairs.png   posterior sd / prior sd per parameter; the pairs that trade off
@@ -24,6 +25,7 @@ work).
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import time
@@ -58,7 +60,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    p = _Parser(prog="python -m sim.calibrate", description=__doc__.split("\n\n")[0],
+    p = _Parser(prog="python -m sim.calibrate", description=__doc__,
                 epilog="Outputs, resuming and exit status: see docs/calibration.md.",
                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("items", nargs="*", metavar="SPEC|KEY=VALUE", help="a spec (default copenhagen) and overrides")
@@ -121,6 +123,10 @@ def write(out: Path, args: argparse.Namespace, base: SimConfig, spec: specs.Spec
     note = (f"Posterior median of {len(draws)} draws (SMC, seed {args.seed}, spec {spec.name} {spec.digest}, "
             f"code {info['code']}).")
     draws.to_parquet(out / "posterior.parquet", index=False)
+    write_atomic(out / "diagnostics.json", json.dumps(
+        {**diagnostics, "passed": outputs.passed(diagnostics), "spec": spec.name, "digest": spec.digest,
+         "code": info["code"], "seed": args.seed, "particles": args.particles, "replications": args.replications,
+         "minutes": round(minutes, 2)}, indent=1) + "\n")
     write_atomic(out / "best.yaml", outputs.best_yaml(spec, median, args.overrides, note))
     fit.to_csv(out / "fit.csv", index=False)
     table.to_csv(out / "learned.csv", index=False)

@@ -138,7 +138,12 @@ def calibrate(problem: Problem, settings: smc.Settings, state: smc.State | None 
 
 def posterior(prior: Prior, state: smc.State) -> pd.DataFrame:
     """The equally weighted draws: one row per particle, one column per dotted config key."""
-    table = pd.DataFrame(prior.values(state.z), columns=prior.keys)
+    return config_values(prior, state.z)
+
+
+def config_values(prior: Prior, z: np.ndarray) -> pd.DataFrame:
+    """Points of the sampler's space as config values (rows), one column per dotted key."""
+    table = pd.DataFrame(prior.values(z), columns=prior.keys)
     for p in prior.parameters:
         if p.integer:
             table[p.key] = table[p.key].astype(int)
