@@ -8,7 +8,6 @@ the reference, per-centre results and retention curves. Rendering it is `sim.pre
 
 from __future__ import annotations
 
-import copy
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,11 +19,11 @@ from sim.errors import UserError
 from sim.model import costs
 from sim.model.checks import to_schema
 from sim.model.city import build_city
-from sim.model.config import DIAGNOSES, SimConfig, Uncertainty
+from sim.model.config import DIAGNOSES, SimConfig
 from sim.model.metrics import summarise, window_end
 from sim.model.population import plan
 from sim.model.results import Results
-from sim.workflows import ensemble, uncertainty
+from sim.workflows import uncertainty
 from sim.workflows.analysis import comparison, incremental, retention_curve
 from sim.workflows.compose import compose
 from sim.workflows.scenarios import Scenario, compose_scenario, default_title, load
@@ -55,16 +54,11 @@ def prepare(names: Sequence[str], overrides: Sequence[str]) -> list[tuple[Scenar
 
 
 def compose_compared(scenario: Scenario, overrides: Sequence[str] = (), before: Sequence[str] = DEFAULTS) -> SimConfig:
-    """A scenario's config as comparisons run it: `before` (the defaults), the scenario, the overrides;
-    and, unless the scenario or the overrides set `run.uncertainty`, replications spread over the
-    city's calibration ensemble where one is shipped (sim.workflows.ensemble), so intervals cover the calibrated
+    """A scenario's config as comparisons run it: `before` (the defaults), the scenario, the overrides.
+    `run.uncertainty` keeps the one default of every command (conf/config.yaml): replications spread
+    over the city's calibration ensemble where one is shipped, so ranges cover the calibrated
     parameters' uncertainty too."""
-    cfg = compose_scenario(scenario, before, overrides)
-    chosen = {_key(o) for o in (*scenario.overrides, *overrides)}
-    if "run.uncertainty" not in chosen and ensemble.exists(cfg):
-        cfg = copy.deepcopy(cfg)
-        cfg.run.uncertainty = Uncertainty.ensemble
-    return cfg
+    return compose_scenario(scenario, before, overrides)
 
 
 def check_paired(configs: Mapping[str, SimConfig], first: str) -> None:

@@ -37,6 +37,13 @@ def path(city: str) -> Path:
     return PARAMS_FOLDER / "ensemble" / f"{city}.csv"
 
 
+def default_uncertainty(city: str) -> str:
+    """`run.uncertainty` unless a run sets it (conf/config.yaml resolves `${default_uncertainty:${city.name}}`
+    with this): `ensemble` where the city ships an ensemble, else `none`. One default for every command
+    and the Python API; `run.uncertainty=none` runs the configured point."""
+    return "ensemble" if path(city).is_file() else "none"
+
+
 def exists(cfg: SimConfig) -> bool:
     """Is an ensemble shipped for the config's city?"""
     return path(cfg.city.name).is_file()
