@@ -99,3 +99,11 @@ def groups(cfg: SimConfig, table: pd.DataFrame, hold: bool = True) -> list[tuple
         values = {k: float(row[k]) for k in keys(table) if k not in kept}
         out.append((int(i), values, np.flatnonzero(which == i)))
     return out
+
+
+def values(cfg: SimConfig, sets: np.ndarray) -> pd.DataFrame:
+    """The ensemble's values (one column per key) of parameter sets `sets`, as a run's summary names
+    them in `parameter_set` (the `set` column, else the row): the parameters each replication ran with."""
+    table = load(cfg)
+    ids = table["set"].to_numpy() if "set" in table else np.arange(len(table))
+    return table.set_index(pd.Index(ids))[keys(table)].loc[np.asarray(sets)].reset_index(drop=True)

@@ -27,7 +27,8 @@ from sim.workflows.sweep import code_version
 SMALL = ["intake.waves=1", "run.horizon_weeks=66", "run.replications=3", "run.progress=false"]
 FILES = {"comparison.csv", "comparison.md", "summary.parquet", "retention.csv", "retention.png",
          "handover_retention.png", "cost_per_retained.png", "config", "comparison.html", "counts.csv", "rates.csv",
-         "costs.csv", "incremental.csv", "by_centre.csv", "cost_items.png", "incremental.png"}
+         "costs.csv", "incremental.csv", "by_centre.csv", "cost_items.png", "incremental.png", "decision.csv",
+         "acceptability.csv", "ceac.png", "value_of_information.csv"}
 
 
 @pytest.fixture
@@ -69,16 +70,20 @@ def test_compare_writes_tables_and_figures(tmp_path, twin, capsys):
     assert "Amager model everywhere" in html and "What if every centre ran the Amager model" in html
     # comparisons spread replications over the shipped calibration ensemble by default
     assert "cost_per_extra_retained_52w" in html and "Intervals: Monte Carlo + calibration." in html
-    assert "costs.coordination_week" in html and html.count("data:image/png;base64,") == 5
+    assert "costs.coordination_week" in html and html.count("data:image/png;base64,") == 6  # + ceac (no evppi: 3 draws)
     assert "http" not in html.replace("http-equiv", "") and "<script" not in html  # nothing loaded from elsewhere
-    # the first screen: the plans, the summary in words, three figures; every table folded below it
+    # the first screen: the plans, the summary in words, the decision at two prices, the headline ranges, the
+    # acceptability curve and three figures; every table folded below it
     top, details = html.split("<h2>Details</h2>")
-    assert "<table" in top and top.count("<li>") == 3 and top.count("data:image/png") == 3 and "<details" not in top
+    assert "<table" in top and top.count("<li>") == 3 + 2 and top.count("data:image/png") == 4 and "<details" not in top
+    assert "At 20,000 DKK per extra citizen kept active" in top and "At 50,000 DKK" in top
+    assert "90% range of outcomes, parameters + Monte Carlo" in top and "precision of the mean" in details
     assert details.count("<details>") >= 8 and code_version() in top and "made 20" in top
     markdown = (out / "comparison.md").read_text(encoding="utf-8")
     assert "Intervals: Intervals" not in markdown
+    costs_part = markdown.split("## Municipal cost by item")[1].split("## Incremental")[0]
     for metric in pd.read_csv(out / "costs.csv")["metric"].unique():  # each table once, each row once
-        assert markdown.count(f"| {labels.label(metric, of=True)} |") == 1, metric
+        assert costs_part.count(f"| {labels.label(metric, of=True)} |") == 1, metric
 
 
 def test_reference_option_and_default_folder(tmp_path, monkeypatch):
