@@ -144,6 +144,9 @@ def test_figures_are_labelled():
         (["as_reported", "--out", "afile/out"], "cannot write to afile/out"),
         (["run.replications=3"], "no scenario given"),
         (["as_reported", "--colour", "red"], "unrecognized arguments"),
+        (["as_reported", "--prices", "20k"], "'20k': DKK amounts separated by commas"),
+        (["as_reported", "--prices", "-5"], "at least 0 DKK"),
+        (["as_reported", "--years", "0"], "a whole number of years, at least 1"),
     ],
 )
 def test_user_errors_exit_2_with_one_line(tmp_path, monkeypatch, capsys, args, needle):
@@ -201,3 +204,27 @@ def test_evaluate_is_the_one_computation(tmp_path):
     assert counts["mean"].sum() == pytest.approx(float(total.iloc[0]))  # the centres add up to the city
     with pytest.raises(UserError, match="reference"):
         evaluate(configs, "nope")
+
+
+def test_sim_run_and_sim_compare_give_the_same_headline_by_default(tmp_path, capsys):
+    """One default everywhere: the default plan (as_reported) and seed give the same replications, with
+    the same parameter draws, from `python -m sim.run` and `python -m sim.compare`, and the same headline."""
+    import subprocess
+    import sys
+
+    from sim.model.metrics import HEADLINE
+
+    run_dir = tmp_path / "run"
+    printed = subprocess.run([sys.executable, "-m", "sim.run", "run.replications=6", "run.progress=false",
+                              f"hydra.run.dir={run_dir}"], capture_output=True, text=True, check=True).stdout
+    compare.main(["as_reported", "run.replications=6", "--out", str(tmp_path / "cmp")])
+    ran = pd.read_parquet(run_dir / "summary.parquet")
+    compared = pd.read_parquet(tmp_path / "cmp" / "summary.parquet").drop(columns="scenario")
+    assert "parameter_set" in ran and ran["parameter_set"].nunique() > 1  # spread over the shipped ensemble
+    pd.testing.assert_frame_equal(ran[["replication", "parameter_set", *HEADLINE]],
+                                  compared[["replication", "parameter_set", *HEADLINE]])
+    decision = pd.read_csv(tmp_path / "cmp" / "decision.csv").set_index("metric")
+    row = next(line for line in printed.splitlines() if line.startswith("retention_52w "))
+    low, high = decision.loc["retention_52w", ["range_low", "range_high"]]
+    assert f"{100 * low:.1f}% to {100 * high:.1f}%" in row  # the same range of outcomes, printed by both
+    assert "parameters + Monte Carlo" in printed
