@@ -164,7 +164,8 @@ def test_the_page_shows_what_sim_compare_computes(board: Dashboard, tmp_path, ca
         assert line in results
     assert "results-decision" in results and "decision-ceac" in results
     assert results.count("data:image/png;base64,") == len(decision_figures(run.outcome))
-    assert intake_note(run.outcome) and intake_note(run.outcome) in results  # the plan's two waves take in fewer citizens: per 100 starters
+    # the plan's two waves take in fewer citizens: counts per 100 starters too
+    assert intake_note(run.outcome) and intake_note(run.outcome) in results
 
 
 def test_saving_never_overwrites_a_scenario(board: Dashboard, tmp_path) -> None:
