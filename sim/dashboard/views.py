@@ -103,7 +103,8 @@ def decision(outcome: Outcome) -> html.Div:
     parts = [html.Ul([html.Li(line) for line in decision_sentences(outcome)], className="summary",
                      id="decision-sentences"),
              frame(pd.DataFrame(rows, columns=HEADLINE_HEAD)),
-             html.Div([html.Img(src=_png(f), alt=FIGURE_CAPTIONS[name], className="half", id=f"decision-{name}")
+             html.Div([html.Div(html.Img(src=_png(f), alt=FIGURE_CAPTIONS[name], id=f"decision-{name}",
+                                         style={"width": "100%", "height": "auto"}), className="half")
                        for name, f in figures.items()], className="row")]
     if len(d.at_prices):
         value = frame(pd.DataFrame(value_rows(outcome), columns=VALUE_HEAD))
