@@ -166,10 +166,12 @@ def _figure(name: str, figure: Figure, css: str = "") -> str:
             f"<figcaption class='note'>{_e(FIGURE_CAPTIONS.get(name, ''))}</figcaption></figure>")
 
 
-def text_table(head: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
-    """Rows of text (the first cell a heading) as an HTML table; numbers right-aligned."""
-    cells = "".join("<tr><th>" + _e(r[0]) + "</th>" + "".join(f"<td class='n'>{_e(c)}</td>" for c in r[1:]) + "</tr>"
-                    for r in rows)
+def text_table(head: tuple[str, ...], rows: list[tuple[str, ...]], words: int = 2) -> str:
+    """Rows of text as an HTML table: the first cell a heading, the first `words` cells left-aligned
+    (names), the rest right-aligned (numbers)."""
+    cells = "".join("<tr><th>" + _e(r[0]) + "</th>"
+                    + "".join(f"<td{'' if i < words else ' class=n'}>{_e(c)}</td>" for i, c in enumerate(r[1:], 1))
+                    + "</tr>" for r in rows)
     return f"<div class='wide'><table><tr>{''.join(f'<th>{_e(h)}</th>' for h in head)}</tr>{cells}</table></div>"
 
 
