@@ -5,6 +5,7 @@ at one price. The whole analysis including the simulation has 60 s on this 2-cor
 this part's budget is BUDGET_SECONDS, leaving the rest to simulating the plans.
 
     .venv/bin/python benchmarks/bench_decision.py            # prints the wall time and the EVPPI table
+    .venv/bin/python benchmarks/bench_decision.py --end-to-end   # sim.compare's computation, 4 plans x 1,000
     .venv/bin/python -m pytest benchmarks/bench_decision.py --benchmark-only -s
 
 The draws mimic a run over the posterior: per plan, citizens active at 52 weeks and municipal cost,
@@ -26,6 +27,7 @@ from sim import decision
 
 PLANS = ("as_reported", "amager_everywhere", "vesterbro_everywhere", "vanlose_everywhere")
 DRAWS = 1000
+SCENARIOS = ("as_reported", "amager_everywhere", "vesterbro_everywhere", "monthly_trials")  # shipped (end to end)
 WTP = np.linspace(0, 100_000, 41)
 PRICE = 30_000.0  # DKK per extra citizen active at 52 weeks, where EVPPI is taken
 BUDGET_SECONDS = 15
@@ -121,5 +123,28 @@ def test_decision_analysis(benchmark):
     assert seconds <= BUDGET_SECONDS
 
 
+def end_to_end(replications: int = DRAWS) -> str:
+    """`python -m sim.compare`'s computation (sim.workflows.compare.run: simulate the 4 plans over the
+    shipped ensemble, every table, the decision analysis at two prices) and its Markdown, timed, with
+    the decision analysis (sim.workflows.choice.analyse) timed again on its own."""
+    from sim.present.comparison import markdown
+    from sim.workflows import choice
+    from sim.workflows.compare import prepare, run
+
+    start = time.perf_counter()
+    result = run(prepare(list(SCENARIOS), [f"run.replications={replications}", "run.progress=false"]))
+    text = markdown(result)
+    total = time.perf_counter() - start
+    start = time.perf_counter()
+    choice.analyse(result.summaries, result.reference, result.configs)
+    alone = time.perf_counter() - start
+    said = text.split("## Decision")[1].split("##")[0].strip()
+    return (f"end to end, {len(SCENARIOS)} plans x {replications} replications over the shipped ensemble: "
+            f"{total:.1f} s (the decision analysis alone: {alone:.1f} s)\n{said}")
+
+
 if __name__ == "__main__":
-    print(report(*timed(int(sys.argv[1]) if len(sys.argv) > 1 else 0)))
+    if "--end-to-end" in sys.argv:
+        print(end_to_end())
+    else:
+        print(report(*timed(int(sys.argv[1]) if len(sys.argv) > 1 else 0)))

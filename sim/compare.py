@@ -1,6 +1,7 @@
 """Command line for planners: compare scenarios side by side.
 
     python -m sim.compare SCENARIO [SCENARIO ...] [OVERRIDES...] [--reference NAME] [--out DIR]
+                          [--prices 20000,50000] [--years 5]
 
 A scenario is a name from `scenarios/` (`amager_everywhere`) or a path to a YAML file of the same
 form; overrides (`run.replications=200`) apply to every scenario. All scenarios run with the same
@@ -9,8 +10,17 @@ scenario (default: the first) is taken per replication and its interval is sharp
 (default `results/compare/<time>/`):
 
     comparison.html                 one self-contained page for planners: the scenarios' questions,
-                                    a plain-language summary, the tables, the figures (embedded),
+                                    a plain-language summary, the decision in words, the headline
+                                    ranges of outcomes, the tables, the figures (embedded),
                                     definitions, what the intervals cover, the cost assumptions
+    decision.csv                    per plan and headline metric: mean and range of outcomes (90%),
+                                    the paired difference to the reference, its range, the chance
+                                    the plan does better (p_better) or worse (p_worse)
+    acceptability.csv, ceac.png     the chance each plan is the best choice per price (DKK per extra
+                                    citizen active at 52 weeks, 0-100,000), and the plan to choose
+    value_of_information.csv        EVPI and EVPPI per parameter group at each of --prices (DKK for
+    evppi.png                       this decision and over --years of intake), standard errors
+    per_starters.csv                counts per 100 starters, where the plans' intake differs
     comparison.md, comparison.csv   the same tables as Markdown; the headline metrics per scenario
                                     (mean, 95% interval) and the paired difference to the reference
     counts.csv, rates.csv           citizens (started ... active at 52 weeks) and rates
@@ -47,6 +57,7 @@ from sim.errors import UserError
 from sim.model.config import to_yaml
 from sim.present import page
 from sim.present.comparison import figures, markdown
+from sim.workflows.choice import PRICES, YEARS
 from sim.workflows.compare import Comparison, prepare, run
 from sim.workflows.files import check_writable
 from sim.workflows.scenarios import available
@@ -59,6 +70,22 @@ class _Parser(argparse.ArgumentParser):
         fail(message)
 
 
+def _prices(text: str) -> tuple[float, ...]:
+    try:
+        prices = tuple(float(p) for p in text.split(",") if p.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: DKK amounts separated by commas, e.g. 20000,50000") from None
+    if not prices or min(prices) < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: one or more amounts of at least 0 DKK, e.g. 20000,50000")
+    return prices
+
+
+def _years(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: a whole number of years, at least 1")
+    return int(text)
+
+
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = _Parser(prog="python -m sim.compare", description="Compare scenarios (see sim/compare.py).")
     parser.add_argument("items", nargs="+", metavar="SCENARIO|KEY=VALUE",
@@ -66,6 +93,11 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
                         + ", ".join(available()))
     parser.add_argument("--reference", help="the scenario differences are taken to (default: the first)")
     parser.add_argument("--out", help="output folder (default: results/compare/<time>)")
+    parser.add_argument("--prices", type=_prices, default=PRICES, metavar="DKK,DKK",
+                        help="willingness to pay per extra citizen active at 52 weeks, the decision is said at "
+                        f"(default: {','.join(f'{p:.0f}' for p in PRICES)})")
+    parser.add_argument("--years", type=_years, default=YEARS,
+                        help=f"years of intake the decision affects, for the population value (default: {YEARS})")
     args = parser.parse_intermixed_args(argv)
     args.scenarios = [i for i in args.items if "=" not in i]
     args.overrides = [i for i in args.items if "=" in i]
@@ -81,6 +113,15 @@ def write(out: Path, result: Comparison, text: str) -> None:
         result.headline.to_csv(tmp / "comparison.csv", index=False)
         for name in ("counts", "rates", "costs", "incremental", "by_centre"):
             getattr(result, name).to_csv(tmp / f"{name}.csv", index=False)
+        decision = result.decision
+        decision.table.to_csv(tmp / "decision.csv", index=False)
+        decision.acceptability.reset_index().to_csv(tmp / "acceptability.csv", index=False)
+        value = decision.at_prices.assign(group="all (EVPI)").rename(columns={"evpi": "evppi",
+                                                                              "evpi_population": "evppi_population"})
+        pd.concat([value[["wtp", "group", "evppi", "evppi_population"]], decision.evppi], ignore_index=True)[
+            decision.evppi.columns].to_csv(tmp / "value_of_information.csv", index=False)
+        if not result.per_starters.empty:
+            result.per_starters.to_csv(tmp / "per_starters.csv", index=False)
         (tmp / "comparison.md").write_text(text + "\n", encoding="utf-8")
         pd.concat(result.summaries, names=["scenario", None]).reset_index(0).to_parquet(tmp / "summary.parquet",
                                                                                         index=False)
@@ -116,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except UserError as exc:
         fail(exc)
     try:
-        result = run(prepared, reference)
+        result = run(prepared, reference, args.prices, args.years)
         text = markdown(result)
         write(out, result, text)
     except BaseException:

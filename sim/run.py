@@ -36,7 +36,7 @@ from sim.workflows import sweep
 from sim.workflows.compose import compose, from_dict
 from sim.workflows.files import check_writable
 from sim.workflows.scenarios import load as load_scenario
-from sim.workflows.uncertainty import explain
+from sim.workflows.uncertainty import explain, outcome_range
 
 # Hydra flags that print something instead of running; Hydra refuses the first three with -m.
 _PRINT_FLAGS = {"--cfg", "-c", "--info", "-i", "--shell-completion", "-sc"}
@@ -96,7 +96,7 @@ def _job(dc: DictConfig) -> None:
     except BaseException:
         shutil.rmtree(out_dir, ignore_errors=True)  # nothing half-written stays behind
         raise
-    print(summary_table(results.summary))
+    print(summary_table(results.summary, outcome_range(cfg)))
     print(explain(cfg))
     print(f"tables and config written to {out_dir}")
 

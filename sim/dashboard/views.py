@@ -6,21 +6,37 @@ computed; nothing here computes a metric.
 
 from __future__ import annotations
 
+import base64
+import io
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
+from matplotlib.figure import Figure
 
 from sim.dashboard.compute import Outcome
 from sim.dashboard.watch import Watch
 from sim.model.config import SimConfig
 from sim.model.states import State
-from sim.present.comparison import INCREMENTAL_HEAD, incremental_rows, plain_summary
-from sim.present.format import difference, estimate, interval, number, plain
+from sim.present.comparison import (
+    HEADLINE_HEAD,
+    INCREMENTAL_HEAD,
+    VALUE_HEAD,
+    cases,
+    decision_figures,
+    decision_sentences,
+    headline_rows,
+    incremental_rows,
+    intake_note,
+    plain_summary,
+    value_rows,
+)
+from sim.present.format import chance, difference, estimate, number, plain, span
 from sim.present.labels import axis_label, definition, label, team_label
+from sim.present.page import FIGURE_CAPTIONS, SHOWN
 from sim.workflows.compare import COST_ITEMS
-from sim.workflows.uncertainty import covers, explain
+from sim.workflows.uncertainty import PRECISION, explain, outcome_range
 
 PLAN = "this plan"  # the name of the planner's plan in comparisons (no scenario file can be named so)
 # The headline cards: (title, count or main metric, the rate shown under it).
@@ -44,9 +60,10 @@ def rows_of(outcome: Outcome) -> pd.DataFrame:
 
 
 def cards(outcome: Outcome, cfg: SimConfig) -> html.Div:
-    """The three headline cards for the plan, each with its interval, what it covers and the paired
-    difference to the reference."""
-    table = rows_of(outcome)
+    """The three headline cards for the plan, each with the range of outcomes it can produce (what that
+    covers said), and the paired difference to the reference with its range and the chance it is better.
+    The means' 95% intervals are in the details."""
+    table = outcome.decision.table.set_index(["metric", "scenario"])
     out = []
     for title, mains, sub in CARDS:
         main = next((m for m in mains if (m, PLAN) in table.index), None)
@@ -56,17 +73,46 @@ def cards(outcome: Outcome, cfg: SimConfig) -> html.Div:
         lines = [
             html.Div(title, className="card-title"),
             html.Div(number(main, r["mean"], unit=True), className="card-value", **{"data-metric": main}),
-            html.Div(f"95% interval {interval(main, r['ci_low'], r['ci_high'])}, {covers(cfg)}", className="card-ci"),
+            html.Div(f"{span(main, r['range_low'], r['range_high'])}: {outcome_range(cfg)}", className="card-ci"),
             html.Div(label(main, of=True), className="card-note"),
         ]
         if (sub, PLAN) in table.index:
             s = table.loc[(sub, PLAN)]
-            lines.append(html.Div(f"{label(sub, of=True)}: {estimate(sub, s['mean'], s['ci_low'], s['ci_high'])}",
-                                  className="card-note"))
-        diff = estimate(main, r["diff_mean"], r["diff_low"], r["diff_high"], of_difference=True)
+            lines.append(html.Div(f"{label(sub, of=True)}: {number(sub, s['mean'])} "
+                                  f"({span(sub, s['range_low'], s['range_high'])})", className="card-note"))
+        diff = (f"{difference(main, r['diff_mean'])} ({span(main, r['diff_range_low'], r['diff_range_high'], True)}), "
+                f"better in {chance(r['p_better'])} of {cases(outcome)}")
         lines.append(html.Div(f"vs {outcome.titles[outcome.reference]}: {diff} (paired)", className="card-diff"))
         out.append(html.Div(lines, className="card"))
     return html.Div(out, className="cards")
+
+
+def _png(figure: Figure) -> str:
+    """A matplotlib figure as a data address (the page loads nothing from elsewhere)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def decision(outcome: Outcome) -> html.Div:
+    """The Decision view: the same sentences, headline ranges, acceptability curve and value of
+    information as comparison.html (sim.present.comparison), for the plan against its reference."""
+    d = outcome.decision
+    figures = decision_figures(outcome)
+    rows = headline_rows(d.table[d.table["metric"].isin(SHOWN)], outcome)
+    parts = [html.Ul([html.Li(line) for line in decision_sentences(outcome)], className="summary",
+                     id="decision-sentences"),
+             frame(pd.DataFrame(rows, columns=HEADLINE_HEAD)),
+             html.Div([html.Div(html.Img(src=_png(f), alt=FIGURE_CAPTIONS[name], id=f"decision-{name}",
+                                         style={"width": "100%", "height": "auto"}), className="half")
+                       for name, f in figures.items()], className="row")]
+    if len(d.at_prices):
+        value = frame(pd.DataFrame(value_rows(outcome), columns=VALUE_HEAD))
+        parts.append(_folded("Value of information (DKK)", value))
+    if not outcome.per_starters.empty:
+        parts += [html.P(intake_note(outcome), className="note"),
+                  frame(pd.DataFrame(headline_rows(outcome.per_starters, outcome), columns=HEADLINE_HEAD))]
+    return html.Div(parts, id="results-decision")
 
 
 def curves_figure(outcome: Outcome) -> go.Figure:
@@ -174,6 +220,8 @@ def results(outcome: Outcome, cfg: SimConfig, heading: str, question: str = "") 
         cards(outcome, cfg),
         html.H3("In short"),
         html.Ul(summary, className="summary"),
+        html.H3("Decision"),
+        decision(outcome),
         html.Div([
             html.Div([html.H3("Retention"), dcc.Graph(figure=curves_figure(outcome), id="results-curves", **graph)],
                      className="half"),
@@ -185,7 +233,7 @@ def results(outcome: Outcome, cfg: SimConfig, heading: str, question: str = "") 
         _folded("Municipal cost by item and the club side (DKK over the run)", differences(outcome.costs, outcome)),
         _folded(f"Cost per additional citizen retained at 52 weeks, against {reference}", incremental(outcome)),
         _folded("By centre", by_centre(outcome)),
-        _folded("What the intervals cover", html.P(explain(cfg), className="note")),
+        _folded("What the intervals cover", html.P(f"{explain(cfg)} Tables: {PRECISION}.", className="note")),
     ])
 
 

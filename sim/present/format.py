@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.present.labels import DKK, RATE, kind
+from sim.present.labels import DKK, PER_100, RATE, kind
 
 
 def amount(value: float, signed: bool = False) -> str:
@@ -31,6 +31,8 @@ def plain(value: float) -> str:
 def _format(metric: str, value: float, signed: bool, points: bool, unit: bool) -> str:
     if pd.isna(value):
         return "n/a"
+    if kind(metric) == PER_100:  # one decimal: "12.3" citizens per 100 starters
+        return f"{round(value, 1) + 0.0:{'+' if signed else ''},.1f}"
     if kind(metric) == RATE:
         percent = round(100 * value, 1) + 0.0  # no "-0.0": a value that rounds to zero is zero
         return f"{percent:{'+' if signed else ''}.1f}" + (" pp" if points else "%")
@@ -54,6 +56,19 @@ def interval(metric: str, low: float, high: float, of_difference: bool = False) 
         return ""
     show = difference if of_difference else number
     return f"[{show(metric, low)}, {show(metric, high)}]"
+
+
+def span(metric: str, low: float, high: float, of_difference: bool = False) -> str:
+    """A range in words: "290 to 440", "+1.2 pp to +3.4 pp" for a difference; empty where there is none."""
+    if pd.isna(low):
+        return ""
+    show = difference if of_difference else number
+    return f"{show(metric, low)} to {show(metric, high)}"
+
+
+def chance(p: float) -> str:
+    """A probability as a whole percentage ("82%"), "n/a" if missing."""
+    return "n/a" if pd.isna(p) else f"{round(100 * p):.0f}%"
 
 
 def estimate(metric: str, mean: float, low: float, high: float, of_difference: bool = False) -> str:

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sim.model.config import SimConfig
 
-RATE, COUNT, DKK = "rate", "count", "DKK"
+RATE, COUNT, DKK, PER_100 = "rate", "count", "DKK", "per 100 starters"
 _AFTER = "weeks after the citizen's own programme end"
 
 
 @dataclass(frozen=True)
 class Metric:
     label: str  # a noun phrase: "handover rate", "municipal cost"
-    kind: str  # RATE (a share, shown as %), COUNT (citizens) or DKK
+    kind: str  # RATE (a share, shown as %), COUNT (citizens), DKK or PER_100 (citizens per 100 starters)
     definition: str
     of: str = ""  # a rate's denominator, as it is said: "completers"
 
@@ -95,7 +95,11 @@ _AMOUNTS = {
     "club_wages_paid": Metric("clubs: wages they pay", DKK, "instructor wages the clubs pay themselves (DKK)"),
     "club_net": Metric("clubs: net", DKK, "clubs' fees + municipal payments − wages they pay (DKK)"),
 }
-METRICS: dict[str, Metric] = {**_COUNTS, **_RATES, **_AMOUNTS}
+# Counts per 100 starters (sim.workflows.compare.per_starters): plans whose intake differs.
+_PER_100 = {f"{name}_per_100": Metric(f"{m.label} per 100 starters", PER_100,
+                                      f"{m.definition}, per 100 citizens starting the programme")
+            for name, m in _COUNTS.items() if name not in ("started", "extra_retained_52w")}
+METRICS: dict[str, Metric] = {**_COUNTS, **_RATES, **_AMOUNTS, **_PER_100}
 
 
 def kind(name: str) -> str:
@@ -123,7 +127,7 @@ def axis_label(name: str) -> str:
     metric = METRICS.get(name)
     if metric is None:
         return name
-    unit = {RATE: f"% of {metric.of}", DKK: "DKK", COUNT: "citizens"}[metric.kind]
+    unit = {RATE: f"% of {metric.of}", DKK: "DKK", COUNT: "citizens", PER_100: "citizens per 100 starters"}[metric.kind]
     return f"{metric.label} ({unit})"
 
 

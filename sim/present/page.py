@@ -15,12 +15,25 @@ from matplotlib.figure import Figure
 
 from sim.model import costs
 from sim.model.keys import get_key
-from sim.present.comparison import INCREMENTAL_HEAD, RATIO, incremental_rows, plain_summary
+from sim.present.comparison import (
+    HEADLINE_HEAD,
+    INCREMENTAL_HEAD,
+    RATIO,
+    VALUE_HEAD,
+    cases,
+    decision_sentences,
+    headline_rows,
+    incremental_rows,
+    intake_note,
+    plain_summary,
+    value_rows,
+)
 from sim.present.format import amount, estimate, interval, number
 from sim.present.labels import axis_label, definition, label
 from sim.workflows import uncertainty
 from sim.workflows.analysis import BOOTSTRAP
 from sim.workflows.sweep import code_version
+from sim.workflows.uncertainty import outcome_range
 
 if TYPE_CHECKING:
     from sim.workflows.compare import Comparison
@@ -51,6 +64,15 @@ FIGURE_CAPTIONS = {
                    "municipal cost (y), 95% intervals. Right and below zero cost: saves money; left and above: "
                    "dominated.",
 }
+FIGURE_CAPTIONS.update({
+    "ceac": "The chance each plan is the best choice, by what one more citizen active at 52 weeks is worth (net "
+            "benefit: that price × citizens active − municipal cost, per draw). Thick: the plan to choose.",
+    "evppi": "What it would be worth, for this decision, to know each group of parameters exactly (EVPPI), with ±2 "
+             "standard errors; dashed: all uncertainty removed (EVPI). Within two standard errors of 0: no evidence "
+             "it matters.",
+})
+DECISION_FIGURES = ("ceac", "evppi")  # shown in the Decision section
+SHOWN = ("handed_over", "active_count_52w", "retention_52w", "cost_municipality")  # the headline table, open
 # The figures on the page's first screen (in this order, the first over the whole width); the rest are folded.
 FIRST = ("handover_retention", "incremental", "retention")
 
@@ -144,6 +166,35 @@ def _figure(name: str, figure: Figure, css: str = "") -> str:
             f"<figcaption class='note'>{_e(FIGURE_CAPTIONS.get(name, ''))}</figcaption></figure>")
 
 
+def text_table(head: tuple[str, ...], rows: list[tuple[str, ...]], words: int = 2) -> str:
+    """Rows of text as an HTML table: the first cell a heading, the first `words` cells left-aligned
+    (names), the rest right-aligned (numbers)."""
+    cells = "".join("<tr><th>" + _e(r[0]) + "</th>"
+                    + "".join(f"<td{'' if i < words else ' class=n'}>{_e(c)}</td>" for i, c in enumerate(r[1:], 1))
+                    + "</tr>" for r in rows)
+    return f"<div class='wide'><table><tr>{''.join(f'<th>{_e(h)}</th>' for h in head)}</tr>{cells}</table></div>"
+
+
+def decision_section(result: Comparison, figures: dict[str, Figure]) -> str:
+    """The decision in words at each price, the headline ranges of outcomes, the acceptability curve and
+    the value of information; where intake differs, the counts per 100 starters."""
+    cfg = result.configs[result.reference]
+    table = result.decision.table
+    said = "".join(f"<li>{_e(line)}</li>" for line in decision_sentences(result))
+    drawn = "".join(_figure(name, figures[name]) for name in DECISION_FIGURES if name in figures)
+    out = [f"<h2>Decision</h2><ul class='summary'>{said}</ul>",
+           f"<h2>Headline: what each plan can produce</h2><p class='note'>{_e(outcome_range(cfg))}: where 9 of 10 "
+           f"outcomes fall (not the precision of the mean, which is in the details). Differences are paired by "
+           f"replication; the chance better counts the {_e(cases(result))} in which the plan does strictly better "
+           "(for costs: lower).</p>",
+           text_table(HEADLINE_HEAD, headline_rows(table[table["metric"].isin(SHOWN)], result)),
+           f"<div class='figures'>{drawn}</div>"]
+    if not result.per_starters.empty:
+        out.append(f"<p>{_e(intake_note(result))}</p>"
+                   + text_table(HEADLINE_HEAD, headline_rows(result.per_starters, result)))
+    return "".join(out)
+
+
 def _folded(title: str, body: str, note: str = "") -> str:
     """A detail section, folded: its title shows, its body opens on a click."""
     note = f"<p class='note'>{note}</p>" if note else ""
@@ -167,13 +218,22 @@ def html_page(result: Comparison, figures: dict[str, Figure], made: datetime | N
     summary = "".join(f"<li>{_e(line)}</li>" for line in plain_summary(result).splitlines())
     first = [name for name in FIRST if name in figures]
     shown = "".join(_figure(name, figures[name], "full" if i == 0 else "") for i, name in enumerate(first))
-    more = "".join(_figure(name, fig) for name, fig in figures.items() if name not in first)
+    more = "".join(_figure(name, fig) for name, fig in figures.items()
+                   if name not in first and name not in DECISION_FIGURES)
     defined = [*result.counts["metric"].unique(), *result.rates["metric"].unique(), *result.costs["metric"].unique(),
                RATIO]
     definitions = "".join(f"<dt>{_e(label(m))} <code>{_e(m)}</code></dt><dd>{_e(definition(m))}</dd>"
                           for m in dict.fromkeys(defined) if definition(m))
     ref = _e(result.titles[result.reference])
     details = "".join([
+        _folded(f"Every headline metric: {outcome_range(cfg)}",
+                text_table(HEADLINE_HEAD, headline_rows(result.decision.table, result))),
+        _folded("Value of information (DKK)", text_table(VALUE_HEAD, value_rows(result)),
+                f"For this decision: the {amount(result.decision.citizens)} citizens one run covers. Over the "
+                f"decision's lifetime: {result.decision.years} years of about "
+                f"{amount(result.decision.citizens_per_year)} citizens a year, discounted at "
+                f"{result.decision.discount:.1%} a year (sim.compare --years). EVPPI by nonparametric regression "
+                "(docs/decision.md); read a value within two standard errors of 0 as no evidence it matters."),
         _folded("Citizens (counts over the run)", metric_table(result.counts, result, define=True),
                 "Mean over replications; under each, the reference's 95% interval or the paired difference to the "
                 "reference with its 95% interval."),
@@ -199,11 +259,13 @@ def html_page(result: Comparison, figures: dict[str, Figure], made: datetime | N
 <p class="note">{cfg.run.replications} replications per scenario, seed {cfg.run.seed},
 {_e(cfg.run.engine.value)} engine, {cfg.run.horizon_weeks} weeks simulated; {_e(stamp(made))}. Every scenario sees
 the same citizens and random numbers replication by replication, so differences are paired.
-Intervals: {_e(uncertainty.covers(cfg))}.</p>
+Ranges: {_e(uncertainty.outcome_range(cfg))}.</p>
 <h2>The plans, against {ref}</h2><table>{scenarios}</table>
 <h2>In short</h2><ul class="summary">{summary}</ul>
+{decision_section(result, figures)}
 <div class="figures">{shown}</div>
 <h2>Details</h2>
+<p class="note">{_e(uncertainty.PRECISION)}: the tables below give each mean with it.</p>
 {details}
 </body></html>
 """

@@ -249,3 +249,56 @@ def heatmap_figure(table: pd.DataFrame, x: str, y: str, value: str, panels: str 
     bar.update_ticks()
     _suptitle(fig, f"{labels.axis_label(value)}: mean over replications")
     return fig
+
+
+def acceptability_figure(curve: pd.DataFrame, titles: Mapping[str, str] | None = None, prices: Sequence[float] = (),
+                         cases: str = "plausible cases") -> Figure:
+    """The acceptability curve: per plan, the share of draws in which it has the highest net benefit,
+    against the price of one extra citizen active at 52 weeks (`curve`: sim.workflows.decision.ceac);
+    the plan to choose at each price (the frontier) drawn thick; `prices` marked."""
+    plans = [c for c in curve.columns if c not in ("frontier", "frontier_probability")]
+    fig, ax = _figure(None, (7.5, 4.8))
+    x = curve.index.to_numpy(float)
+    for i, (plan, name) in enumerate(zip(plans, names_of(titles, plans), strict=True)):
+        ax.plot(x, curve[plan], color=f"C{i}", lw=1.5, label=name)
+        chosen = np.where(curve["frontier"] == plan, curve[plan], np.nan)
+        ax.plot(x, chosen, color=f"C{i}", lw=5, alpha=0.45, solid_capstyle="butt")
+    for price in prices:
+        ax.axvline(price, color="0.5", lw=0.8, ls="--")
+        ax.annotate(amount(price), (price, 0.0), xytext=(3, 4), textcoords="offset points", fontsize=FONT_SIZE - 1)
+    ax.set_xlabel("DKK per extra citizen active at 52 weeks (willingness to pay)", fontsize=FONT_SIZE)
+    ax.set_ylabel(f"chance of being the best choice (% of {cases})", fontsize=FONT_SIZE)
+    ax.set_title("Which plan is best, by the price of one more citizen kept active\n(thick: the plan with the "
+                 "highest expected net benefit)", fontsize=FONT_SIZE + 1)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlim(x.min(), x.max())
+    _style(ax, percent=True)
+    ax.xaxis.set_major_formatter(DKK)
+    _legend_below(ax, len(plans))
+    return fig
+
+
+def evppi_figure(evppi: pd.DataFrame, at_prices: pd.DataFrame) -> Figure:
+    """The value of learning each group of parameters exactly (EVPPI, DKK for this decision), with ±2
+    standard errors, one panel per price; the value of removing all uncertainty (EVPI) as a line
+    (`evppi`, `at_prices`: sim.workflows.choice.Decision)."""
+    prices = list(at_prices["wtp"])
+    groups = list(dict.fromkeys(evppi["group"]))
+    fig = Figure(figsize=(4.2 * len(prices) + 1.5, 0.5 * len(groups) + 2.4), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(prices), sharey=True, squeeze=False)[0])
+    y = np.arange(len(groups))
+    for ax, price in zip(axes, prices, strict=True):
+        rows = evppi[evppi["wtp"] == price].set_index("group").reindex(groups)
+        ax.barh(y, rows["evppi"], xerr=2 * rows["se"].fillna(0), color="C0", alpha=0.8, capsize=4)
+        evpi = float(at_prices.set_index("wtp").loc[price, "evpi"])
+        ax.axvline(evpi, color="C3", lw=1.2, ls="--", label=f"all uncertainty: {amount(evpi)}")
+        ax.axvline(0, color="0.3", lw=0.8)
+        ax.set_title(f"at {amount(price)} DKK per extra citizen active", fontsize=FONT_SIZE)
+        ax.set_xlabel("DKK for this decision", fontsize=FONT_SIZE)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+        _style(ax, percent=False, axis="x")
+        ax.legend(frameon=False, fontsize=FONT_SIZE - 1, loc="lower right")
+    axes[0].set_yticks(y, groups, fontsize=FONT_SIZE)
+    axes[0].invert_yaxis()
+    _suptitle(fig, "What learning each group of parameters exactly would be worth (EVPPI, ±2 standard errors)")
+    return fig

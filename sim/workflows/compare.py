@@ -8,7 +8,6 @@ the reference, per-centre results and retention curves. Rendering it is `sim.pre
 
 from __future__ import annotations
 
-import copy
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,12 +19,13 @@ from sim.errors import UserError
 from sim.model import costs
 from sim.model.checks import to_schema
 from sim.model.city import build_city
-from sim.model.config import DIAGNOSES, SimConfig, Uncertainty
+from sim.model.config import DIAGNOSES, SimConfig
 from sim.model.metrics import summarise, window_end
 from sim.model.population import plan
 from sim.model.results import Results
-from sim.workflows import ensemble, uncertainty
-from sim.workflows.analysis import comparison, incremental, retention_curve
+from sim.workflows import uncertainty
+from sim.workflows.analysis import comparison, decision_table, incremental, retention_curve
+from sim.workflows.choice import LEVEL, PRICES, YEARS, Decision, analyse
 from sim.workflows.compose import compose
 from sim.workflows.scenarios import Scenario, compose_scenario, default_title, load
 from sim.workflows.simulate import simulate
@@ -55,16 +55,11 @@ def prepare(names: Sequence[str], overrides: Sequence[str]) -> list[tuple[Scenar
 
 
 def compose_compared(scenario: Scenario, overrides: Sequence[str] = (), before: Sequence[str] = DEFAULTS) -> SimConfig:
-    """A scenario's config as comparisons run it: `before` (the defaults), the scenario, the overrides;
-    and, unless the scenario or the overrides set `run.uncertainty`, replications spread over the
-    city's calibration ensemble where one is shipped (sim.workflows.ensemble), so intervals cover the calibrated
+    """A scenario's config as comparisons run it: `before` (the defaults), the scenario, the overrides.
+    `run.uncertainty` keeps the one default of every command (conf/config.yaml): replications spread
+    over the city's calibration ensemble where one is shipped, so ranges cover the calibrated
     parameters' uncertainty too."""
-    cfg = compose_scenario(scenario, before, overrides)
-    chosen = {_key(o) for o in (*scenario.overrides, *overrides)}
-    if "run.uncertainty" not in chosen and ensemble.exists(cfg):
-        cfg = copy.deepcopy(cfg)
-        cfg.run.uncertainty = Uncertainty.ensemble
-    return cfg
+    return compose_scenario(scenario, before, overrides)
 
 
 def check_paired(configs: Mapping[str, SimConfig], first: str) -> None:
@@ -106,6 +101,11 @@ class Comparison:
       per-citizen table).
     - `curves`: scenario -> retention curve (sim.workflows.analysis.retention_curve; empty without the
       per-citizen table).
+    - `decision`: what to choose (sim.workflows.choice.Decision): per plan and headline metric the
+      range of outcomes, the paired difference with its range and the chance of doing better (its
+      `table`, written as decision.csv), the acceptability curve, EVPI and EVPPI by parameter group.
+    - `per_starters`: where the plans' intake differs (their mean starters), the counts per 100
+      starters (`<count>_per_100`) as `decision.table`; empty where the intake is the same.
     Plus `summaries` (scenario -> per-replication summary), `configs`, `reference`, `titles` and
     `questions` (scenario -> readable name, question) and `explain` (what the intervals cover, from
     sim.workflows.uncertainty).
@@ -124,12 +124,33 @@ class Comparison:
     by_centre: pd.DataFrame
     curves: dict[str, pd.DataFrame]
     explain: str
+    decision: Decision
+    per_starters: pd.DataFrame
+
+
+PER_STARTERS = tuple(m for m in COUNTS if m != "started")  # counts also compared per 100 starters
+
+
+def per_starters(summaries: Mapping[str, pd.DataFrame], reference: str) -> pd.DataFrame:
+    """Where the plans' intake differs (mean starters): each count per 100 starters (`<count>_per_100`,
+    replication by replication; as sim.workflows.analysis.decision_table); else an empty table."""
+    started = {name: s["started"].mean() for name, s in summaries.items()}
+    if all(np.isclose(v, started[reference]) for v in started.values()):
+        return pd.DataFrame()
+    scaled = {name: s[["replication"]].assign(**{f"{m}_per_100": 100 * s[m] / s["started"].where(s["started"] > 0)
+                                                 for m in PER_STARTERS if m in s})
+              for name, s in summaries.items()}
+    table = decision_table(scaled, reference, [c for c in scaled[reference].columns if c != "replication"], LEVEL)
+    return table
+
+
 
 
 def evaluate(named_configs: Mapping[str, SimConfig], reference: str,
              progress: Callable[[int, int], None] | None = None, *,
              titles: Mapping[str, str] | None = None, questions: Mapping[str, str] | None = None,
-             simulate_one: Callable[[SimConfig], Results] = simulate) -> Comparison:
+             simulate_one: Callable[[SimConfig], Results] = simulate, prices: Sequence[float] = PRICES,
+             years: int = YEARS) -> Comparison:
     """Run each named config and compare it with `reference` (one of the names).
 
     The configs must share `run.seed` and `run.replications` (common random numbers: replication
@@ -138,8 +159,10 @@ def evaluate(named_configs: Mapping[str, SimConfig], reference: str,
     (total = scenarios + 1). `titles` and `questions` give readable names and the question each
     scenario answers (default: the name, spaced out; no question). Raises UserError if the
     reference is not among the names or the configs cannot be paired. Deterministic for given
-    configs. `simulate_one` runs one config (default `sim.workflows.simulate`; the dashboard passes a cached one,
-    which is valid because the same config and seed give the same results).
+    configs. `prices` (DKK per extra citizen active at 52 weeks) and `years` (the decision's lifetime)
+    are the decision analysis's (sim.workflows.choice.analyse). `simulate_one` runs one config
+    (default `sim.workflows.simulate`; the dashboard passes a cached one, which is valid because the same
+    config and seed give the same results).
     """
     configs = {name: to_schema(cfg) for name, cfg in named_configs.items()}
     if reference not in configs:
@@ -164,6 +187,8 @@ def evaluate(named_configs: Mapping[str, SimConfig], reference: str,
         rates=comparison(summaries, reference, RATES), costs=comparison(summaries, reference, COSTS),
         incremental=table, by_centre=by_centre(results, reference), curves=curves,
         explain=uncertainty.explain(first),
+        decision=analyse(summaries, reference, configs, prices, years, seed=first.run.seed),
+        per_starters=per_starters(summaries, reference),
     )
     if progress:
         progress(total, total)
@@ -220,8 +245,10 @@ def by_centre(results: Mapping[str, Results], reference: str) -> pd.DataFrame:
     return table[["centre", *[c for c in table.columns if c != "centre"]]]
 
 
-def run(prepared: list[tuple[Scenario, SimConfig]], reference: str | None = None) -> Comparison:
-    """Evaluate prepared scenarios (as `prepare` returns them) with a progress line per scenario."""
+def run(prepared: list[tuple[Scenario, SimConfig]], reference: str | None = None, prices: Sequence[float] = PRICES,
+        years: int = YEARS) -> Comparison:
+    """Evaluate prepared scenarios (as `prepare` returns them) with a progress line per scenario;
+    `prices` and `years` as `evaluate`."""
     names = [s.name for s, _ in prepared]
 
     def report(done: int, total: int) -> None:
@@ -229,6 +256,7 @@ def run(prepared: list[tuple[Scenario, SimConfig]], reference: str | None = None
             print(f"[{done}/{len(prepared)}] {names[done - 1]} done", file=sys.stderr)
 
     return evaluate({s.name: cfg for s, cfg in prepared}, reference or names[0], report,
-                    titles={s.name: s.title for s, _ in prepared}, questions={s.name: s.question for s, _ in prepared})
+                    titles={s.name: s.title for s, _ in prepared}, questions={s.name: s.question for s, _ in prepared},
+                    prices=prices, years=years)
 
 

@@ -18,6 +18,7 @@ from omegaconf.errors import OmegaConfBaseException
 from sim.errors import UserError, did_you_mean
 from sim.model.checks import to_schema
 from sim.model.config import SimConfig
+from sim.workflows.ensemble import default_uncertainty
 
 CONFIG_MODULE = "conf"
 CONFIG_NAME = "config"
@@ -26,6 +27,8 @@ CONFIG_NAME = "config"
 # (The filter is also set around each compose: pytest and other callers reset the global filters.)
 NO_USER_CONF = r"provider=hydra\.searchpath in main, path=conf is not available"
 warnings.filterwarnings("ignore", message=NO_USER_CONF)
+# conf/config.yaml's run.uncertainty: ensemble where the city ships one (resolved when validated)
+OmegaConf.register_new_resolver("default_uncertainty", default_uncertainty, replace=True)
 
 
 TYPES = {"Integer": "a whole number", "Float": "a number", "Boolean": "true or false"}

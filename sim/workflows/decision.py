@@ -159,7 +159,11 @@ def evppi(net_benefit: Draws, inputs: pd.DataFrame | np.ndarray, *, method: str 
     sampled = np.zeros((n_draws, *nb.shape))
     with threadpool_limits(1):  # matrices of ~1000²: threads only thrash on a busy 2-core machine (10x slower)
         for k in range(nb.shape[1]):
-            if k != reference:
+            if k == reference:
+                continue
+            if np.ptp(inb[:, k]) == 0:  # the same net benefit gain in every draw: nothing to regress (identical plans)
+                fitted[:, k], sampled[:, :, k] = inb[:, k], inb[:, k]
+            else:
                 fitted[:, k], sampled[:, :, k] = smoothers.SMOOTHERS[method](x, inb[:, k], n_draws, rng)
     value, replicates = _partial(fitted), np.array([_partial(g) for g in sampled])
     if correct_bias:

@@ -53,6 +53,13 @@ def effective_size(table: pd.DataFrame) -> float:
     return float(1.0 / np.sum(w * w))
 
 
+def default_uncertainty(city: str) -> str:
+    """`run.uncertainty` unless a run sets it (conf/config.yaml resolves `${default_uncertainty:${city.name}}`
+    with this): `ensemble` where the city ships an ensemble, else `none`. One default for every command
+    and the Python API; `run.uncertainty=none` runs the configured point."""
+    return "ensemble" if path(city).is_file() else "none"
+
+
 def exists(cfg: SimConfig) -> bool:
     """Is an ensemble shipped for the config's city?"""
     return path(cfg.city.name).is_file()
@@ -114,3 +121,11 @@ def groups(cfg: SimConfig, table: pd.DataFrame, hold: bool = True) -> list[tuple
         values = {k: float(row[k]) for k in keys(table) if k not in kept}
         out.append((int(i), values, np.flatnonzero(which == i)))
     return out
+
+
+def values(cfg: SimConfig, sets: np.ndarray) -> pd.DataFrame:
+    """The ensemble's values (one column per key) of parameter sets `sets`, as a run's summary names
+    them in `parameter_set` (the `set` column, else the row): the parameters each replication ran with."""
+    table = load(cfg)
+    ids = table["set"].to_numpy() if "set" in table else np.arange(len(table))
+    return table.set_index(pd.Index(ids))[keys(table)].loc[np.asarray(sets)].reset_index(drop=True)

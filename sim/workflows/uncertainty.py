@@ -19,6 +19,16 @@ def covers(cfg: SimConfig) -> str:
     return WITH_CALIBRATION if getattr(cfg.run, "uncertainty", "none") == "ensemble" else MONTE_CARLO
 
 
+def outcome_range(cfg: SimConfig) -> str:
+    """What a predictive range (sim.workflows.decision.predictive_range, the headline interval) covers:
+    "90% range of outcomes, parameters + Monte Carlo" (or "Monte Carlo only" at the configured point)."""
+    return "90% range of outcomes, " + ("parameters + Monte Carlo" if covers(cfg) == WITH_CALIBRATION
+                                        else "Monte Carlo only")
+
+
+PRECISION = "95% confidence interval: precision of the mean, shrinks with more replications"
+
+
 def _held(cfg: SimConfig) -> list[str]:
     from sim.workflows import ensemble
 

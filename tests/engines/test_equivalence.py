@@ -19,7 +19,8 @@ import sim
 
 pytestmark = pytest.mark.slow
 
-SHRUNK = ["intake.waves=3", "run.horizon_weeks=80", "run.progress=false", "run.citizens_table=false"]
+SHRUNK = ["intake.waves=3", "run.horizon_weeks=80", "run.progress=false", "run.citizens_table=false",
+          "run.uncertainty=none"]
 REPLICATIONS = {"agent": 100, "vector": 1000}  # agent runs dominate the suite's time (8-minute budget)
 SEEDS = {"agent": 11, "vector": 22}  # independent samples: the SE of the difference is exact
 TOLERANCE = 4.0  # standard errors

@@ -19,7 +19,8 @@ from sim.vector.roster import GONE
 
 RHYTHMS = {"kom_i_gang": 2, "b1908": 3, "floorball_faellesskabet": 2, "hovedstadens_svommeklub": 2,
            "det_gronne_aeble": 3, "fremad_valby": 2}
-CONFIG = ["policy=amager", "intake.waves=2", "run.horizon_weeks=40", "run.progress=false", "handover.intercept=-1",
+CONFIG = ["run.uncertainty=none", "policy=amager",
+          "intake.waves=2", "run.horizon_weeks=40", "run.progress=false", "handover.intercept=-1",
           "instructor.turnover_annual=0.9", "instructor.replacement_weeks=3", "club.bond_growth=0.05",
           *(f"city.associations.{club}.meeting_interval_weeks={weeks}" for club, weeks in RHYTHMS.items())]
 

@@ -23,7 +23,8 @@ from sim.errors import UserError
 from sim.model.config import RANGES
 from sim.model.states import State
 from sim.present import labels
-from sim.workflows.uncertainty import covers
+from sim.present.comparison import decision_figures, decision_sentences, intake_note
+from sim.workflows.uncertainty import covers, outcome_range
 
 SMALL = {"run.replications": "4", "intake.waves": "2"}
 DEADLINE = 120.0  # seconds a background job may take here (loaded machine): a deadlock fails, not hangs
@@ -145,8 +146,9 @@ def test_the_page_shows_what_sim_compare_computes(board: Dashboard, tmp_path, ca
 
     text = str(cards)
     handed = run.outcome.counts.set_index(["metric", "scenario"]).loc[("handed_over", PLAN), "mean"]
-    assert f"'{handed:,.0f}'" in text and covers(run.plan.config) in text and "vs Trial sessions only" in text
+    assert f"'{handed:,.0f}'" in text and outcome_range(run.plan.config) in text and "vs Trial sessions only" in text
     assert covers(run.plan.config) == "Monte Carlo + calibration"  # the shipped ensemble, as sim.compare runs it
+    assert "parameters + Monte Carlo" in text and "better in" in text and "95%" not in text  # CIs: in the details
     assert board.download_plan(1, run_id)["content"] == path.read_text(encoding="utf-8")
     csv = board.download_csv(1, run_id)["content"]
     assert csv.splitlines()[0] == "metric,scenario,mean,ci_low,ci_high,diff_mean,diff_low,diff_high"
@@ -157,6 +159,13 @@ def test_the_page_shows_what_sim_compare_computes(board: Dashboard, tmp_path, ca
     verdict = run.outcome.incremental.set_index("scenario").loc[PLAN, "verdict"]
     assert verdict in results
     assert run.label in str(board.show_compare(run_id, None))
+    # The Decision view says what comparison.html says, from the same functions and numbers.
+    for line in decision_sentences(run.outcome):
+        assert line in results
+    assert "results-decision" in results and "decision-ceac" in results
+    assert results.count("data:image/png;base64,") == len(decision_figures(run.outcome))
+    # the plan's two waves take in fewer citizens: counts per 100 starters too
+    assert intake_note(run.outcome) and intake_note(run.outcome) in results
 
 
 def test_saving_never_overwrites_a_scenario(board: Dashboard, tmp_path) -> None:

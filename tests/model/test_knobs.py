@@ -22,7 +22,7 @@ from sim.model.config import ClusterCfg, PolicyName, Uncertainty
 from sim.model.keys import leaves, set_key
 
 BASE = ["intake.waves=2", "run.horizon_weeks=40", "run.replications=2", "run.seed=3", "run.progress=false",
-        "run.engine=vector"]
+        "run.engine=vector", "run.uncertainty=none"]  # the point: a knob changes it, not the ensemble
 
 # Keys whose value by design does not change results (docs/model.md lists them with the reason).
 RUN_ONLY = {

@@ -27,7 +27,8 @@ from sim.workflows.sweep import code_version
 SMALL = ["intake.waves=1", "run.horizon_weeks=66", "run.replications=3", "run.progress=false"]
 FILES = {"comparison.csv", "comparison.md", "summary.parquet", "retention.csv", "retention.png",
          "handover_retention.png", "cost_per_retained.png", "config", "comparison.html", "counts.csv", "rates.csv",
-         "costs.csv", "incremental.csv", "by_centre.csv", "cost_items.png", "incremental.png"}
+         "costs.csv", "incremental.csv", "by_centre.csv", "cost_items.png", "incremental.png", "decision.csv",
+         "acceptability.csv", "ceac.png", "value_of_information.csv"}
 
 
 @pytest.fixture
@@ -69,16 +70,20 @@ def test_compare_writes_tables_and_figures(tmp_path, twin, capsys):
     assert "Amager model everywhere" in html and "What if every centre ran the Amager model" in html
     # comparisons spread replications over the shipped calibration ensemble by default
     assert "cost_per_extra_retained_52w" in html and "Intervals: Monte Carlo + calibration." in html
-    assert "costs.coordination_week" in html and html.count("data:image/png;base64,") == 5
+    assert "costs.coordination_week" in html and html.count("data:image/png;base64,") == 6  # + ceac (no evppi: 3 draws)
     assert "http" not in html.replace("http-equiv", "") and "<script" not in html  # nothing loaded from elsewhere
-    # the first screen: the plans, the summary in words, three figures; every table folded below it
+    # the first screen: the plans, the summary in words, the decision at two prices, the headline ranges, the
+    # acceptability curve and three figures; every table folded below it
     top, details = html.split("<h2>Details</h2>")
-    assert "<table" in top and top.count("<li>") == 3 and top.count("data:image/png") == 3 and "<details" not in top
+    assert "<table" in top and top.count("<li>") == 3 + 2 and top.count("data:image/png") == 4 and "<details" not in top
+    assert "At 20,000 DKK per extra citizen kept active" in top and "At 50,000 DKK" in top
+    assert "90% range of outcomes, parameters + Monte Carlo" in top and "precision of the mean" in details
     assert details.count("<details>") >= 8 and code_version() in top and "made 20" in top
     markdown = (out / "comparison.md").read_text(encoding="utf-8")
     assert "Intervals: Intervals" not in markdown
+    costs_part = markdown.split("## Municipal cost by item")[1].split("## Incremental")[0]
     for metric in pd.read_csv(out / "costs.csv")["metric"].unique():  # each table once, each row once
-        assert markdown.count(f"| {labels.label(metric, of=True)} |") == 1, metric
+        assert costs_part.count(f"| {labels.label(metric, of=True)} |") == 1, metric
 
 
 def test_reference_option_and_default_folder(tmp_path, monkeypatch):
@@ -139,6 +144,9 @@ def test_figures_are_labelled():
         (["as_reported", "--out", "afile/out"], "cannot write to afile/out"),
         (["run.replications=3"], "no scenario given"),
         (["as_reported", "--colour", "red"], "unrecognized arguments"),
+        (["as_reported", "--prices", "20k"], "'20k': DKK amounts separated by commas"),
+        (["as_reported", "--prices", "-5"], "at least 0 DKK"),
+        (["as_reported", "--years", "0"], "a whole number of years, at least 1"),
     ],
 )
 def test_user_errors_exit_2_with_one_line(tmp_path, monkeypatch, capsys, args, needle):
@@ -196,3 +204,27 @@ def test_evaluate_is_the_one_computation(tmp_path):
     assert counts["mean"].sum() == pytest.approx(float(total.iloc[0]))  # the centres add up to the city
     with pytest.raises(UserError, match="reference"):
         evaluate(configs, "nope")
+
+
+def test_sim_run_and_sim_compare_give_the_same_headline_by_default(tmp_path, capsys):
+    """One default everywhere: the default plan (as_reported) and seed give the same replications, with
+    the same parameter draws, from `python -m sim.run` and `python -m sim.compare`, and the same headline."""
+    import subprocess
+    import sys
+
+    from sim.model.metrics import HEADLINE
+
+    run_dir = tmp_path / "run"
+    printed = subprocess.run([sys.executable, "-m", "sim.run", "run.replications=6", "run.progress=false",
+                              f"hydra.run.dir={run_dir}"], capture_output=True, text=True, check=True).stdout
+    compare.main(["as_reported", "run.replications=6", "--out", str(tmp_path / "cmp")])
+    ran = pd.read_parquet(run_dir / "summary.parquet")
+    compared = pd.read_parquet(tmp_path / "cmp" / "summary.parquet").drop(columns="scenario")
+    assert "parameter_set" in ran and ran["parameter_set"].nunique() > 1  # spread over the shipped ensemble
+    pd.testing.assert_frame_equal(ran[["replication", "parameter_set", *HEADLINE]],
+                                  compared[["replication", "parameter_set", *HEADLINE]])
+    decision = pd.read_csv(tmp_path / "cmp" / "decision.csv").set_index("metric")
+    row = next(line for line in printed.splitlines() if line.startswith("retention_52w "))
+    low, high = decision.loc["retention_52w", ["range_low", "range_high"]]
+    assert f"{100 * low:.1f}% to {100 * high:.1f}%" in row  # the same range of outcomes, printed by both
+    assert "parameters + Monte Carlo" in printed

@@ -216,3 +216,11 @@ def test_decision_table_pairs_replications_and_knows_directions():
     assert (twin["diff_range_low"], twin["diff_range_high"], twin["p_better"], twin["p_worse"]) == (0, 0, 0, 0)
     assert rows.loc[("handover_rate", "a"), ["diff_mean", "p_better"]].isna().all()
     assert set(table["metric"]) == {"handover_rate", "cost_municipality"}
+
+
+def test_evppi_of_identical_plans_is_zero():
+    """A plan compared with itself (the dashboard's default: plan = reference) gains nothing in any draw."""
+    rng = np.random.default_rng(3)
+    theta = pd.DataFrame({"handover.intercept": rng.normal(size=200), "team.open_threshold": rng.integers(1, 9, 200)})
+    nb = np.repeat(rng.normal(1e5, 1e4, (200, 1)), 2, axis=1)
+    assert decision.evppi(nb, theta) == (0.0, 0.0) and decision.evpi(nb) == pytest.approx(0.0, abs=1e-6)

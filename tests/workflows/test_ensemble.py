@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import sim
 from sim.errors import UserError
 from sim.model.config import Uncertainty
 from sim.workflows import ensemble
@@ -49,9 +50,15 @@ def test_a_key_set_away_from_its_calibrated_value_is_held(monkeypatch):
     assert all(set(v) == {"handover.intercept"} for v in values)
 
 
-def test_default_runs_cover_monte_carlo_only():
-    cfg = small()
-    assert cfg.run.uncertainty == Uncertainty.none and covers(cfg) == MONTE_CARLO
+def test_the_default_spreads_over_a_shipped_ensemble_and_none_runs_the_point(monkeypatch, tmp_path):
+    """One default for every command (conf/config.yaml): ensemble where the city ships one, else the point."""
+    if not ensemble.path("copenhagen").is_file():
+        skip_unless_ci("no ensemble shipped")
+    assert sim.compose([]).run.uncertainty == Uncertainty.ensemble and covers(sim.compose([])) == WITH_CALIBRATION
+    point = sim.compose(["run.uncertainty=none"])
+    assert point.run.uncertainty == Uncertainty.none and covers(point) == MONTE_CARLO
+    monkeypatch.setattr(ensemble, "PARAMS_FOLDER", tmp_path)  # a city without an ensemble
+    assert sim.compose([]).run.uncertainty == Uncertainty.none
 
 
 def test_the_shipped_ensemble_runs_from_conf():
