@@ -17,7 +17,8 @@ What each group makes, and from what:
   pairs.png; `--calibration`, default results/calibration/copenhagen) and the simulation-based
   calibration's (sbc.png from benchmarks/sbc_calibration.py; `--sbc`, default results/sbc), copied
   from their folders. They exist only after those runs (docs/calibration.md, "Reproduce the shipped
-  calibration"); without them the script says so and leaves the committed images as they are.
+  calibration"); without them the script says so and leaves the committed images as they are. The
+  tables the page quotes (report, fit, learned, diagnostics, SBC coverage) go to docs/results/.
 
 The screenshots need the dev extra (Playwright) and Chromium: Playwright cannot download its
 browsers on these machines, so the script drives Debian's (`apt-get install -y chromium`).
@@ -40,6 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 IMG = ROOT / "docs" / "img"
 GROUPS = ("dashboard", "comparison", "calibration")
+RESULTS = Path(__file__).resolve().parent / "results"  # the shipped calibration's tables (docs/calibration.md)
 
 # The planner's own scenario file shown on the comparison page, next to three shipped scenarios.
 PLAN = """\
@@ -144,6 +146,15 @@ def calibration(out: Path, folder: Path, sbc: Path) -> None:
         return
     for path, target in figures.items():
         shutil.copyfile(path, out / target)
+    # ... and the tables the page quotes (tests/test_docs.py checks its figures against them)
+    tables = {folder / "report.md": "calibration_report.md", folder / "fit.csv": "calibration_fit.csv",
+              folder / "learned.csv": "calibration_learned.csv",
+              folder / "diagnostics.json": "calibration_diagnostics.json", sbc / "coverage.csv": "sbc_coverage.csv",
+              sbc / "sbc.csv": "sbc_ranks.csv", sbc / "budget.txt": "sbc_budget.txt"}
+    RESULTS.mkdir(exist_ok=True)
+    for path, target in tables.items():
+        if path.exists():
+            shutil.copyfile(path, RESULTS / target)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
