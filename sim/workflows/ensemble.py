@@ -97,7 +97,12 @@ def keys(table: pd.DataFrame) -> list[str]:
 def held(cfg: SimConfig, table: pd.DataFrame) -> list[str]:
     """Ensemble keys the run sets away from their calibrated value: they are not spread."""
     point = calibrated(cfg.city.name)
-    return [k for k in keys(table) if k in point and not np.isclose(float(get_key(cfg, k)), float(point[k]))]
+
+    def away(key: str) -> bool:
+        value = get_key(cfg, key)  # None: the run leaves a per-entity or optional key unset
+        return value is None or not np.isclose(float(value), float(point[key]))
+
+    return [k for k in keys(table) if k in point and away(k)]
 
 
 def assign(weights: np.ndarray, replications: int, seed: int) -> np.ndarray:

@@ -222,6 +222,11 @@ def synthetic(spec: Spec, observed: dict[str, float]) -> Spec:
 
 def summary_columns(base: SimConfig) -> list[str]:
     """The summary table's columns, from a one-replication, two-week run of the base config."""
+    import copy
+
+    from sim.model.config import Uncertainty
     from sim.workflows.simulate import simulate
 
-    return list(simulate(apply(base, {"run.replications": 1, "run.horizon_weeks": 2})).summary.columns)
+    cfg = copy.deepcopy(apply(base, {"run.replications": 1, "run.horizon_weeks": 2}))
+    cfg.run.uncertainty = Uncertainty.none  # the columns, not parameter uncertainty
+    return list(simulate(cfg).summary.columns)
