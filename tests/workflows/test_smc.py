@@ -143,7 +143,7 @@ def test_simulation_based_calibration_on_three_parameters(tmp_path):
     path.write_text(SBC_SPEC)
     base = compose([PRIORS, *FORCED, "intake.waves=3", "run.horizon_weeks=50", "policy=amager", "run.n_jobs=1"])
     spec = specs.load(str(path), base, summary_columns(base))
-    results = sbc.run(base, spec, SBC_TABLES, smc.Settings(particles=150), replications=6)
+    results = sbc.run(base, spec, SBC_TABLES, smc.Settings(particles=100), replications=4)
     table = sbc.coverage(results).set_index("parameter")
     for level in (50, 90):
         low, high = stats.binom.ppf([0.001, 0.999], SBC_TABLES, level / 100) / SBC_TABLES
