@@ -278,7 +278,8 @@ def test_the_calibration_page_quotes_the_shipped_calibrations_figures():
     rows = fit[(fit.kind == "target") & (fit.name != "new_teams")]
     assert rows.inside.all() and f"**All {len(rows)} rows inside their 95%" in page
     teams = fit.set_index("name").loc["new_teams"]
-    assert not teams.inside and f"predictive mean **{teams['mean']:.1f}**, 95% interval [{teams.low:.0f}, {teams.high:.0f}]" in page
+    stated = f"predictive mean **{teams['mean']:.1f}**, 95% interval [{teams.low:.0f}, {teams.high:.0f}]"
+    assert not teams.inside and stated in page
     targets = fit[fit.kind == "target"]
     assert f"**Leave one out: {int(targets.loo_inside.sum())} of {len(targets)}**" in page
     assert f"k̂ of {int((targets.pareto_k > 0.7).sum())} of the {len(targets)} rows is above 0.7" in page
@@ -290,5 +291,6 @@ def test_the_calibration_page_quotes_the_shipped_calibrations_figures():
     for key, median, low, high, ratio, verdict in table:
         row = learned.loc[key]
         for text, value in ((median, row.posterior_median), (low, row.low), (high, row.high), (ratio, row.sd_ratio)):
-            assert float(text) == pytest.approx(value, abs=0.6 * 10 ** -(len(text.split(".")[-1]) if "." in text else 0)), (key, text, value)
+            decimals = len(text.split(".")[-1]) if "." in text else 0
+            assert float(text) == pytest.approx(value, abs=0.6 * 10**-decimals), (key, text, value)
         assert row.verdict.startswith(verdict), (key, verdict, row.verdict)
