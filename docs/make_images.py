@@ -12,11 +12,13 @@ What each group makes, and from what:
 - `comparison`: comparison_page.png (docs/compare.md). Runs `python -m sim.compare` on as_reported,
   amager_everywhere, monthly_trials and a plan of its own (PLAN below), and photographs the top of
   the comparison.html it writes (1,400 px wide: the plans, the summary, the figures).
-- `calibration`: calibration_fit.png, calibration_identifiability.png (docs/calibration.md). These
-  are the figures a calibration writes (fit.png, identifiability.png), copied from its output
-  folder (`--calibration`, default results/calibration/copenhagen). They exist only after a
-  calibration run (docs/calibration.md, "Reproduce the shipped calibration"); without one the
-  script says so and leaves the committed images as they are.
+- `calibration`: calibration_fit.png, calibration_learned.png, calibration_pairs.png and
+  calibration_sbc.png (docs/calibration.md): the figures a calibration writes (fit.png, learned.png,
+  pairs.png; `--calibration`, default results/calibration/copenhagen) and the simulation-based
+  calibration's (sbc.png from benchmarks/sbc_calibration.py; `--sbc`, default results/sbc), copied
+  from their folders. They exist only after those runs (docs/calibration.md, "Reproduce the shipped
+  calibration"); without them the script says so and leaves the committed images as they are. The
+  tables the page quotes (report, fit, learned, diagnostics, SBC coverage) go to docs/results/.
 
 The screenshots need the dev extra (Playwright) and Chromium: Playwright cannot download its
 browsers on these machines, so the script drives Debian's (`apt-get install -y chromium`).
@@ -39,6 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 IMG = ROOT / "docs" / "img"
 GROUPS = ("dashboard", "comparison", "calibration")
+RESULTS = Path(__file__).resolve().parent / "results"  # the shipped calibration's tables (docs/calibration.md)
 
 # The planner's own scenario file shown on the comparison page, next to three shipped scenarios.
 PLAN = """\
@@ -131,16 +134,27 @@ def comparison(out: Path, replications: int) -> None:
             browser.close()
 
 
-def calibration(out: Path, folder: Path) -> None:
-    """Copy a calibration's figures; say so when there is no calibration to copy them from."""
-    figures = {"fit.png": "calibration_fit.png", "identifiability.png": "calibration_identifiability.png"}
-    missing = [name for name in figures if not (folder / name).exists()]
+def calibration(out: Path, folder: Path, sbc: Path) -> None:
+    """Copy a calibration's and its simulation-based calibration's figures; say so when there is
+    nothing to copy them from."""
+    figures = {folder / "fit.png": "calibration_fit.png", folder / "learned.png": "calibration_learned.png",
+               folder / "pairs.png": "calibration_pairs.png", sbc / "sbc.png": "calibration_sbc.png"}
+    missing = [str(path) for path in figures if not path.exists()]
     if missing:
-        print(f"calibration: skipped, {folder} has no {', '.join(missing)}; run the calibration first "
-              f"(docs/calibration.md) or pass --calibration DIR")
+        print(f"calibration: skipped, no {', '.join(missing)}; run the calibration and "
+              f"benchmarks/sbc_calibration.py first (docs/calibration.md) or pass --calibration DIR --sbc DIR")
         return
-    for name, target in figures.items():
-        shutil.copyfile(folder / name, out / target)
+    for path, target in figures.items():
+        shutil.copyfile(path, out / target)
+    # ... and the tables the page quotes (tests/test_docs.py checks its figures against them)
+    tables = {folder / "report.md": "calibration_report.md", folder / "fit.csv": "calibration_fit.csv",
+              folder / "learned.csv": "calibration_learned.csv",
+              folder / "diagnostics.json": "calibration_diagnostics.json", sbc / "coverage.csv": "sbc_coverage.csv",
+              sbc / "sbc.csv": "sbc_ranks.csv", sbc / "budget.txt": "sbc_budget.txt"}
+    RESULTS.mkdir(exist_ok=True)
+    for path, target in tables.items():
+        if path.exists():
+            shutil.copyfile(path, RESULTS / target)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -151,6 +165,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="replications per scenario on the comparison page (default 200)")
     parser.add_argument("--calibration", type=Path, default=ROOT / "results" / "calibration" / "copenhagen",
                         help="a calibration's output folder (default results/calibration/copenhagen)")
+    parser.add_argument("--sbc", type=Path, default=ROOT / "results" / "sbc",
+                        help="benchmarks/sbc_calibration.py's output folder (default results/sbc)")
     args = parser.parse_args(argv)
     for group in args.groups:
         if group not in GROUPS:
@@ -163,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         elif group == "comparison":
             comparison(args.out, args.replications)
         else:
-            calibration(args.out, args.calibration)
+            calibration(args.out, args.calibration, args.sbc)
     print(f"images written to {args.out}")
 
 

@@ -1,52 +1,57 @@
-"""Command line: calibrate the model to observed figures (docs/calibration.md).
+"""Command line: calibrate the model to observed figures, as a posterior (docs/calibration.md).
 
-    python -m sim.calibrate [SPEC] [OVERRIDES...] [--trials N] [--replications R] [--seed S]
-                            [--n-jobs J] [--ensemble K] [--out DIR]
+    python -m sim.calibrate [SPEC] [OVERRIDES...] [--particles N] [--replications R] [--seed S]
+                            [--n-jobs J] [--predictive P] [--out DIR]
 
 SPEC is a name in `conf/calibration/` (default `copenhagen`) or a path; overrides apply to every
-trial. Every trial runs the vector engine with the config's `run.seed` (common random numbers).
-`--seed` seeds the sampler and the ensemble's proposals. The study is kept in `DIR/study.journal`:
-the same command with the same `--out` resumes it, and several processes (`--n-jobs`, or the same
-command started on several machines sharing `DIR`) run trials of one study. With one process the
-result is reproducible for a given seed; with several, which trials run depends on timing.
-Writes into `--out` (default results/calibration/<time>/): best.yaml, ensemble.parquet,
-trials.parquet, fit.csv, fit.md, fit.png, identifiability.csv, identifiability.png, report.md.
-A bad spec, key, range or option exits 2 with one line, before any trial.
+particle (e.g. `run.backend=dask`). The posterior comes from sequential Monte Carlo with adaptive
+tempering; each particle runs the vector engine `--replications` times on the config's `run.seed`
+(common random numbers). The state is saved in `--out` after every batch: the same command with the
+same `--out` resumes, repeating no finished batch, and gives the same draws.
+
+Writes into `--out` (default results/calibration/<time>/):
+  posterior.parquet   the equally weighted draws, one column per dotted config key
+  best.yaml           a scenario file at the posterior median (sim.compare, scenario=...)
+  diagnostics.json    the thresholds' figures (sim.install_calibration refuses a posterior that fails one)
+  report.md           method, diagnostics with thresholds, posterior predictive check, what the data taught
+  fit.csv, fit.png    each target's 95% posterior predictive and leave-one-out intervals
+  learned.csv, learned.png, pairs.png   posterior sd / prior sd per parameter; the pairs that trade off
+  state.npz, chunks/  the sampler's saved state (for resuming)
+Exit status 0 when the diagnostics meet their thresholds, 1 when the posterior is too weak to
+install (everything is still written), 2 for a bad spec, key, range or option (one line, before any
+work).
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
-import hashlib
 import json
-import multiprocessing
+import subprocess
 import sys
+import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import optuna
 from tqdm import tqdm  # plain bars: tqdm.auto warns in a notebook kernel without ipywidgets, even with bars off
 
 from sim.cli import fail, timestamp
 from sim.errors import UserError
-from sim.model.config import SimConfig, Uncertainty
+from sim.model.config import SimConfig
 from sim.present import calibration as outputs
+from sim.workflows.calibration import smc
 from sim.workflows.calibration import spec as specs
 from sim.workflows.calibration import study as st
+from sim.workflows.calibration.prior import Prior
 from sim.workflows.compose import compose
 from sim.workflows.files import check_writable, write_atomic
-from sim.workflows.params import apply
-from sim.workflows.simulate import simulate
 
 DEFAULT_SPEC = "copenhagen"
-# Trials start from the priors (MODEL.md §8), not from an earlier calibration; `params=calibrated`
-# among the overrides would start from the shipped values instead.
+# Particles start from the priors (MODEL.md §8), not from an earlier calibration.
 PRIORS = "params=prior"
 DEFAULT_OUT = Path("results") / "calibration"
 FORCED = ("run.engine=vector", "run.progress=false", "run.weekly_table=false", "run.citizens_table=true",
-          "run.n_jobs=1", "run.uncertainty=none")
+          "run.uncertainty=none")
+PREDICTIVE_SEED = 20_131_231  # fresh random numbers for the predictive check (not the particles' run.seed)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -55,13 +60,17 @@ class _Parser(argparse.ArgumentParser):
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    p = _Parser(prog="python -m sim.calibrate", description="Calibrate the model (see sim/calibrate.py).")
+    p = _Parser(prog="python -m sim.calibrate", description=__doc__,
+                epilog="Outputs, resuming and exit status: see docs/calibration.md.",
+                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("items", nargs="*", metavar="SPEC|KEY=VALUE", help="a spec (default copenhagen) and overrides")
-    p.add_argument("--trials", type=int, default=200, help="search trials (default 200)")
-    p.add_argument("--ensemble", type=int, default=100, help="importance-weighted ensemble proposals (default 100)")
-    p.add_argument("--replications", type=int, default=100, help="replications per trial (default 100)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the sampler and the proposals (default 0)")
-    p.add_argument("--n-jobs", type=int, default=1, help="processes running trials (default 1)")
+    p.add_argument("--particles", type=int, default=1000, help="SMC particles = posterior draws (default 1000)")
+    p.add_argument("--replications", type=int, default=10,
+                   help="replications per particle, for the synthetic likelihood (default 10)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the sampler's draws (default 0)")
+    p.add_argument("--n-jobs", type=int, default=2, help="processes running each batch (default 2; run.n_jobs)")
+    p.add_argument("--predictive", type=int, default=10,
+                   help="fresh replications per draw for the posterior predictive check (default 10)")
     p.add_argument("--out", help="output folder (default results/calibration/<time>); reuse it to resume")
     args = p.parse_intermixed_args(argv)
     names = [i for i in args.items if "=" not in i]
@@ -69,114 +78,93 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         fail(f"one spec at a time, got {', '.join(names)}")
     args.spec = names[0] if names else DEFAULT_SPEC
     args.overrides = [i for i in args.items if "=" in i]
-    for name in ("trials", "replications", "n_jobs"):
+    for name in ("particles", "replications", "n_jobs", "predictive"):
         if getattr(args, name) < 1:
             fail(f"--{name.replace('_', '-')} must be at least 1")
-    if args.ensemble < 0:
-        fail("--ensemble must be 0 or more")
+    if args.particles < 20:
+        fail("--particles must be at least 20 (the sampler estimates a covariance from them)")
+    if args.replications < 2:
+        fail("--replications must be at least 2 (the likelihood needs a variance)")
     return args
 
 
-def summary_columns(base: SimConfig) -> list[str]:
-    """The summary table's columns, from a one-replication, two-week run of the base config."""
-    return list(simulate(apply(base, {"run.replications": 1, "run.horizon_weeks": 2})).summary.columns)
+def prepare(args: argparse.Namespace) -> tuple[SimConfig, specs.Spec]:
+    """The base config (composed once) and the checked spec."""
+    base = compose([PRIORS, *args.overrides, *FORCED, f"run.n_jobs={args.n_jobs}"])
+    return base, specs.load(args.spec, base, st.summary_columns(base))
 
 
-def prepare(args: argparse.Namespace) -> tuple[SimConfig, specs.Spec, str]:
-    """The base config (composed once), the checked spec and the study's fingerprint."""
-    base = compose([PRIORS, *args.overrides, *FORCED, f"run.replications={args.replications}"])
-    spec = specs.load(args.spec, base, summary_columns(base))
-    text = json.dumps([spec.digest, args.overrides, args.replications])
-    return base, spec, hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _work(out: Path, base: SimConfig, spec: specs.Spec, seed: int, worker: int, trials: int, phase: str,
-          fingerprint: str) -> None:
-    """One process's share of a phase (also run in the worker processes of --n-jobs)."""
-    study = st.open_study(out, spec, base, seed, worker, fingerprint)
-    if phase == st.SEARCH:
-        st.search(study, base, spec, trials)
-    else:
-        st.run_queued(study, base, spec)
-
-
-def _phase(args, out, base, spec, fingerprint, phase, study, bar) -> None:
-    def tick() -> None:
-        bar.n = sum(len(st.finished(study, p)) for p in (st.SEARCH, st.CURVATURE, st.ENSEMBLE))
-        bar.refresh()
-
-    extra = args.n_jobs - 1
-    pool = ProcessPoolExecutor(extra, mp_context=multiprocessing.get_context("spawn")) if extra else None
+def code_version() -> str:
+    """The git commit of the code (with '+changes' when the tree differs), or 'unknown'."""
+    here = Path(__file__).resolve().parent
     try:
-        futures = [pool.submit(_work, out, base, spec, args.seed, w, args.trials, phase, fingerprint)
-                   for w in range(1, extra + 1)] if pool else []
-        if phase == st.SEARCH:
-            st.search(study, base, spec, args.trials, tick)
-        else:
-            st.run_queued(study, base, spec, tick)
-        for f in futures:
-            f.result()
-    finally:
-        if pool:
-            pool.shutdown(cancel_futures=True)
-    tick()
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True, text=True,
+                                check=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "."], cwd=here.parent, capture_output=True,
+                               text=True, timeout=10).stdout.strip()
+        return commit + ("+changes" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
 
 
-def write(out: Path, args: argparse.Namespace, base: SimConfig, spec: specs.Spec, study: optuna.Study) -> str:
-    """Evaluate the best set and the ensemble (holdouts included) and write every output."""
-    values = st.best(spec, study)
-    best_eval = st.evaluate(base, spec, values, holdout=True)
-    table, ess = st.ensemble_table(spec, study)
-    ens_eval = None
-    if len(table):
-        ens_eval = st.evaluate(_with_ensemble(base), spec, {}, holdout=True, ensemble_table=table)
-    fit = outputs.fit_table(spec, best_eval, ens_eval)
-    local = st.conditional_sd(spec, study) if "curvature" in study.user_attrs else None
-    ident = outputs.identifiability(spec, table, values, ess, local)
-    info = dict(trials=len(st.finished(study, st.SEARCH)), ensemble=len(st.finished(study, st.ENSEMBLE)),
-                probes=len(st.finished(study, st.CURVATURE)),
-                replications=args.replications, seed=args.seed, run_seed=base.run.seed, overrides=args.overrides,
-                best_objective=min(t.value for t in study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))),
-                ensemble_sets=len(table), ess=ess)
-    write_atomic(out / "best.yaml", outputs.best_yaml(spec, values, args.overrides, info["best_objective"]))
-    table.to_parquet(out / "ensemble.parquet", index=False)
-    st.trials_table(spec, study).to_parquet(out / "trials.parquet", index=False)
+def write(out: Path, args: argparse.Namespace, base: SimConfig, spec: specs.Spec, prior: Prior,
+          state: smc.State, minutes: float) -> tuple[str, bool]:
+    """Every output of a finished sampler; (the report, whether the diagnostics pass)."""
+    draws = st.posterior(prior, state)
+    diagnostics = smc.final_diagnostics(state)
+    predicted = st.predictive(base, spec, draws, args.predictive, PREDICTIVE_SEED)
+    loo = st.loo(spec, state)
+    weights = {t.name: st.loo_weights(state, k) for k, t in enumerate(spec.targets)}
+    fit = outputs.fit_table(spec, predicted, loo, weights)
+    table = outputs.learned(prior, draws)
+    info = dict(particles=args.particles, replications=args.replications, seed=args.seed, run_seed=base.run.seed,
+                overrides=args.overrides, minutes=minutes, workers=args.n_jobs, code=code_version())
+    median = st.median_values(prior, draws)
+    note = (f"Posterior median of {len(draws)} draws (SMC, seed {args.seed}, spec {spec.name} {spec.digest}, "
+            f"code {info['code']}).")
+    draws.to_parquet(out / "posterior.parquet", index=False)
+    write_atomic(out / "diagnostics.json", json.dumps(
+        {**diagnostics, "passed": outputs.passed(diagnostics), "spec": spec.name, "digest": spec.digest,
+         "code": info["code"], "seed": args.seed, "particles": args.particles, "replications": args.replications,
+         "minutes": round(minutes, 2)}, indent=1) + "\n")
+    write_atomic(out / "best.yaml", outputs.best_yaml(spec, median, args.overrides, note))
     fit.to_csv(out / "fit.csv", index=False)
-    write_atomic(out / "fit.md", outputs.fit_markdown(fit) + "\n")
-    ident.to_csv(out / "identifiability.csv", index=False)
+    table.to_csv(out / "learned.csv", index=False)
     outputs.write_figure(outputs.fit_figure(fit), out / "fit.png")
-    outputs.write_figure(outputs.identifiability_figure(ident), out / "identifiability.png")
-    text = outputs.report(spec, fit, ident, info)
+    outputs.write_figure(outputs.learned_figure(table), out / "learned.png")
+    outputs.write_figure(outputs.pairs_figure(draws, outputs.trade_offs(draws)), out / "pairs.png")
+    text = outputs.report(spec, fit, table, diagnostics, info)
     write_atomic(out / "report.md", text + "\n")
-    return text
-
-
-def _with_ensemble(base: SimConfig) -> SimConfig:
-    cfg = copy.deepcopy(base)
-    cfg.run.uncertainty = Uncertainty.ensemble
-    return cfg
+    return text, outputs.passed(diagnostics)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse(argv)
     out = Path(args.out) if args.out else DEFAULT_OUT / timestamp()
+    settings = smc.Settings(particles=args.particles, seed=args.seed)
     try:
-        base, spec, fingerprint = prepare(args)
+        base, spec = prepare(args)
         check_writable(out)
-        study = st.open_study(out, spec, base, args.seed, 0, fingerprint)
+        state = st.open_folder(out, st.fingerprint(spec, args.overrides, args.replications, settings))
     except UserError as exc:
         fail(exc)
-    probes = 2 * len(spec.parameters) if args.ensemble else 0
-    with tqdm(total=args.trials + probes + args.ensemble, desc=f"calibrating {spec.name}", unit="trial") as bar:
-        _phase(args, out, base, spec, fingerprint, st.SEARCH, study, bar)
-        if args.ensemble:
-            st.enqueue_curvature(study, spec)
-            _phase(args, out, base, spec, fingerprint, st.CURVATURE, study, bar)
-            st.enqueue_ensemble(study, spec, args.ensemble, args.seed)
-            _phase(args, out, base, spec, fingerprint, st.ENSEMBLE, study, bar)
-    text = write(out, args, base, spec, study)
+    prior = Prior.of(spec)
+    started = time.perf_counter()
+    with tqdm(desc=f"calibrating {spec.name}", unit="particle") as bar:
+        def tick(s: smc.State) -> None:
+            bar.set_postfix_str(f"temperature {s.phi:.3f}, batch {s.batches}")
+
+        problem = st.Problem(st.calibration_base(base, spec, args.replications), spec, prior, out, on_chunk=bar.update)
+        state = st.calibrate(problem, settings, state, tick)
+    elapsed = out / "minutes.txt"  # the sampler's time over every run that resumed it
+    minutes = (float(elapsed.read_text()) if elapsed.is_file() else 0.0) + (time.perf_counter() - started) / 60
+    write_atomic(elapsed, f"{minutes:.2f}\n")
+    text, ok = write(out, args, base, spec, prior, state, minutes)
     print(text)
     print(f"\ncalibration written to {out}", file=sys.stderr)
+    if not ok:
+        print("the posterior fails a diagnostic threshold (report.md): not fit to install", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

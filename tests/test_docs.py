@@ -230,8 +230,8 @@ def _make_images():
 
 def test_every_image_the_docs_show_is_in_docs_img_and_made_by_the_script():
     shown = {Path(link).name for doc in PAGES for link in re.findall(r"!\[[^]]*\]\(([^)]+)\)", _read(doc))}
-    made = set(re.findall(r"\b(\w+\.png)\b", _read(ROOT / "docs" / "make_images.py"))) - {"fit.png",
-                                                                                           "identifiability.png"}
+    made = set(re.findall(r"\b(\w+\.png)\b", _read(ROOT / "docs" / "make_images.py"))) - {
+        "fit.png", "learned.png", "pairs.png", "sbc.png"}
     assert shown == {p.name for p in (ROOT / "docs" / "img").glob("*.png")}, "docs/img/ holds other images"
     assert shown <= made, f"docs/make_images.py does not make {sorted(shown - made)}"
 
@@ -252,3 +252,45 @@ def test_make_images_photographs_the_comparison_page(tmp_path):
     subprocess.run([sys.executable, str(ROOT / "docs" / "make_images.py"), "comparison", "--out", str(tmp_path),
                     "--replications", "4"], check=True, capture_output=True, timeout=600)
     assert (tmp_path / "comparison_page.png").stat().st_size > 10_000
+
+
+def _minus(text: str) -> str:
+    return text.replace("−", "-")
+
+
+def test_the_calibration_page_quotes_the_shipped_calibrations_figures():
+    """Every figure docs/calibration.md states about the shipped calibration is the one in
+    docs/results/ (copied there from the calibration by docs/make_images.py calibration)."""
+    import json
+
+    import pandas as pd
+
+    page = _minus(_read(ROOT / "docs" / "calibration.md"))
+    results = ROOT / "docs" / "results"
+    d = json.loads((results / "calibration_diagnostics.json").read_text())
+    fit = pd.read_csv(results / "calibration_fit.csv")
+    learned = pd.read_csv(results / "calibration_learned.csv").set_index("parameter")
+    assert f"**{d['steps']} tempering steps and {d['batches']} likelihood batches in\n{d['minutes']:.1f} min**" in page
+    assert f"| effective sample size of the final weights | {d['ess']:.0f} |" in page
+    assert f"| Pareto k̂ of the final weights | {d['pareto_k']:.2f} |" in page
+    assert f"| largest final weight | {100 * d['max_weight']:.2f}% |" in page
+    assert f"| distinct equally weighted draws | {d['distinct']} |" in page and f"the {d['distinct']} distinct" in page
+    rows = fit[(fit.kind == "target") & (fit.name != "new_teams")]
+    assert rows.inside.all() and f"**All {len(rows)} rows inside their 95%" in page
+    teams = fit.set_index("name").loc["new_teams"]
+    stated = f"predictive mean **{teams['mean']:.1f}**, 95% interval [{teams.low:.0f}, {teams.high:.0f}]"
+    assert not teams.inside and stated in page
+    targets = fit[fit.kind == "target"]
+    assert f"**Leave one out: {int(targets.loo_inside.sum())} of {len(targets)}**" in page
+    assert f"k̂ of {int((targets.pareto_k > 0.7).sum())} of the {len(targets)} rows is above 0.7" in page
+    check = fit.set_index("name").loc["completion"]
+    assert check.inside and (f"{100 * check['mean']:.1f}% predicted (95% interval\n  {100 * check.low:.1f}–"
+                             f"{100 * check.high:.1f}%)") in page
+    table = re.findall(r"^\| `([\w.]+)` \| (\S+) \| \[(\S+), (\S+)\] \| (\S+) \| ([\w ]+) \|$", page, re.M)
+    assert len(table) >= 9
+    for key, median, low, high, ratio, verdict in table:
+        row = learned.loc[key]
+        for text, value in ((median, row.posterior_median), (low, row.low), (high, row.high), (ratio, row.sd_ratio)):
+            decimals = len(text.split(".")[-1]) if "." in text else 0
+            assert float(text) == pytest.approx(value, abs=0.6 * 10**-decimals), (key, text, value)
+        assert row.verdict.startswith(verdict), (key, verdict, row.verdict)

@@ -198,28 +198,31 @@ def _reason_names(codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
     return _labels(np.where(np.isin(codes, list(LAPSE_REASON_NAMES)), codes, -1), names)
 
 
-def _unfilled_unstarted(raw: RawRun, per_replication: Values) -> RawRun:
+def _unfilled_unstarted(raw: RawRun, per_replication: Values, streams: np.ndarray) -> RawRun:
     """`raw` with a missing (NaN) start week for every unfilled cohort place (intake.fill_share,
     sim.model.population.filled): such a place never started, so every count and every rate's
     denominator (sim.model.metrics: starters, completers, the horizon's reach) leaves it out, here and
-    wherever the citizens table is read. Unchanged (int16 start weeks) when every place is filled."""
+    wherever the citizens table is read. Unchanged (int16 start weeks) when every place is filled.
+    `streams`: the replications whose random streams the block drew from (the engines drew the
+    filling from them; a table's replication label may differ, as in simulate_sets)."""
     start = raw.citizens["start_week"]
     places = np.stack([filled(per_replication.at(i), per_replication.cfg.run.seed, int(r), start.shape[1])
-                       for i, r in enumerate(raw.replication.tolist())]).reshape(start.shape)
+                       for i, r in enumerate(np.asarray(streams).tolist())]).reshape(start.shape)
     if places.all():
         return raw
     citizens = dict(raw.citizens, start_week=np.where(places, start, np.nan))
     return RawRun(raw.replication, citizens, raw.weekly, raw.teams, raw.counts)
 
 
-def block_tables(raw: RawRun, cfg: SimConfig, city: City,
-                 values: Mapping[str, np.ndarray] | None = None) -> dict[str, pd.DataFrame | None]:
+def block_tables(raw: RawRun, cfg: SimConfig, city: City, values: Mapping[str, np.ndarray] | None = None,
+                 streams: np.ndarray | None = None) -> dict[str, pd.DataFrame | None]:
     """The tables of one engine block; engines call this per block so raw arrays can be freed.
-    `values`: the block's per-replication values (sim.model.values), which price its costs."""
+    `values`: the block's per-replication values (sim.model.values), which price its costs;
+    `streams`: the random streams its replications drew from (default: their labels)."""
     shared = plan(cfg, city)
     trained = costs.instructors_trained(cfg, city, raw.teams)
     per_replication = Values(cfg, values, len(raw.replication))
-    raw = _unfilled_unstarted(raw, per_replication)
+    raw = _unfilled_unstarted(raw, per_replication, raw.replication if streams is None else streams)
     unit_costs = per_replication.grid
     priced = costs.price(unit_costs, raw.counts, costs.plan_counts(cfg, city, shared), trained)
     return {

@@ -1,8 +1,8 @@
-"""What a calibration writes: best.yaml, the fit table, figures, identifiability and a report."""
+"""What a calibration writes: best.yaml, the posterior predictive fit, what the data taught, a report."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -14,20 +14,26 @@ import pandas as pd  # noqa: E402
 import yaml  # noqa: E402
 
 from sim.present.format import plain  # noqa: E402
-from sim.workflows.calibration.spec import Spec, Target  # noqa: E402
-from sim.workflows.calibration.study import Evaluation  # noqa: E402
+from sim.workflows.calibration.prior import Prior, names  # noqa: E402
+from sim.workflows.calibration.spec import Spec  # noqa: E402
 
 RANGE = (2.5, 97.5)
+# Thresholds below which a calibration's weighted draws are refused (issue: a posterior whose
+# uncertainty can be trusted): effective sample size, Pareto k̂ of the weights, largest weight, and
+# distinct equally weighted draws written.
+THRESHOLDS = {"ess": 500.0, "pareto_k": 0.7, "max_weight": 0.01, "distinct": 200}
+# Posterior sd / prior sd: below LEARNED the data pinned the parameter down, above PRIOR_ONLY they
+# left it about where the prior had it.
+LEARNED, PRIOR_ONLY = 0.5, 0.9
 
 
-def best_yaml(spec: Spec, values: dict[str, float], overrides: Sequence[str], objective: float) -> str:
-    """A scenario file (sim.compare, sim.run scenario=...) with the fitted values and the runs' overrides."""
-    lines = [f"# What does the model give with the parameters calibrated to {spec.name} (sim.calibrate)?", "#",
-             f"# Best objective {objective:.2f} (negative log-likelihood + priors); see report.md next to this file.",
-             "# The calibration's own overrides (applied to every trial) are kept below."]
-    # Trials ran on the priors (sim.calibrate composes params=prior first): so does this scenario, so
-    # that keys outside the spec keep the values the fit assumed.
-    data: dict[str, object] = {"params": "prior"}
+def best_yaml(spec: Spec, values: Mapping[str, float], overrides: Sequence[str], note: str) -> str:
+    """A scenario file (sim.compare, sim.run scenario=...) at the posterior median, with the
+    calibration's overrides."""
+    lines = [f"# What does the model give at the posterior median of the calibration to {spec.name} (sim.calibrate)?",
+             "#", f"# {note} See report.md next to this file.",
+             "# The calibration's own overrides (applied to every particle) are kept below."]
+    data: dict[str, object] = {"params": "prior"}  # the particles ran on the priors for keys outside the spec
     for o in overrides:
         key, value = o.split("=", 1)
         if not key.lstrip("+~").startswith("run."):
@@ -36,148 +42,191 @@ def best_yaml(spec: Spec, values: dict[str, float], overrides: Sequence[str], ob
     return "\n".join(lines) + "\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
-def _row(t: Target, kind: str, best: Evaluation, ens: Evaluation | None) -> dict:
-    row = {"name": t.name, "kind": kind, "metric": t.metric_text, "at_week": t.at_week, "likelihood": t.likelihood,
-           "observed": t.observed}
-    for label, ev in (("best", best), ("ensemble", ens)):
-        if ev is None:
-            continue
-        x = ev.simulated[t.name]
-        x = x[~np.isnan(x)]
-        low, high = np.percentile(x, RANGE) if len(x) else (np.nan, np.nan)
-        row.update({f"{label}_mean": float(np.mean(x)) if len(x) else np.nan, f"{label}_low": low,
-                    f"{label}_high": high, f"{label}_inside": bool(low <= t.observed <= high),
-                    f"{label}_nll": ev.nll[t.name]})
-    return row
+def _weighted_quantiles(x: np.ndarray, w: np.ndarray, q: Sequence[float]) -> np.ndarray:
+    order = np.argsort(x)
+    cum = np.cumsum(w[order])
+    return np.array([x[order][min(np.searchsorted(cum / cum[-1], p), len(x) - 1)] for p in q])
 
 
-def fit_table(spec: Spec, best: Evaluation, ens: Evaluation | None) -> pd.DataFrame:
-    """Each target and holdout: observed, simulated mean, 95% range over replications, inside or not."""
-    rows = [_row(t, "target", best, ens) for t in spec.targets] + [_row(t, "holdout", best, ens) for t in spec.holdout]
+def fit_table(spec: Spec, predicted: Mapping[str, np.ndarray], loo: pd.DataFrame | None = None,
+              loo_weights: Mapping[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """Each target and holdout: observed, the posterior predictive mean and 95% interval (parameters +
+    Monte Carlo + reporting), inside or not; for targets, the leave-one-out 95% interval (PSIS) and
+    its Pareto k̂."""
+    rows = []
+    for kind, targets in (("target", spec.targets), ("check", spec.holdout)):
+        for t in targets:
+            x = predicted[t.name]
+            flat = x[~np.isnan(x)]
+            low, high = np.percentile(flat, RANGE)
+            row = {"name": t.name, "kind": kind, "metric": t.metric_text, "at_week": t.at_week,
+                   "observed": t.observed, "rounded": t.rounded, "mean": float(flat.mean()), "low": low, "high": high,
+                   "inside": bool(low <= t.observed <= high)}
+            if kind == "target" and loo_weights is not None and loo is not None:
+                w = np.repeat(loo_weights[t.name], x.shape[1])
+                ok = ~np.isnan(x.ravel())
+                lo, hi = _weighted_quantiles(x.ravel()[ok], w[ok], (0.025, 0.975))
+                row.update(loo_low=lo, loo_high=hi, loo_inside=bool(lo <= t.observed <= hi),
+                           pareto_k=float(loo.set_index("name").loc[t.name, "pareto_k"]))
+            rows.append(row)
     return pd.DataFrame(rows)
 
 
 def fit_markdown(fit: pd.DataFrame) -> str:
-    has_ens = "ensemble_mean" in fit
-    head = "| target | kind | observed | best: mean | 95% range | inside |"
-    sep = "|---|---|--:|--:|---|---|"
-    if has_ens:
-        head += " ensemble: mean | 95% range | inside |"
-        sep += "--:|---|---|"
-    lines = [head, sep]
+    has_loo = "loo_low" in fit
+    lines = ["| target | observed | predictive mean | 95% predictive interval | inside |"
+             + (" leave-one-out 95% interval | inside | Pareto k̂ |" if has_loo else ""),
+             "|---|--:|--:|---|---|" + ("---|---|--:|" if has_loo else "")]
     for r in fit.itertuples():
         week = f" (week {int(r.at_week)})" if pd.notna(r.at_week) else ""
-        line = (f"| {r.name}{week} | {r.kind} | {plain(r.observed)} | {plain(r.best_mean)} | "
-                f"[{plain(r.best_low)}, {plain(r.best_high)}] | {'yes' if r.best_inside else 'no'} |")
-        if has_ens:
-            line += (f" {plain(r.ensemble_mean)} | [{plain(r.ensemble_low)}, {plain(r.ensemble_high)}] | "
-                     f"{'yes' if r.ensemble_inside else 'no'} |")
+        kind = "" if r.kind == "target" else " *(check)*"
+        observed = plain(r.observed) + (f" (±{r.rounded // 2})" if r.rounded > 1 else "")
+        line = (f"| {r.name}{week}{kind} | {observed} | {plain(r.mean)} | [{plain(r.low)}, {plain(r.high)}] | "
+                f"{'yes' if r.inside else 'no'} |")
+        if has_loo:
+            line += (f" [{plain(r.loo_low)}, {plain(r.loo_high)}] | {'yes' if r.loo_inside else 'no'} | "
+                     f"{r.pareto_k:.2f} |" if pd.notna(r.loo_low) else " | | |")
         lines.append(line)
     targets = fit[fit.kind == "target"]
-    lines += ["", f"Targets inside the best set's 95% range: {int(targets.best_inside.sum())} of {len(targets)}"
-              + (f"; inside the ensemble's: {int(targets.ensemble_inside.sum())} of {len(targets)}" if has_ens else "")
-              + ".", "95% range: 2.5th-97.5th percentile over replications (best: Monte Carlo only; ensemble: "
-              "Monte Carlo + calibration, replications spread over the ensemble by weight)."]
+    n = len(targets)
+    lines += ["", f"Targets inside their 95% posterior predictive interval: {int(targets.inside.sum())} of {n}"
+              + (f"; inside their leave-one-out interval: {int(targets.loo_inside.sum())} of {len(targets)}"
+                 if has_loo else "") + ".",
+              "95% predictive interval: 2.5th-97.5th percentile of what the report could have said if the model "
+              "is right, over the posterior draws (parameter uncertainty), fresh replications (Monte Carlo) and the "
+              "stated model discrepancy and rounding (the range of outcomes, not the precision of a mean). "
+              "Leave-one-out: the same without the row itself (Pareto-smoothed importance sampling; "
+              "k̂ > 0.7 marks an unreliable one)."]
     return "\n".join(lines)
 
 
 def fit_figure(fit: pd.DataFrame) -> plt.Figure:
-    """Observed vs simulated per target and holdout, with the 95% ranges."""
+    """Observed vs the posterior predictive 95% interval, per target and check."""
     fig, ax = plt.subplots(figsize=(8, 0.35 * len(fit) + 1.5))
     y = np.arange(len(fit))[::-1]
-    for label, offset, colour in (("best", 0.12, "tab:blue"), ("ensemble", -0.12, "tab:orange")):
-        if f"{label}_mean" not in fit:
-            continue
-        m, lo, hi = (fit[f"{label}_{c}"].to_numpy(float) for c in ("mean", "low", "high"))
-        ax.errorbar(m, y + offset, xerr=[m - lo, hi - m], fmt="o", ms=4, color=colour, label=f"simulated ({label})")
-    ax.scatter(fit.observed, y, marker="x", color="black", zorder=3, label="observed")
+    m, lo, hi = (fit[c].to_numpy(float) for c in ("mean", "low", "high"))
+    ax.errorbar(m, y + 0.1, xerr=[m - lo, hi - m], fmt="o", ms=4, color="tab:blue",
+                label="posterior predictive (95%)")
+    if "loo_low" in fit:
+        llo, lhi = fit.loo_low.to_numpy(float), fit.loo_high.to_numpy(float)
+        mid = np.where(np.isnan(llo), np.nan, (llo + lhi) / 2)
+        ax.errorbar(mid, y - 0.15, xerr=[mid - llo, lhi - mid], fmt="none", color="tab:orange",
+                    label="leave-one-out (95%)")
+    ax.scatter(fit.observed, y, marker="x", color="black", zorder=3, label="reported")
     ax.set_yticks(y, fit.name)
     ax.set_xscale("symlog", linthresh=10)
-    ax.set_xlabel("count (or share); bars: 95% range over replications")
+    ax.set_xlabel("count at week 69 (or share)")
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     return fig
 
 
-def _weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
-    order = np.argsort(x)
-    cum = np.cumsum(w[order]) - 0.5 * w[order]
-    return float(np.interp(q, cum / w.sum(), x[order]))
-
-
-MIN_ESS = 10
-
-
-def identifiability(spec: Spec, ensemble: pd.DataFrame, best: dict[str, float], ess: float,
-                    local_sd: np.ndarray | None = None) -> pd.DataFrame:
-    """Per parameter: prior spread vs the ensemble's (posterior) spread, and a verdict.
-
-    Prior sd: `prior_sd` where given, else the sd of a uniform over the search range. The ratio
-    posterior sd / prior sd below 0.5 is read as "pinned down", 0.5-0.8 "partly", above 0.8 "not
-    pinned down" (the data leave the parameter about where the prior had it). With an effective
-    sample size below MIN_ESS the ensemble's spread says nothing and the verdict falls back on the local
-    sd (the objective's curvature at the best set, other parameters held: it understates the spread
-    along ridges, so such a verdict is marked "(local)")."""
-    w = ensemble["weight"].to_numpy(float)
+def learned(prior: Prior, draws: pd.DataFrame) -> pd.DataFrame:
+    """Per parameter: prior sd, posterior mean, median, sd and 90% interval, their ratio, a verdict."""
+    prior_sd = prior.prior_sd()
     rows = []
-    for j, p in enumerate(spec.parameters):
-        local = float(local_sd[j]) if local_sd is not None else np.nan
-        prior_sd = p.prior_sd if p.prior_sd is not None else (p.high - p.low) / np.sqrt(12)
-        x = ensemble[p.key].to_numpy(float) if len(ensemble) else np.array([np.nan])
-        ww = w if len(ensemble) else np.array([1.0])
-        mean = float(np.sum(ww * x))
-        sd = float(np.sqrt(np.sum(ww * (x - mean) ** 2)))
-        use_local = not ess >= MIN_ESS
-        ratio = (local if not np.isnan(local) else np.inf) / prior_sd if use_local else sd / prior_sd
-        verdict = "pinned down" if ratio < 0.5 else ("partly" if ratio < 0.8 else "not pinned down")
-        if use_local:
-            verdict = "unknown (no upward curvature)" if np.isnan(local) else f"{verdict} (local)"
-        rows.append({"parameter": p.key, "best": best[p.key], "posterior_mean": mean, "posterior_sd": sd,
-                     "low": _weighted_quantile(x, ww, 0.025), "high": _weighted_quantile(x, ww, 0.975),
-                     "local_sd": local, "prior_sd": prior_sd, "sd_ratio": ratio, "verdict": verdict})
+    for j, p in enumerate(prior.parameters):
+        x = draws[p.key].to_numpy(float)
+        ratio = float(x.std() / prior_sd[j]) if prior_sd[j] > 0 else np.nan
+        verdict = ("pinned down" if ratio < LEARNED else "not pinned down (the prior's)" if ratio > PRIOR_ONLY
+                   else "partly")
+        rows.append({"parameter": p.key, "prior": p.prior, "prior_sd": float(prior_sd[j]),
+                     "posterior_mean": float(x.mean()), "posterior_median": float(np.median(x)),
+                     "posterior_sd": float(x.std()), "low": float(np.percentile(x, 5)),
+                     "high": float(np.percentile(x, 95)), "sd_ratio": ratio, "verdict": verdict})
     return pd.DataFrame(rows)
 
 
-def identifiability_figure(table: pd.DataFrame) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(7, 0.3 * len(table) + 1.5))
+def learned_figure(table: pd.DataFrame) -> plt.Figure:
+    fig, ax = plt.subplots(figsize=(7.5, 0.3 * len(table) + 1.5))
     y = np.arange(len(table))[::-1]
-    colours = table.verdict.str.replace(" (local)", "").map(
-        {"pinned down": "tab:green", "partly": "tab:olive", "not pinned down": "tab:red"}).fillna("tab:grey")
-    ax.barh(y, np.minimum(table.sd_ratio, 2.0), color=colours)
-    ax.axvline(0.5, color="grey", ls=":")
-    ax.axvline(0.8, color="grey", ls=":")
-    ax.set_yticks(y, table.parameter, fontsize=7)
-    ax.set_xlabel("posterior sd / prior sd (ensemble, or local where marked); < 0.5 pinned down, > 0.8 not")
+    colours = table.verdict.map(lambda v: "tab:green" if v == "pinned down" else "tab:olive" if v == "partly"
+                                else "tab:red")
+    ax.barh(y, np.minimum(table.sd_ratio, 1.5), color=colours)
+    for x in (LEARNED, PRIOR_ONLY):
+        ax.axvline(x, color="grey", ls=":")
+    ax.set_yticks(y, names(table.parameter), fontsize=7)
+    ax.set_xlabel(f"posterior sd / prior sd: below {LEARNED} the data pinned it down, above {PRIOR_ONLY} the prior did")
     fig.tight_layout()
     return fig
 
 
-def report(spec: Spec, fit: pd.DataFrame, ident: pd.DataFrame, info: dict) -> str:
-    """report.md: method, fit, identifiability, in a form a researcher can paste from."""
+def trade_offs(draws: pd.DataFrame, k: int = 5) -> list[str]:
+    """The `k` parameters in the strongest posterior correlations (those that trade off)."""
+    corr = np.array(draws.astype(float).corr().abs().fillna(0.0).to_numpy())
+    np.fill_diagonal(corr, 0.0)
+    order = np.argsort(-corr.max(axis=1))
+    return [draws.columns[i] for i in order[:k]]
+
+
+def pairs_figure(draws: pd.DataFrame, keys: Sequence[str]) -> plt.Figure:
+    """Pairs plot of `keys`' posterior draws, with each pair's correlation."""
+    k = len(keys)
+    fig, axes = plt.subplots(k, k, figsize=(1.9 * k + 1, 1.9 * k + 1), squeeze=False)
+    short = names(keys)
+    for i, a in enumerate(keys):
+        for j, b in enumerate(keys):
+            ax = axes[i, j]
+            if i == j:
+                ax.hist(draws[a], bins=25, color="tab:blue")
+            elif i > j:
+                ax.scatter(draws[b], draws[a], s=2, alpha=0.3, color="tab:blue")
+            else:
+                ax.axis("off")
+                ax.text(0.5, 0.5, f"r = {np.corrcoef(draws[a], draws[b])[0, 1]:.2f}", ha="center", va="center",
+                        transform=ax.transAxes)
+            ax.tick_params(labelsize=6)
+            if j == 0:
+                ax.set_ylabel(short[i], fontsize=7)
+            if i == k - 1:
+                ax.set_xlabel(short[j], fontsize=7)
+    fig.suptitle("Posterior draws of the parameters that trade off most", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def checks(diagnostics: Mapping[str, float]) -> list[tuple[str, str, bool]]:
+    """(what, value and threshold, passed) for each of the thresholds that refuse a weak result."""
+    d, t = diagnostics, THRESHOLDS
+    return [("effective sample size of the final weights", f"{d['ess']:.0f} (≥ {t['ess']:.0f})", d["ess"] >= t["ess"]),
+            ("Pareto k̂ of the final weights", f"{d['pareto_k']:.2f} (< {t['pareto_k']})",
+             bool(d["pareto_k"] < t["pareto_k"])),
+            ("largest final weight", f"{100 * d['max_weight']:.2f}% (< {100 * t['max_weight']:.0f}%)",
+             d["max_weight"] < t["max_weight"]),
+            ("distinct equally weighted draws", f"{d['distinct']} (≥ {t['distinct']})", d["distinct"] >= t["distinct"])]
+
+
+def passed(diagnostics: Mapping[str, float]) -> bool:
+    return all(ok for _, _, ok in checks(diagnostics))
+
+
+def report(spec: Spec, fit: pd.DataFrame, table: pd.DataFrame, diagnostics: Mapping[str, float], info: Mapping) -> str:
+    """report.md: method, diagnostics with their thresholds, the fit, what the data taught."""
     lines = [
         f"# Calibration: {spec.name}", "",
-        f"{info['trials']} search trials (Optuna CMA-ES, seed {info['seed']}), {info['probes']} curvature probes "
-        f"and {info['ensemble']} ensemble proposals, {info['replications']} replications each, vector engine, "
-        f"common random numbers (run.seed {info['run_seed']} in every trial); "
-        f"overrides: {' '.join(info['overrides']) or 'none'}.", "",
-        f"Best objective (negative log-likelihood + priors): {info['best_objective']:.2f}. "
-        f"Ensemble: {info['ensemble_sets']} weighted sets, effective sample size {info['ess']:.1f} of "
-        f"{info['ensemble']} importance-weighted proposals (weights ∝ exp(-objective)/q, q a defensive Gaussian "
-        "mixture around the best trial; see sim/workflows/calibration/study.py).", "",
-        "## Fit", "", fit_markdown(fit), "",
-        "## Parameters: what the data pin down", "",
-        "| parameter | best | posterior mean | 95% interval | local sd | prior sd | sd ratio | verdict |",
-        "|---|--:|--:|---|--:|--:|--:|---|",
+        f"Posterior by sequential Monte Carlo with adaptive tempering (sim/workflows/calibration/smc.py): "
+        f"{info['particles']} particles, {info['replications']} replications per particle (vector engine, common "
+        f"random numbers: run.seed {info['run_seed']}), seed {info['seed']}; {diagnostics['steps']} tempering steps, "
+        f"{diagnostics['batches']} likelihood batches, {info['minutes']:.1f} min on {info['workers']} "
+        f"process(es); overrides: {' '.join(info['overrides']) or 'none'}; code {info['code']}. Data model: "
+        f"negative binomial counts with a model discrepancy of {100 * spec.discrepancy:.0f}% of the mean, rows "
+        "reported rounded scored on every count that rounds to them.", "",
+        "## Diagnostics", "", "| check | value (threshold) | passed |", "|---|---|---|",
     ]
-    for r in ident.itertuples():
-        lines.append(f"| {r.parameter} | {r.best:.3g} | {r.posterior_mean:.3g} | [{r.low:.3g}, {r.high:.3g}] | "
-                     f"{r.local_sd:.3g} | {r.prior_sd:.3g} | {r.sd_ratio:.2f} | {r.verdict} |")
-    lines += ["", "Posterior mean, 95% interval: the importance-weighted ensemble. Local sd: from the "
-              "objective's curvature at the best set with the other parameters held (it understates the "
-              "spread along ridges, e.g. the intercept against all attractivenesses). sd ratio: posterior sd "
-              f"(or local sd where the verdict says '(local)', used when the ensemble's effective sample size "
-              f"is below {MIN_ESS}) over prior sd; < 0.5 pinned down, 0.5-0.8 partly, > 0.8 not pinned down: "
-              "the data cannot determine it and its value is about the prior's."]
+    lines += [f"| {what} | {value} | {'yes' if ok else '**no**'} |" for what, value, ok in checks(diagnostics)]
+    lines += ["", "The posterior is usable." if passed(diagnostics) else
+              "**The posterior fails a threshold: it is not fit to install (sim.install_calibration refuses it).**",
+              "", "## Posterior predictive check", "", fit_markdown(fit), "",
+              "## Parameters: what the data taught", "",
+              "| parameter | prior | prior sd | posterior median | 90% interval | posterior sd | sd ratio | verdict |",
+              "|---|---|--:|--:|---|--:|--:|---|"]
+    weak = "" if passed(diagnostics) else " (unreliable: the diagnostics failed)"
+    for r in table.itertuples():
+        lines.append(f"| {r.parameter} | {r.prior} | {r.prior_sd:.3g} | {r.posterior_median:.3g} | "
+                     f"[{r.low:.3g}, {r.high:.3g}] | {r.posterior_sd:.3g} | {r.sd_ratio:.2f} | {r.verdict}{weak} |")
+    lines += ["", f"sd ratio: posterior sd over prior sd (the prior's sd after truncation and the sum-to-zero "
+              f"centring, by Monte Carlo). Below {LEARNED}: pinned down by the data; above {PRIOR_ONLY}: not pinned "
+              "down, its posterior is about its prior and any result that depends on it carries the prior's spread."]
     return "\n".join(lines)
 
 

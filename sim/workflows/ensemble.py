@@ -9,6 +9,8 @@ docs/calibration.md). The one shipped for a city lives in `conf/params/ensemble/
   by weight, then a seeded shuffle), and does not depend on the scenario, so two scenarios run
   with the same seed give replication r the same parameter set; replication r keeps its own
   random streams (sim.model.seeding), so common random numbers are kept across scenarios too.
+- A posterior too thin to describe parameter uncertainty is refused: an effective sample size
+  (Kish, of the weights summed over distinct rows) below `MIN_ESS`.
 - A key the run sets away from its calibrated value (`conf/params/calibrated.yaml` and
   `conf/params/city/calibrated_<city>.yaml`) is held at the run's value: a scenario that changes a
   calibrated parameter keeps its change; `held(cfg)` lists such keys.
@@ -31,10 +33,24 @@ from sim.model.keys import flatten_keys, get_key
 PARAMS_FOLDER = Path(conf.__file__).resolve().parent / "params"
 # A fixed spawn key keeps the assignment's stream apart from the replications' own streams.
 ASSIGN_KEY = 10_010
+MIN_ESS = 100
 
 
 def path(city: str) -> Path:
     return PARAMS_FOLDER / "ensemble" / f"{city}.csv"
+
+
+def provenance_path(city: str) -> Path:
+    """Where a shipped posterior's provenance is kept (sim.workflows.calibration.install)."""
+    return PARAMS_FOLDER / "ensemble" / f"{city}.provenance.yaml"
+
+
+def effective_size(table: pd.DataFrame) -> float:
+    """Kish's effective sample size of the table's weights, rows with the same values merged."""
+    values = table[keys(table)].round(12)
+    w = table["weight"].groupby([values[k] for k in values.columns], sort=False).sum().to_numpy(float)
+    w = w / w.sum()
+    return float(1.0 / np.sum(w * w))
 
 
 def default_uncertainty(city: str) -> str:
@@ -54,8 +70,14 @@ def load(cfg: SimConfig) -> pd.DataFrame:
     file = path(cfg.city.name)
     if not file.is_file():
         raise UserError(f"run.uncertainty=ensemble: no calibration ensemble for city {cfg.city.name!r} "
-                        f"({file} is missing; run python -m sim.calibrate and copy its ensemble there)")
-    return pd.read_csv(file)
+                        f"({file} is missing; run python -m sim.calibrate and python -m sim.install_calibration)")
+    table = pd.read_csv(file)
+    size = effective_size(table)
+    if size < MIN_ESS:
+        raise UserError(f"run.uncertainty=ensemble: the posterior in {file.name} has an effective sample size of "
+                        f"{size:.1f} (< {MIN_ESS}), too few parameter sets to describe parameter uncertainty; "
+                        "install a stronger calibration or set run.uncertainty=none")
+    return table
 
 
 @cache
@@ -75,7 +97,12 @@ def keys(table: pd.DataFrame) -> list[str]:
 def held(cfg: SimConfig, table: pd.DataFrame) -> list[str]:
     """Ensemble keys the run sets away from their calibrated value: they are not spread."""
     point = calibrated(cfg.city.name)
-    return [k for k in keys(table) if k in point and not np.isclose(float(get_key(cfg, k)), float(point[k]))]
+
+    def away(key: str) -> bool:
+        value = get_key(cfg, key)  # None: the run leaves a per-entity or optional key unset
+        return value is None or not np.isclose(float(value), float(point[key]))
+
+    return [k for k in keys(table) if k in point and away(k)]
 
 
 def assign(weights: np.ndarray, replications: int, seed: int) -> np.ndarray:

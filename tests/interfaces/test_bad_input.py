@@ -117,8 +117,8 @@ CLI = [
     Case("calibrate: target week past the horizon", calibrate.main, ("{tmp}/c.yaml",), ("at_week",),
          (("c.yaml", "parameters:\n  handover.intercept: {low: -8, high: -1}\ntargets:\n"
                      "  - {name: t, metric: handed_over, observed: 3, likelihood: poisson, at_week: 9999}\n"),)),
-    Case("calibrate: zero trials", calibrate.main, ("--trials", "0"), ("--trials",)),
-    Case("calibrate: negative ensemble", calibrate.main, ("--ensemble", "-1"), ("--ensemble",)),
+    Case("calibrate: too few particles", calibrate.main, ("--particles", "5"), ("--particles",)),
+    Case("calibrate: one replication", calibrate.main, ("--replications", "1"), ("--replications",)),
     Case("calibrate: two specs", calibrate.main, ("copenhagen", "other"), ("one spec",)),
     Case("calibrate: misspelt override", calibrate.main, ("club.lapse_bse=1",), ("did you mean",)),
     Case("city: missing file", city_import.main, ("{tmp}/none.csv", "--name", "byen"), ("none.csv",)),

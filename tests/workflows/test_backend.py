@@ -47,3 +47,25 @@ def test_parameter_sets_on_dask_give_the_local_results(cluster):
     dask = simulate_sets(small("run.replications=2", "run.chunk_size=1", *DASK), sets).summary
     pd.testing.assert_frame_equal(local, dask)
     assert np.array_equal(local.parameter_set, np.repeat([0, 1, 2], 2))
+
+
+def test_a_calibration_batch_on_dask_gives_the_local_likelihoods(cluster, tmp_path):
+    """The calibration's likelihood batches (sim.workflows.calibration.study.Problem) run through the
+    same path: on Dask they give the local log-likelihoods bit for bit."""
+    from sim.workflows.calibration import spec as specs
+    from sim.workflows.calibration import study as st
+    from sim.workflows.calibration.prior import Prior
+
+    path = tmp_path / "spec.yaml"
+    path.write_text("parameters:\n  handover.intercept: {low: -6.0, high: -2.0, prior_sd: 1.0}\n"
+                    "  intake.fill_share: {low: 0.5, high: 1.0, prior_beta: [8, 2]}\n"
+                    "targets:\n  - {name: total, metric: summary.handed_over, observed: 30, "
+                    "likelihood: negative_binomial, rounded: 5, at_week: 20}\n")
+    z = np.array([[-4.0, 0.9], [-3.0, 0.7], [-5.0, 1.0]])
+    out = []
+    for extra in ([], DASK):
+        base = small("run.replications=2", "run.chunk_size=1", "run.uncertainty=none", *extra)
+        spec = specs.load(str(path), base, st.summary_columns(base))
+        out.append(st.Problem(st.calibration_base(base, spec, 3), spec, Prior.of(spec)).log_likelihood(z, 0))
+    np.testing.assert_array_equal(out[0][0], out[1][0])
+    np.testing.assert_array_equal(out[0][1], out[1][1])

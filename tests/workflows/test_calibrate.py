@@ -1,7 +1,9 @@
-"""sim.calibrate: bad specs stop before any trial; a study resumes; the fit recovers known parameters."""
+"""sim.calibrate: bad specs stop before any work; the sampler resumes to the same draws; the posterior
+recovers known parameters; the outputs install."""
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 
@@ -11,12 +13,14 @@ import pytest
 import yaml
 
 from sim import install_calibration
-from sim.calibrate import main, parse, prepare, summary_columns
+from sim.calibrate import main, parse, prepare
 from sim.errors import UserError
 from sim.run import _with_scenario
-from sim.workflows.calibration import install
+from sim.workflows.calibration import install, smc
 from sim.workflows.calibration import study as st
+from sim.workflows.calibration.prior import Prior
 from sim.workflows.calibration.spec import load
+from sim.workflows.calibration.study import summary_columns
 from sim.workflows.compose import compose
 from sim.workflows.params import apply
 from sim.workflows.scenarios import compose_scenario
@@ -33,7 +37,7 @@ targets:
   - {name: b1908, metric: team.b1908_football.joined_total, observed: 20, likelihood: poisson, at_week: 45}
   - {name: amager, metric: [team.kom_i_gang.joined_total, team.b1908_football.joined_total], observed: 40,
      likelihood: negative_binomial, at_week: 45}
-  - {name: total, metric: summary.handed_over, observed: 120, likelihood: poisson, at_week: 45}
+  - {name: total, metric: summary.handed_over, observed: 120, likelihood: poisson, rounded: 10, at_week: 45}
 holdout:
   - {name: completion, metric: summary.completion_rate, observed: 0.73, likelihood: binomial, n: 449}
 """
@@ -51,6 +55,9 @@ BAD = [
     ("instructor.turnover_annual: {low: 0.1, high: 1.5}", "parameters.instructor.turnover_annual"),
     ("handover.intercept: {low: -6.0, high: -2.0, prior_sd: -1}", "prior_sd"),
     ("handover.intercept: {low: -6.0, high: -2.0, step: 1}", "unknown key 'step'"),
+    ("handover.intercept: {low: -6.0, high: -2.0, prior_beta: [2, 2]}", "beta prior needs low >= 0"),
+    ("club.lapse_base: {low: 0.0, high: 0.5, prior_beta: [2]}", "prior_beta is [a, b]"),
+    ("club.lapse_base: {low: 0.0, high: 0.5, prior_beta: [2, 2], prior_sd: 0.1}", "not both"),
 ]
 BAD_TARGETS = [
     ("{name: x, metric: team.nope.joined_total, observed: 3, likelihood: poisson}", "targets.x: unknown team 'nope'"),
@@ -60,6 +67,10 @@ BAD_TARGETS = [
     ("{name: x, metric: summary.handed_over, observed: 3, likelihood: gamma}", "targets.x: unknown likelihood"),
     ("{name: x, metric: summary.handed_over, observed: 3, likelihood: normal}", "targets.x: the normal"),
     ("{name: x, metric: summary.handed_over, observed: 3, likelihood: poisson, at_week: 999}", "targets.x: at_week"),
+    ("{name: x, metric: summary.handed_over, observed: 12, likelihood: poisson, rounded: 5}", "observed multiple of 5"),
+    ("{name: x, metric: summary.handed_over, observed: 10, likelihood: poisson, rounded: 0}", "rounded is a whole"),
+    ("{name: x, metric: summary.completion_rate, observed: 0.7, likelihood: binomial, n: 9, rounded: 5}",
+     "needs a count likelihood"),
 ]
 
 
@@ -92,11 +103,35 @@ def test_bad_targets_are_refused_naming_the_entry(tmp_path, base, entry, named):
         load(str(spec), *base)
 
 
-def test_a_bad_spec_exits_2_with_one_line_before_any_trial(tmp_path, capsys):
+def test_a_bad_spec_exits_2_with_one_line_before_any_work(tmp_path, capsys):
     spec = write_spec(tmp_path, GOOD.replace("handover.intercept", "handover.nope"))
     code, err = run_main([str(spec), *SMALL, "--out", str(tmp_path / "out")], capsys)
     assert code == 2 and len(err.splitlines()) == 1 and "parameters.handover.nope" in err
-    assert not (tmp_path / "out" / st.JOURNAL).exists()
+    assert not (tmp_path / "out" / st.STATE).exists()
+
+
+@pytest.mark.parametrize(("top", "named"), [
+    ("sum_to_zero: [handover.intercept]", "sum_to_zero: a list of at least two"),
+    ("sum_to_zero: [handover.intercept, handover.familiarity]", "'handover.familiarity' is not among them"),
+    ("discrepancy: -0.1", "discrepancy must be >= 0"),
+])
+def test_bad_top_level_entries_are_refused(tmp_path, base, top, named):
+    with pytest.raises(UserError, match=re.escape(named)):
+        load(str(write_spec(tmp_path, GOOD + top + "\n")), *base)
+
+
+@pytest.mark.parametrize("option", ["--particles=5", "--replications=1", "--n-jobs=0", "--trials=3"])
+def test_bad_options_exit_2_with_one_line(tmp_path, capsys, option):
+    code, err = run_main([option, "--out", str(tmp_path / "out")], capsys)
+    assert code == 2 and len(err.splitlines()) == 1
+
+
+def test_help_says_what_is_written(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = capsys.readouterr().out
+    for name in ("posterior.parquet", "best.yaml", "report.md", "resume", "--particles"):
+        assert name in text, name
 
 
 def test_unknown_spec_key_and_unknown_spec_name(tmp_path, base):
@@ -106,38 +141,79 @@ def test_unknown_spec_key_and_unknown_spec_name(tmp_path, base):
         load("nope", *base)
 
 
-def test_the_shipped_spec_is_valid():
-    base, spec, _ = prepare(parse(["copenhagen", "--replications", "2"]))
-    assert len(spec.targets) == 16 and {t.name for t in spec.holdout} == {"new_teams", "completion"}
-    assert base.handover.intercept == compose(["params=prior"]).handover.intercept  # trials start from priors
+def test_the_shipped_spec_is_valid_and_counts_nothing_twice():
+    base, spec = prepare(parse(["copenhagen", "--replications", "2"]))
+    assert len(spec.targets) == 16 and {t.name for t in spec.holdout} == {"completion"}
+    assert "new_teams" in {t.name for t in spec.targets}
+    # the rows' total is not a target beside them (it would count the level twice)
+    assert not any(str(m) == "summary.handed_over" for t in spec.targets for m in t.metrics)
+    # every listed team's attractiveness is in the sum-to-zero group, and every parameter has a proper prior
+    teams = [k for k in spec.keys if k.endswith(".attractiveness")]
+    assert len(teams) == 16 and set(spec.sum_to_zero) == set(teams)
+    assert all(p.prior != "uniform" or (p.low > -np.inf and p.high < np.inf) for p in spec.parameters)
+    # rows reported as multiples of 5 are scored as rounded, the others (4, 9, 26) as exact
+    for t in spec.targets:
+        assert t.rounded == (5 if t.observed % 5 == 0 and t.name != "new_teams" else 1), t.name
+    assert base.handover.intercept == compose(["params=prior"]).handover.intercept  # particles start from priors
 
 
-def test_an_interrupted_study_resumes_without_repeating_finished_trials(tmp_path, capsys):
+def test_no_direction_of_the_config_is_invisible_to_the_data():
+    """Adding c to every attractiveness (and so, before, -c to the intercept) leaves the config's
+    attractivenesses unchanged: the intercept alone sets the level, so the old flat direction
+    (intercept + c, attractivenesses - c) now changes the simulation."""
+    base, spec = prepare(parse(["copenhagen", "--replications", "2"]))
+    prior = Prior.of(spec)
+    z = prior.sample(np.random.default_rng(3), 5)
+    shifted = z + 0.5 * prior.centred
+    v, w = prior.values(z), prior.values(shifted)
+    np.testing.assert_allclose(v, w, atol=1e-12)
+    np.testing.assert_allclose(v[:, prior.centred].sum(axis=1), 0.0, atol=1e-12)
+
+
+def _interrupt_after(monkeypatch, calls: int):
+    """Make the engine fail after `calls` chunks (a killed process, as far as the folder knows)."""
+    real = st.Problem.evaluate
+    count = {"n": 0}
+
+    def evaluate(self, values):
+        count["n"] += 1
+        if count["n"] > calls:
+            raise KeyboardInterrupt
+        return real(self, values)
+
+    monkeypatch.setattr(st.Problem, "evaluate", evaluate)
+    return count
+
+
+def test_an_interrupted_calibration_resumes_to_the_same_draws_without_repeating_batches(tmp_path, capsys, monkeypatch):
     spec_path = write_spec(tmp_path, GOOD)
-    out = tmp_path / "out"
-    argv = [str(spec_path), *SMALL, "--replications", "3", "--ensemble", "0", "--out", str(out)]
-    main([*argv, "--trials", "3"])
-    args = parse([*argv, "--trials", "3"])
-    base, spec, fingerprint = prepare(args)
-    study = st.open_study(out, spec, base, 0, 0, fingerprint)
-    first = {t.number: (t.params, t.value) for t in st.finished(study, st.SEARCH)}
-    study.ask()  # a trial left running by a killed process: never finished, never counted
-    main([*argv, "--trials", "5"])
-    study = st.open_study(out, spec, base, 0, 0, fingerprint)
-    done = st.finished(study, st.SEARCH)
-    assert len(done) == 5
-    assert {t.number: (t.params, t.value) for t in done if t.number in first} == first
+    argv = [str(spec_path), *SMALL, "--particles", "40", "--replications", "3", "--predictive", "2", "--n-jobs", "1"]
+    with pytest.raises(SystemExit):  # 40 particles are too few for the thresholds: exit 1, outputs written
+        main([*argv, "--out", str(tmp_path / "whole")])
+    count = _interrupt_after(monkeypatch, 7)
+    with pytest.raises(KeyboardInterrupt):
+        main([*argv, "--out", str(tmp_path / "cut")])
+    chunks = sorted((tmp_path / "cut" / st.CHUNKS).glob("*.npz"))
+    assert len(chunks) == 7
+    monkeypatch.undo()
+    count = _interrupt_after(monkeypatch, 10**6)
+    with pytest.raises(SystemExit):
+        main([*argv, "--out", str(tmp_path / "cut")])
+    total = len(list((tmp_path / "whole" / st.CHUNKS).glob("*.npz")))
+    assert count["n"] == total - 7  # the 7 finished chunks were read, not run again
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "cut" / "posterior.parquet"),
+                                  pd.read_parquet(tmp_path / "whole" / "posterior.parquet"))
     # another spec into the same folder is refused
-    other = write_spec(tmp_path, GOOD.replace("observed: 120", "observed: 121"))
-    code, err = run_main([str(other), *SMALL, "--replications", "3", "--out", str(out)], capsys)
+    other = write_spec(tmp_path, GOOD.replace("observed: 120", "observed: 130"))
+    code, err = run_main([str(other), *SMALL, "--particles", "40", "--replications", "3", "--out",
+                          str(tmp_path / "cut")], capsys)
     assert code == 2 and "another spec" in err
 
 
 # --- recovering known parameters ----------------------------------------------------------------
 # Targets counted while citizens are still being handed over (the three waves' windows close in weeks
-# 15, 21 and 27), so that the week a target is counted at matters. No prior: the best fit is then the
-# maximum of the likelihood, whose bias is small; a prior would pull the estimate towards its mean on
-# purpose (with prior_sd 1, by about 0.3 for the attractiveness here).
+# 15, 21 and 27), so that the week a target is counted at matters. Wide priors, so that the posterior
+# mean is close to the likelihood's maximum (a prior of sd 1 would pull it towards its mean on purpose).
 RECOVERY = """
 parameters:
   handover.intercept: {low: -6.0, high: -2.0}
@@ -149,7 +225,7 @@ targets:
   - {name: total, metric: summary.handed_over, observed: TOTAL, likelihood: poisson, at_week: 20}
 """
 TRUTH = {"handover.intercept": -4.0, "city.teams.b1908_football.attractiveness": 1.0}
-FITS = 4  # seeds: each fit has its own observations (run seed 99 + k), trials' run seed and sampler seed
+FITS = 4  # seeds: each fit has its own observations (run seed 99 + k), particles' run seed and sampler seed
 T_99 = {3: 5.841}  # Student's t, 99.5% quantile (two-sided 1%), by degrees of freedom
 
 
@@ -170,18 +246,17 @@ def observations(seed: int) -> dict[str, int]:
 
 
 def fit(tmp_path, k: int) -> dict[str, float]:
-    """The best of 40 search trials (30 replications each) for the k-th seed's observations."""
+    """The posterior mean (200 particles, 10 replications each) for the k-th seed's observations."""
     text = RECOVERY
     for name, value in observations(99 + k).items():
         text = text.replace(name, str(value))
     spec_path = tmp_path / f"recovery_{k}.yaml"
     spec_path.write_text(textwrap.dedent(text), encoding="utf-8")
-    base, spec, fingerprint = prepare(parse([str(spec_path), *SMALL, f"run.seed={k}", "--replications", "30"]))
-    out = tmp_path / f"fit_{k}"
-    out.mkdir()
-    study = st.open_study(out, spec, base, k, 0, fingerprint)
-    st.search(study, base, spec, 40)
-    return st.best(spec, study)
+    base, spec = prepare(parse([str(spec_path), *SMALL, f"run.seed={k}", "--n-jobs", "1"]))
+    prior = Prior.of(spec)
+    problem = st.Problem(st.calibration_base(base, spec, 10), spec, prior)
+    state = st.calibrate(problem, smc.Settings(particles=200, seed=k))
+    return st.posterior(prior, state).mean().to_dict()
 
 
 @pytest.mark.slow
@@ -189,7 +264,7 @@ def test_parameter_recovery(tmp_path):
     """Fits of observations made at known values recover them: over FITS seeds, the mean estimate of
     each parameter is within t(0.995, FITS-1) standard errors of the truth, the standard error being
     the spread of the fits over the seeds / sqrt(FITS) (observation noise, Monte Carlo noise of the
-    trials, the optimiser's own) — a tolerance the fit earns, not one picked. Counting a target at
+    particles, the sampler's own) — a tolerance the fit earns, not one picked. Counting a target at
     the horizon instead of its week, say, moves every fit the same way and fails this."""
     fits = pd.DataFrame([fit(tmp_path, k) for k in range(FITS)])
     start = compose(["params=prior"])
@@ -203,27 +278,38 @@ def test_parameter_recovery(tmp_path):
         assert abs(prior - truth) > T_99[FITS - 1] * se, (key, "the fits spread too widely", estimates.tolist())
 
 
-def test_calibration_writes_its_outputs(tmp_path, monkeypatch):
-    """The command line writes every output of a (short) study; best.yaml is a scenario file and
-    installs as the calibrated parameters."""
+def test_calibration_writes_its_outputs_and_installs_only_when_its_diagnostics_pass(tmp_path, monkeypatch, capsys):
+    """The command line writes every output; best.yaml is a scenario file at the posterior median;
+    a posterior failing its thresholds is refused by the installer, one passing is installed."""
     spec_path = write_spec(tmp_path, GOOD)
     out = tmp_path / "fit"
-    main([str(spec_path), *SMALL, "--replications", "5", "--trials", "6", "--ensemble", "6", "--out", str(out)])
-    trials = pd.read_parquet(out / "trials.parquet")
-    best = trials.loc[trials.objective.idxmin()]
-    for name in ("best.yaml", "ensemble.parquet", "fit.csv", "fit.md", "fit.png", "identifiability.csv",
-                 "identifiability.png", "report.md"):
+    code, _ = run_main([str(spec_path), *SMALL, "--particles", "40", "--replications", "3", "--predictive", "2",
+                        "--n-jobs", "1", "--out", str(out)], capsys)
+    assert code == 1  # 40 draws: fewer distinct draws and effective size than the thresholds ask
+    for name in ("posterior.parquet", "best.yaml", "diagnostics.json", "fit.csv", "fit.png", "learned.csv",
+                 "learned.png", "pairs.png", "report.md"):
         assert (out / name).is_file(), name
+    draws = pd.read_parquet(out / "posterior.parquet")
+    assert list(draws.columns) == ["handover.intercept", "city.teams.b1908_football.attractiveness"]
     scenario = load_scenario(str(out / "best.yaml"))  # best.yaml is a scenario file
-    assert compose_scenario(scenario).handover.intercept == pytest.approx(best["handover.intercept"], abs=1e-3)
+    assert compose_scenario(scenario).handover.intercept == pytest.approx(draws["handover.intercept"].median(),
+                                                                          abs=1e-3)
+    report = (out / "report.md").read_text()
+    assert "fails a threshold" in report and "unreliable: the diagnostics failed" in report  # a small run is flagged
     monkeypatch.setattr(install, "PARAMS_FOLDER", tmp_path / "params")  # not the project's conf/
+    monkeypatch.setattr(install, "provenance_path", lambda city: tmp_path / "params" / "ensemble" / "p.yaml")
     (tmp_path / "params" / "city").mkdir(parents=True)
+    with pytest.raises(UserError, match="fails a diagnostic threshold"):
+        install.install(out, "copenhagen")
+    info = json.loads((out / "diagnostics.json").read_text())
+    (out / "diagnostics.json").write_text(json.dumps({**info, "passed": True}))  # as if it had passed
     written = install.install(out, "copenhagen")
     assert yaml.safe_load(written[0].read_text())["handover"]["intercept"] == pytest.approx(
-        best["handover.intercept"], abs=1e-3)
+        draws["handover.intercept"].median(), abs=1e-3)
     assert "b1908_football" in yaml.safe_load(written[1].read_text())["city"]["teams"]
-    assert set(pd.read_csv(out / "fit.csv").kind) >= {"target"}
-    assert np.isclose(pd.read_parquet(out / "ensemble.parquet").weight.sum(), 1.0)
+    ensemble = pd.read_csv(written[2])
+    assert len(ensemble) == len(draws) and np.isclose(ensemble.weight.sum(), 1.0)
+    assert yaml.safe_load(written[3].read_text())["digest"] == info["digest"]
 
 
 def test_sim_run_takes_a_scenario_with_overrides_on_top():
@@ -237,4 +323,5 @@ def test_install_command_refuses_a_folder_without_a_calibration(tmp_path, capsys
     with pytest.raises(SystemExit) as exit_:
         install_calibration.main([str(tmp_path)])
     err = capsys.readouterr().err
-    assert exit_.value.code == 2 and err.startswith("error: ") and "no best.yaml" in err and err.count("\n") == 1
+    assert exit_.value.code == 2 and err.startswith("error: ") and "no posterior.parquet" in err
+    assert err.count("\n") == 1

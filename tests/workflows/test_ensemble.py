@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import sim
+from sim.errors import UserError
 from sim.model.config import Uncertainty
 from sim.workflows import ensemble
+from sim.workflows.compose import compose
 from sim.workflows.params import apply
 from sim.workflows.simulate import simulate
 from sim.workflows.uncertainty import MONTE_CARLO, WITH_CALIBRATION, covers, explain
@@ -63,3 +66,20 @@ def test_the_shipped_ensemble_runs_from_conf():
         skip_unless_ci("no ensemble shipped")
     res = simulate(small("run.replications=4", "run.uncertainty=ensemble"))
     assert res.summary.parameter_set.notna().all() and len(res.summary) == 4
+
+
+def test_a_posterior_with_too_few_effective_draws_is_refused(monkeypatch, tmp_path):
+    """An ensemble whose weights are effectively a handful of sets (ESS < 100) says so in one line."""
+    weights = np.r_[[0.5, 0.39, 0.08, 0.02], np.full(196, 0.01 / 196)]
+    thin = pd.DataFrame({"set": range(200), "weight": weights, "handover.intercept": np.linspace(-5, -4, 200)})
+    assert ensemble.effective_size(thin) < 3
+    folder = tmp_path / "ensemble"
+    folder.mkdir()
+    thin.to_csv(folder / "copenhagen.csv", index=False)
+    monkeypatch.setattr(ensemble, "PARAMS_FOLDER", tmp_path)
+    with pytest.raises(UserError, match=r"effective sample size of 2\.\d \(< 100\)"):
+        ensemble.load(compose(["run.uncertainty=ensemble"]))
+    # equal weights over 200 distinct draws: 200; the same draw repeated counts once
+    even = thin.assign(weight=1 / 200)
+    assert ensemble.effective_size(even) == pytest.approx(200)
+    assert ensemble.effective_size(even.assign(**{"handover.intercept": -4.0})) == pytest.approx(1)

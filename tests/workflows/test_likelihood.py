@@ -40,3 +40,31 @@ def test_a_zero_mean_is_floored_at_half_a_count_over_the_replications():
     assert nll("poisson", 1, np.zeros(2)) == pytest.approx(poisson(1, 0.25))
     with pytest.raises(ValueError, match="likelihood"):
         nll("gamma", 1, np.ones(2))
+
+
+def test_the_rounding_bin_holds_the_counts_that_round_to_the_figure():
+    from sim.workflows.calibration.likelihood import count_bin
+
+    assert count_bin(15, 5).tolist() == [13, 14, 15, 16, 17]  # 12.5 ≤ y < 17.5
+    assert count_bin(0, 5).tolist() == [0, 1, 2]  # never below 0
+    assert count_bin(4, 1).tolist() == [4]
+
+
+def test_a_reported_count_by_hand():
+    from sim.workflows.calibration.likelihood import reported_count
+
+    # replications with mean 2 and variance 4 (ddof 1), no discrepancy, exact: the negative binomial above
+    sims = np.array([[0.0, 2.0, 4.0]])
+    assert reported_count(2, sims)[0] == pytest.approx(math.log(3 / 16), abs=1e-9)
+    # rounded to 5: the probability of every count 0..2 (the bin of 0) — P(0) = 1/4, P(1) = 1/4, P(2) = 3/16
+    assert reported_count(0, sims, rounded=5)[0] == pytest.approx(math.log(1 / 4 + 1 / 4 + 3 / 16), abs=1e-9)
+    # a discrepancy of 50% of the mean adds (0.5·2)² = 1 to the variance: mean 2, variance 5, size 4/3
+    from scipy import stats
+
+    size = 4 / 3
+    expected = stats.nbinom.logpmf(2, size, size / (size + 2))
+    assert reported_count(2, sims, discrepancy=0.5)[0] == pytest.approx(expected, abs=1e-9)
+    # one row per parameter set
+    two = np.array([[0.0, 2.0, 4.0], [2.0, 2.0, 2.0]])
+    assert reported_count(3, two).shape == (2,)
+    assert reported_count(3, two)[1] == pytest.approx(-poisson(3, 2.0))  # no overdispersion: Poisson

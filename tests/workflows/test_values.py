@@ -116,3 +116,14 @@ def test_a_bad_table_is_refused_in_one_line_naming_the_key(table, needle):
     with pytest.raises(UserError) as err:
         simulate(small(), values=table)
     assert needle in str(err.value) and "\n" not in str(err.value)
+
+
+def test_parameter_sets_with_their_own_fill_share_give_the_tables_separate_runs_give():
+    """simulate_sets labels set j's replication r as j·R + r but draws from r's streams: which places
+    are filled must follow the streams, not the labels (a set's starters, completion and rates)."""
+    cfg = small("run.replications=3")
+    sets = pd.DataFrame({"intake.fill_share": [1.0, 0.7, 0.5]})
+    runs = split(simulate_sets(cfg, sets), len(sets))
+    for share, res in zip(sets["intake.fill_share"], runs, strict=True):
+        alone = simulate(apply(cfg, {"intake.fill_share": share}))
+        pd.testing.assert_frame_equal(res.summary, alone.summary)

@@ -68,3 +68,48 @@ def nll(kind: str, observed: float, simulated: np.ndarray, n: float | None = Non
 def prior_penalty(value: float, mean: float, sd: float) -> float:
     """Negative log density of a normal prior (the shrinkage on a parameter with `prior_sd`)."""
     return normal(value, mean, sd)
+
+
+# --- the calibration's data model, for many parameter sets at once --------------------------------
+
+
+def count_bin(observed: float, rounded: int) -> np.ndarray:
+    """The whole counts a figure reported as `observed`, rounded to a multiple of `rounded`, may have
+    been: [observed - rounded/2, observed + rounded/2), never below 0 (rounded=1: observed only)."""
+    low, high = math.ceil(observed - rounded / 2), math.ceil(observed + rounded / 2) - 1
+    return np.arange(max(low, 0), high + 1, dtype=float)
+
+
+def reported_count(observed: float, simulated: np.ndarray, rounded: int = 1, discrepancy: float = 0.0) -> np.ndarray:
+    """Log-likelihood of a reported count for each row of `simulated` (sets × replications).
+
+    Per set, the replications' mean m and variance v describe the model's count; the report adds a
+    model discrepancy of sd `discrepancy`·m (the model is a simplification of the city; MODEL.md §8),
+    so the count is taken as negative binomial with mean m and variance v + (discrepancy·m)² (Poisson
+    where that is not above m), and the report's rounding sums its probability over the counts that
+    round to `observed`. The synthetic likelihood of Wood (2010) with a count distribution in place
+    of the normal; m is floored at half a count over the replications."""
+    from scipy import stats
+
+    x = np.atleast_2d(np.asarray(simulated, dtype=float))
+    r = np.sum(~np.isnan(x), axis=1)
+    m = np.maximum(np.nanmean(x, axis=1), 0.5 / np.maximum(r, 1))
+    v = np.where(r > 1, np.nanvar(x, axis=1, ddof=min(1, x.shape[1] - 1)), 0.0) + (discrepancy * m) ** 2
+    counts = count_bin(observed, rounded)[None, :]
+    over = v > m * (1 + 1e-9)
+    size = np.where(over, m * m / np.where(over, v - m, 1.0), 1.0)
+    pmf = np.where(over[:, None], stats.nbinom.pmf(counts, size[:, None], (size / (size + m))[:, None]),
+                   stats.poisson.pmf(counts, m[:, None]))
+    with np.errstate(divide="ignore"):
+        return np.where(r > 0, np.log(pmf.sum(axis=1)), -np.inf)
+
+
+def log_likelihoods(kind: str, observed: float, simulated: np.ndarray, n: float | None = None,
+                    sd: float | None = None, rounded: int = 1, discrepancy: float = 0.0) -> np.ndarray:
+    """Log-likelihood of `observed` for each row of `simulated` (sets × replications): counts through
+    `reported_count` (rounding, discrepancy), shares and normal figures through `nll`."""
+    if kind in ("poisson", "negative_binomial"):
+        if kind == "poisson" and discrepancy == 0 and rounded == 1:
+            return np.array([-nll("poisson", observed, row) for row in np.atleast_2d(simulated)])
+        return reported_count(observed, simulated, rounded, discrepancy)
+    return np.array([-nll(kind, observed, row, n, sd) for row in np.atleast_2d(simulated)])

@@ -35,9 +35,9 @@ from sim.workflows.files import find_yaml
 from sim.workflows.params import check_range, kind
 
 SPEC_FOLDER = Path(conf.__file__).resolve().parent / "calibration"
-TOP_KEYS = ("parameters", "targets", "holdout")
-PARAM_KEYS = ("low", "high", "prior_sd", "prior_mean")
-TARGET_KEYS = ("name", "metric", "observed", "likelihood", "at_week", "n", "sd", "note")
+TOP_KEYS = ("parameters", "sum_to_zero", "discrepancy", "targets", "holdout")
+PARAM_KEYS = ("low", "high", "prior_sd", "prior_mean", "prior_beta")
+TARGET_KEYS = ("name", "metric", "observed", "likelihood", "at_week", "n", "sd", "rounded", "note")
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,12 @@ class Parameter:
     integer: bool
     prior_mean: float | None = None
     prior_sd: float | None = None
+    prior_beta: tuple[float, float] | None = None
+
+    @property
+    def prior(self) -> str:
+        """normal (prior_sd), beta (prior_beta) or uniform (neither) on [low, high]."""
+        return "normal" if self.prior_sd is not None else "beta" if self.prior_beta is not None else "uniform"
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,7 @@ class Target:
     at_week: int | None = None
     n: float | None = None
     sd: float | None = None
+    rounded: int = 1  # the figure was reported rounded to a multiple of this (1: exact)
 
     @property
     def metric_text(self) -> str:
@@ -72,6 +79,8 @@ class Spec:
     targets: tuple[Target, ...]
     holdout: tuple[Target, ...]
     digest: str  # of the file's text: a resumed study must use the same spec
+    sum_to_zero: tuple[str, ...] = ()  # keys that enter as deviations from their mean (sim.workflows.calibration.prior)
+    discrepancy: float = 0.0  # model discrepancy: sd of the reported count as a share of its mean
 
     @property
     def keys(self) -> list[str]:
@@ -111,6 +120,15 @@ def _parameter(cfg: SimConfig, key: str, entry: Any) -> Parameter:
         raise UserError(f"{where}: {exc}") from None
     sd = entry.get("prior_sd")
     mean = entry.get("prior_mean")
+    beta = entry.get("prior_beta")
+    if beta is not None:
+        if sd is not None:
+            raise UserError(f"{where}: give prior_sd (normal) or prior_beta (beta), not both")
+        if not isinstance(beta, list) or len(beta) != 2 or any(_number(where, b, "prior_beta") <= 0 for b in beta):
+            raise UserError(f"{where}: prior_beta is [a, b] with a, b > 0")
+        if low < 0 or high > 1:
+            raise UserError(f"{where}: a beta prior needs low >= 0 and high <= 1")
+        beta = (float(beta[0]), float(beta[1]))
     if sd is not None and _number(where, sd, "prior_sd") <= 0:
         raise UserError(f"{where}: prior_sd must be > 0")
     if mean is not None and sd is None:
@@ -120,7 +138,7 @@ def _parameter(cfg: SimConfig, key: str, entry: Any) -> Parameter:
         if mean is None:
             raise UserError(f"{where}: the base config gives no value to centre the prior on; set prior_mean")
     return Parameter(key, low, high, typ is int, None if mean is None else float(mean),
-                     None if sd is None else float(sd))
+                     None if sd is None else float(sd), beta)
 
 
 def base_value(cfg: SimConfig, key: str) -> float | None:
@@ -169,10 +187,15 @@ def _target(cfg: SimConfig, entry: Any, section: str, i: int, summary_columns: S
         sd = float(entry["sd"])
     elif observed < 0:
         raise UserError(f"{where}: a {likelihood} observation is a count >= 0, not {observed}")
+    rounded = entry.get("rounded", 1)
+    if isinstance(rounded, bool) or not isinstance(rounded, int) or rounded < 1:
+        raise UserError(f"{where}: rounded is a whole number >= 1 (the multiple the figure was rounded to)")
+    if rounded > 1 and (likelihood not in ("poisson", "negative_binomial") or observed % rounded):
+        raise UserError(f"{where}: rounded={rounded} needs a count likelihood and an observed multiple of {rounded}")
     for key in ("n", "sd"):
         if key in entry and key not in {"binomial": ("n",), "normal": ("sd",)}.get(likelihood, ()):
             raise UserError(f"{where}: {key} is not used by the {likelihood} likelihood")
-    return Target(str(entry["name"]), metrics, observed, likelihood, at_week, n, sd)
+    return Target(str(entry["name"]), metrics, observed, likelihood, at_week, n, sd, rounded)
 
 
 def load(name_or_path: str, cfg: SimConfig, summary_columns: Sequence[str]) -> Spec:
@@ -201,5 +224,14 @@ def load(name_or_path: str, cfg: SimConfig, summary_columns: Sequence[str]) -> S
     dup = next((n for n in names if names.count(n) > 1), None)
     if dup:
         raise UserError(f"{path}: target name {dup!r} is used twice")
+    keys = [p.key for p in parameters]
+    group = data.get("sum_to_zero") or []
+    if not isinstance(group, list) or any(k not in keys for k in group) or len(group) == 1:
+        missing = next((k for k in group if k not in keys), None) if isinstance(group, list) else None
+        raise UserError(f"{path}: sum_to_zero: a list of at least two keys from parameters"
+                        + (f"; {missing!r} is not among them" if missing else ""))
+    discrepancy = data.get("discrepancy", 0.0)
+    if _number(f"{path}: discrepancy", discrepancy, "discrepancy") < 0:
+        raise UserError(f"{path}: discrepancy must be >= 0 (the sd of a reported count as a share of its mean)")
     return Spec(path.stem, parameters, sections["targets"], sections["holdout"],
-                hashlib.sha256(text.encode()).hexdigest()[:16])
+                hashlib.sha256(text.encode()).hexdigest()[:16], tuple(group), float(discrepancy))
