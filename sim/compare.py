@@ -87,7 +87,8 @@ def _years(text: str) -> int:
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = _Parser(prog="python -m sim.compare", description="Compare scenarios (see sim/compare.py).")
+    parser = _Parser(prog="python -m sim.compare", description=__doc__,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("items", nargs="+", metavar="SCENARIO|KEY=VALUE",
                         help="scenario names or YAML files, and overrides for all; scenarios: "
                         + ", ".join(available()))
