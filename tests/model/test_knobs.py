@@ -101,7 +101,7 @@ CHANGES: dict[str, tuple[object, dict]] = {
     f"{SPORT}.has_admin_staff": (True, {f"{SPORT}.turnover_annual": 0.9, f"{SPORT}.replacement_weeks": 30.0}),
     f"{SPORT}.replacement_weeks": (30.0, {f"{SPORT}.turnover_annual": 0.9}),
     f"{SPORT}.capacity": (1, {}),
-    f"{SPORT}.meeting_interval_weeks": (4, {}),
+    f"{SPORT}.meeting_interval_weeks": (4, {"handover.intercept": 0.0}),  # its team has members to meet
     f"{PATIENT}.diagnoses": ([], {}),
     f"{PATIENT}.centres": (["amager"], {}),
     f"{PATIENT}.staff_run_at": (["amager"], {f"{PATIENT}.turnover_annual": 1.0}),
