@@ -294,3 +294,24 @@ def test_the_calibration_page_quotes_the_shipped_calibrations_figures():
             decimals = len(text.split(".")[-1]) if "." in text else 0
             assert float(text) == pytest.approx(value, abs=0.6 * 10**-decimals), (key, text, value)
         assert row.verdict.startswith(verdict), (key, verdict, row.verdict)
+
+
+def test_the_calibration_page_quotes_the_simulation_based_calibration():
+    import pandas as pd
+
+    page = _read(ROOT / "docs" / "calibration.md")
+    coverage = pd.read_csv(ROOT / "docs" / "results" / "sbc_coverage.csv")
+    tables = int(coverage.tables.iloc[0])
+    assert f"**{tables} synthetic tables" in page
+    assert f"**Within binomial error for {int(coverage.within.sum())} of the {len(coverage)} parameters**" in page
+    failing = coverage[~coverage.within]
+    assert f"**{len(failing)} attractivenesses are covered too rarely**" in page
+    assert all(p.endswith(".attractiveness") for p in failing.parameter)
+    low90 = failing[failing.cover_90 < 0.75]  # below Binomial(20, 0.9)'s 2.5% quantile share
+    assert f"covered the truth in {100 * low90.cover_90.min():.0f}–{100 * low90.cover_90.max():.0f}% of the tables" in page
+    rest = failing.drop(low90.index)
+    assert all(f"50% interval covered it in {100 * c:.0f}%" in page for c in rest.cover_50)
+    assert (f"the 90% intervals covered the truth {100 * coverage.cover_90.mean():.0f}% of the time and the 50%\n"
+            f"  intervals {100 * coverage.cover_50.mean():.0f}%") in page
+    budget = (ROOT / "docs" / "results" / "sbc_budget.txt").read_text()
+    assert budget.startswith("200 particles × 5 replications") and "200 particles × 5 replications" in page
