@@ -13,7 +13,12 @@ import sim
 
 # Two intake waves, a horizon that still reaches 52 weeks after the last programme end.
 # The configured point (run.uncertainty=none): the mechanisms' tests compare runs at fixed parameters.
-SMALL = ["intake.waves=2", "run.horizon_weeks=80", "run.replications=2", "run.progress=false", "run.uncertainty=none"]
+# Every cohort place filled and sister teams as large as their listed team (MECHANICS): the calibrated
+# intake.fill_share and team.sister_capacity have tests of their own (tests/model/test_fill_share.py,
+# test_sister_capacity.py), the others count places and capacities by hand.
+MECHANICS = ["intake.fill_share=1.0", "team.sister_capacity=null"]
+SMALL = ["intake.waves=2", "run.horizon_weeks=80", "run.replications=2", "run.progress=false", "run.uncertainty=none",
+         *MECHANICS]
 
 
 def in_ci() -> bool:

@@ -308,7 +308,8 @@ def test_the_calibration_page_quotes_the_simulation_based_calibration():
     assert f"**{len(failing)} attractivenesses are covered too rarely**" in page
     assert all(p.endswith(".attractiveness") for p in failing.parameter)
     low90 = failing[failing.cover_90 < 0.75]  # below Binomial(20, 0.9)'s 2.5% quantile share
-    assert f"covered the truth in {100 * low90.cover_90.min():.0f}–{100 * low90.cover_90.max():.0f}% of the tables" in page
+    span = f"{100 * low90.cover_90.min():.0f}–{100 * low90.cover_90.max():.0f}%"
+    assert f"covered the truth in {span} of the tables" in page
     rest = failing.drop(low90.index)
     assert all(f"50% interval covered it in {100 * c:.0f}%" in page for c in rest.cover_50)
     assert (f"the 90% intervals covered the truth {100 * coverage.cover_90.mean():.0f}% of the time and the 50%\n"

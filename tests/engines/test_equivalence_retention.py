@@ -17,13 +17,14 @@ import pandas as pd
 import pytest
 
 import sim
+from tests.conftest import MECHANICS
 from tests.engines.test_equivalence import SEEDS, _disagreements, _uncompared, outcomes
 
 pytestmark = pytest.mark.slow
 
 RHYTHMS = {"kom_i_gang": 2, "b1908": 3, "floorball_faellesskabet": 2, "hovedstadens_svommeklub": 2,
            "det_gronne_aeble": 3, "fremad_valby": 2}
-RETENTION = ["run.uncertainty=none", "policy=amager",
+RETENTION = ["run.uncertainty=none", "policy=amager", *MECHANICS,
              "intake.waves=1", "intake.cohort_size=24", "run.horizon_weeks=65", "run.progress=false",
              "run.citizens_table=false", "programme.dropout_logit=-40", "handover.intercept=6", "team.capacity=1000",
              "team.max_extra=0", "patient.intercept=-40",

@@ -46,7 +46,7 @@ from tests.vector.test_vector import _check_week as check_vector_week
 
 # Keys the tests set themselves: the engine, the tables they read, one process, no progress bar.
 FIXED = {"run.engine": "vector", "run.n_jobs": 1, "run.citizens_table": True, "run.weekly_table": True,
-         "run.progress": False, "run.uncertainty": "none"}
+         "run.progress": False, "run.uncertainty": "none", "intake.fill_share": 1.0}
 # Bounds (inclusive) that keep an example small: at most 5 centres x 2 waves x 2 cohorts x 12 citizens.
 # The intake keys start at 0: an empty population is valid (test_an_empty_population_runs_in_both_engines).
 FAST = {"intake.waves": (0, 2), "intake.cohorts_per_wave": (0, 2), "intake.cohort_size": (0, 12),

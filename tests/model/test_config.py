@@ -101,7 +101,8 @@ def test_cli_user_error_exits_2_without_traceback(tmp_path, override):
 def test_cli_runs_and_writes_tables(tmp_path):
     proc = _cli("intake.waves=1", "run.horizon_weeks=30", "run.replications=2", "run.progress=false", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "handover_rate" in proc.stdout and "95% interval" in proc.stdout
+    assert "handover_rate" in proc.stdout and "range of outcomes (90%)" in proc.stdout
+    assert "95% CI of the mean" in proc.stdout
     (run,) = (tmp_path / "results" / "runs").iterdir()
     names = {p.name for p in run.iterdir()}
     assert {"summary.parquet", "weekly.parquet", "teams.parquet", "citizens.parquet", "config.yaml"} <= names

@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 import sim
+from tests.conftest import MECHANICS
 
 TINY_CITY = """
 name: tiny
@@ -37,7 +38,7 @@ teams:
   weekly: {association: club_b, centre: syd}
 """
 CERTAIN = [
-    "city=tiny", "policy=mixed", "trial_cohorts=10", "intake.waves=1", "intake.cohorts_per_wave=1",
+    *MECHANICS, "city=tiny", "policy=mixed", "trial_cohorts=10", "intake.waves=1", "intake.cohorts_per_wave=1",
     "intake.cohort_size=4", "run.horizon_weeks=20", "run.replications=3", "run.progress=false",
     "programme.dropout_logit=-40", "handover.intercept=40", "club.lapse_base=0", "instructor.turnover_annual=0",
     "instructor.pool=0", "team.max_extra=0", "team.regulars=3", "team.capacity=20",

@@ -94,7 +94,7 @@ def test_unfilled_citizens_wait_for_good_in_the_agent_engine():
 
 
 def test_a_yearly_intake_fills_its_planned_places_at_the_share():
-    quick = ["intake.citizens_per_year=240", "run.replications=20", "run.citizens_table=false",
+    quick = ["intake.citizens_per_year=240", "intake.fill_share=1.0", "run.replications=20", "run.citizens_table=false",
              "run.weekly_table=false", "run.progress=false"]
     full = sim.simulate(sim.compose(quick)).summary
     part = sim.simulate(sim.compose([*quick, "intake.fill_share=0.8"])).summary

@@ -10,8 +10,9 @@ from sim.errors import UserError
 from sim.model import intake
 from sim.model.city import build_city
 from sim.model.population import schedule
+from tests.conftest import MECHANICS
 
-QUICK = ["run.replications=2", "run.progress=false", "run.citizens_table=false", "run.weekly_table=false"]
+QUICK = [*MECHANICS, "run.replications=2", "run.progress=false", "run.citizens_table=false", "run.weekly_table=false"]
 
 
 def test_citizens_per_year_become_whole_cohorts_spread_over_the_year():

@@ -15,7 +15,7 @@ CROWDED = ("handover.intercept=0", "team.capacity=5", "run.replications=4")  # c
 
 
 def test_sisters_hold_their_own_capacity_and_listed_teams_keep_theirs():
-    cfg = sim.compose(["city.teams.fremad_strength.capacity=7"])
+    cfg = sim.compose(["city.teams.fremad_strength.capacity=7", "team.sister_capacity=null"])
     city = build_city(cfg)
     listed, sisters = slice(0, city.n_listed), city.team_is_sister
     np.testing.assert_array_equal(city.team_capacity[sisters], city.team_capacity[city.team_listed[sisters]])
