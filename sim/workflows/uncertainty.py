@@ -40,9 +40,10 @@ def explain(cfg: SimConfig) -> str:
     if covers(cfg) == WITH_CALIBRATION:
         held = _held(cfg)
         note = f" Held at this run's own values, not spread: {', '.join(held)}." if held else ""
-        return ("Intervals: Monte Carlo + calibration. Replications are spread over the calibration ensemble's "
-                "parameter sets by weight, so ranges over replications carry the calibrated parameters' "
-                "uncertainty; a 95% confidence interval of a mean is the mean over that uncertainty, not its "
-                "spread. Structural uncertainty of the model is not covered." + note)
+        return ("Intervals: Monte Carlo + calibration. Replications are spread over the calibration's posterior "
+                "draws (by weight), so ranges over replications carry the calibrated parameters' uncertainty; "
+                "a 95% confidence interval of a mean is the precision of that mean, not the spread of outcomes. "
+                "Parameters the calibration does not fit keep their assumed values, and structural "
+                "uncertainty of the model is not covered." + note)
     return ("Intervals: Monte Carlo only (replications with the same parameters); they do not cover "
             "uncertainty in the model's assumed or calibrated parameters, nor in the model's structure.")
