@@ -60,6 +60,7 @@ def main(clicks: int = 10) -> None:
                     page.get_by_role("button", name="Run", exact=True).click()
                     page.wait_for_function(DONE, arg=before)
                     times.append(time.perf_counter() - start)
+                    print(f"{times[-1]:.2f} s: {page.locator('#status').inner_text()}", flush=True)
                 browser.close()
         finally:
             server.terminate()
