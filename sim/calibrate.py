@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -44,6 +43,7 @@ from sim.workflows.calibration import study as st
 from sim.workflows.calibration.prior import Prior
 from sim.workflows.compose import compose
 from sim.workflows.files import check_writable, write_atomic
+from sim.workflows.sweep import code_version
 
 DEFAULT_SPEC = "copenhagen"
 # Particles start from the priors (MODEL.md §8), not from an earlier calibration.
@@ -92,19 +92,6 @@ def prepare(args: argparse.Namespace) -> tuple[SimConfig, specs.Spec]:
     """The base config (composed once) and the checked spec."""
     base = compose([PRIORS, *args.overrides, *FORCED, f"run.n_jobs={args.n_jobs}"])
     return base, specs.load(args.spec, base, st.summary_columns(base))
-
-
-def code_version() -> str:
-    """The git commit of the code (with '+changes' when the tree differs), or 'unknown'."""
-    here = Path(__file__).resolve().parent
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True, text=True,
-                                check=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "."], cwd=here.parent, capture_output=True,
-                               text=True, timeout=10).stdout.strip()
-        return commit + ("+changes" if dirty else "")
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
 
 
 def write(out: Path, args: argparse.Namespace, base: SimConfig, spec: specs.Spec, prior: Prior,
