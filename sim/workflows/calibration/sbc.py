@@ -23,9 +23,7 @@ from sim.workflows.calibration import smc
 from sim.workflows.calibration import study as st
 from sim.workflows.calibration.prior import Prior
 from sim.workflows.calibration.spec import Spec
-from sim.workflows.calibration.targets import Observed
 from sim.workflows.params import apply
-from sim.workflows.simulate import simulate_sets
 
 TRUTH_SEED = 1_000_003  # the synthetic cities' random numbers: never the calibration's run.seed
 LEVELS = (0.5, 0.9)
@@ -36,14 +34,10 @@ def synthetic_report(base: SimConfig, spec: Spec, truth: pd.DataFrame, seed: int
     replication 0's counts on fresh random numbers, plus the discrepancy (normal, sd discrepancy ×
     the truth's mean count over `replications`) and the rounding."""
     cfg = apply(base, {"run.replications": replications, "run.seed": seed})
-    sims = st.counts(spec, spec.targets, Observed(simulate_sets(cfg, truth)), 1)
+    sims = st.simulated(cfg, spec.targets, truth)
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(11,)))
-    out = {}
-    for t in spec.targets:
-        x = sims[t.name][0]
-        value = max(x[0] + rng.normal() * spec.discrepancy * np.nanmean(x), 0.0)
-        out[t.name] = float(t.rounded * np.round(value / t.rounded))
-    return out
+    return {t.name: float(st.reported(t, sims[t.name][0, 0], np.nanmean(sims[t.name][0]), spec.discrepancy, rng))
+            for t in spec.targets}
 
 
 def rank(truth: float, draws: np.ndarray, rng: np.random.Generator) -> int:

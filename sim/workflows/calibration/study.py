@@ -45,21 +45,41 @@ FINGERPRINT = "fingerprint.txt"
 CHUNK = 100  # particles per engine run (a run's citizens table holds chunk × replications × intake rows)
 
 
-def counts(spec: Spec, targets: tuple[Target, ...], observed: Observed, sets: int) -> dict[str, np.ndarray]:
+def counts(targets: tuple[Target, ...], observed: Observed, sets: int) -> dict[str, np.ndarray]:
     """Each target's simulated value, sets × replications (`simulate_sets` labels set j's replication
     r as j·R + r)."""
     return {t.name: observed.total(t.metrics, t.at_week).reshape(sets, -1) for t in targets}
 
 
+def simulated(cfg: SimConfig, targets: tuple[Target, ...], sets: pd.DataFrame,
+              chunk: int = CHUNK) -> dict[str, np.ndarray]:
+    """Each target's value for every parameter set (sets × `cfg`'s replications), `chunk` sets per
+    engine run (`simulate_sets`: every set on the same random streams)."""
+    parts = []
+    for first in range(0, len(sets), chunk):
+        part = sets.iloc[first:first + chunk].reset_index(drop=True)
+        parts.append(counts(targets, Observed(simulate_sets(cfg, part)), len(part)))
+    return {t.name: np.concatenate([p[t.name] for p in parts]) for t in targets}
+
+
+def reported(target: Target, x: np.ndarray, mean: np.ndarray, discrepancy: float,
+             rng: np.random.Generator) -> np.ndarray:
+    """What a report would say of simulated counts `x`: plus the model discrepancy (normal, sd
+    discrepancy × the model's `mean`), never below 0, rounded as the target was (the data model
+    `likelihood.reported_count` scores); shares and other figures are left as they are."""
+    if target.likelihood not in ("poisson", "negative_binomial"):
+        return x
+    x = np.maximum(x + rng.normal(0.0, 1.0, np.shape(x)) * discrepancy * mean, 0.0)
+    return target.rounded * np.round(x / target.rounded)
+
+
 def scored(spec: Spec, sims: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """(log-likelihood per set, extras per set: each target's log-likelihood, then each target's and
-    holdout's simulated mean and variance)."""
-    parts = [log_likelihoods(t.likelihood, t.observed, sims[t.name], t.n, t.sd, t.rounded, spec.discrepancy)
-             for t in spec.targets]
-    every = spec.targets + spec.holdout
-    means = [np.nanmean(sims[t.name], axis=1) for t in every if t.name in sims]
-    variances = [np.nanvar(sims[t.name], axis=1, ddof=1) for t in every if t.name in sims]
-    pointwise = np.column_stack(parts)
+    """(log-likelihood per set, extras per set: each target's log-likelihood, then each target's
+    simulated mean, then its variance)."""
+    pointwise = np.column_stack([log_likelihoods(t.likelihood, t.observed, sims[t.name], t.n, t.sd, t.rounded,
+                                                 spec.discrepancy) for t in spec.targets])
+    means = [np.nanmean(sims[t.name], axis=1) for t in spec.targets]
+    variances = [np.nanvar(sims[t.name], axis=1, ddof=1) for t in spec.targets]
     return pointwise.sum(axis=1), np.column_stack([pointwise, *means, *variances])
 
 
@@ -74,18 +94,13 @@ class Problem:
     chunk: int = CHUNK
     on_chunk: Callable[[int], None] = lambda n: None
 
-    def evaluate(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Log-likelihood and extras of parameter sets (config values, sets × keys): one engine run."""
-        sets = pd.DataFrame(values, columns=self.prior.keys)
-        for p in self.prior.parameters:
-            if p.integer:
-                sets[p.key] = sets[p.key].round().astype(int)
-        observed = Observed(simulate_sets(self.base, sets))
-        return scored(self.spec, counts(self.spec, self.spec.targets, observed, len(sets)))
+    def evaluate(self, sets: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Log-likelihood and extras of parameter sets (rows of config values): one engine run."""
+        return scored(self.spec, simulated(self.base, self.spec.targets, sets, chunk=len(sets)))
 
     def log_likelihood(self, z: np.ndarray, batch: int) -> tuple[np.ndarray, np.ndarray]:
         """The sampler's batch `batch`: chunks already on disk are read, the rest run and saved."""
-        values = self.prior.values(z)
+        values = config_values(self.prior, z)
         lls, extras = [], []
         for c, first in enumerate(range(0, len(z), self.chunk)):
             path = self.out / CHUNKS / f"{batch:04d}_{c:03d}.npz" if self.out else None
@@ -93,7 +108,7 @@ class Problem:
                 with np.load(path) as data:
                     ll, extra = data["ll"], data["extra"]
             else:
-                ll, extra = self.evaluate(values[first:first + self.chunk])
+                ll, extra = self.evaluate(values.iloc[first:first + self.chunk].reset_index(drop=True))
                 if path is not None:
                     path.parent.mkdir(exist_ok=True)
                     tmp = path.with_suffix(".tmp.npz")
@@ -167,22 +182,10 @@ def predictive(base: SimConfig, spec: Spec, draws: pd.DataFrame, replications: i
     reporting)."""
     cfg = apply(base, {"run.replications": replications, "run.seed": seed})
     every = spec.targets + spec.holdout
-    out: dict[str, list[np.ndarray]] = {t.name: [] for t in every}
-    for first in range(0, len(draws), chunk):
-        part = draws.iloc[first:first + chunk].reset_index(drop=True)
-        sims = counts(spec, every, Observed(simulate_sets(cfg, part)), len(part))
-        for t in every:
-            out[t.name].append(sims[t.name])
+    sims = simulated(cfg, every, draws, chunk)
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7,)))
-    result = {}
-    for t in every:
-        x = np.concatenate(out[t.name])
-        if t.likelihood in ("poisson", "negative_binomial"):
-            mean = np.nanmean(x, axis=1, keepdims=True)
-            x = np.maximum(x + rng.normal(0.0, 1.0, x.shape) * spec.discrepancy * mean, 0.0)
-            x = t.rounded * np.round(x / t.rounded)
-        result[t.name] = x
-    return result
+    return {t.name: reported(t, sims[t.name], np.nanmean(sims[t.name], axis=1, keepdims=True), spec.discrepancy, rng)
+            for t in every}
 
 
 def loo(spec: Spec, state: smc.State) -> pd.DataFrame:
@@ -212,7 +215,7 @@ def loo_weights(state: smc.State, k: int) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         lw, _ = az.psislw(-state.pointwise[:, k].copy())
-    return np.exp(lw - lw.max()) / np.exp(lw - lw.max()).sum()
+    return smc.normalised(lw)
 
 
 def synthetic(spec: Spec, observed: dict[str, float]) -> Spec:
