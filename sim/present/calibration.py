@@ -224,7 +224,9 @@ def report(spec: Spec, fit: pd.DataFrame, table: pd.DataFrame, diagnostics: Mapp
     for r in table.itertuples():
         lines.append(f"| {r.parameter} | {r.prior} | {r.prior_sd:.3g} | {r.posterior_median:.3g} | "
                      f"[{r.low:.3g}, {r.high:.3g}] | {r.posterior_sd:.3g} | {r.sd_ratio:.2f} | {r.verdict}{weak} |")
-    lines += ["", f"sd ratio: posterior sd over prior sd (the prior's sd after truncation and the sum-to-zero "
+    lines += ["", "90% interval: the central 90% of the posterior draws, where the parameter lies given the data "
+              "and its prior (parameter uncertainty; not a range of outcomes, not the precision of a mean). "
+              f"sd ratio: posterior sd over prior sd (the prior's sd after truncation and the sum-to-zero "
               f"centring, by Monte Carlo). Below {LEARNED}: pinned down by the data; above {PRIOR_ONLY}: not pinned "
               "down, its posterior is about its prior and any result that depends on it carries the prior's spread."]
     return "\n".join(lines)
