@@ -316,3 +316,20 @@ def test_the_calibration_page_quotes_the_simulation_based_calibration():
             f"  intervals {100 * coverage.cover_50.mean():.0f}%") in page
     budget = (ROOT / "docs" / "results" / "sbc_budget.txt").read_text()
     assert budget.startswith("200 particles × 5 replications") and "200 particles × 5 replications" in page
+
+
+def test_the_calibration_page_quotes_the_shipped_posteriors_trade_offs():
+    """The correlations the page names are those of the shipped draws (conf/params/ensemble/copenhagen.csv),
+    and they are the strongest two."""
+    import numpy as np
+    import pandas as pd
+
+    page = _minus(_read(ROOT / "docs" / "calibration.md"))
+    draws = pd.read_csv(ROOT / "conf" / "params" / "ensemble" / "copenhagen.csv").drop(columns=["set", "weight"])
+    corr = draws.corr()
+    fill = corr.loc["handover.intercept", "intake.fill_share"]
+    iid = corr.loc["city.teams.iid_norrebro.attractiveness", "city.teams.iid_vanlose.attractiveness"]
+    assert f"correlated {fill:.2f} in the posterior" in page and f"(r = {fill:.2f})" in page
+    assert f"(r = {iid:.2f}: the report gives one row for both)" in page
+    pairs = corr.abs().where(~np.eye(len(corr), dtype=bool)).stack().sort_values(ascending=False)
+    assert set(pairs.iloc[:4].round(6)) == {round(abs(fill), 6), round(abs(iid), 6)}  # each pair twice
