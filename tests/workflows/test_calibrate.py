@@ -157,6 +157,31 @@ def test_the_shipped_spec_is_valid_and_counts_nothing_twice():
     assert base.handover.intercept == compose(["params=prior"]).handover.intercept  # particles start from priors
 
 
+def test_leave_out_moves_one_target_to_the_checks_and_names_its_own_study():
+    _, spec = prepare(parse(["copenhagen", "--replications", "2"]))
+    held = st.leave_out(spec, "floorball")
+    assert [t.name for t in held.targets] == [t.name for t in spec.targets if t.name != "floorball"]
+    assert [t.name for t in held.holdout] == ["floorball", *(t.name for t in spec.holdout)]
+    assert held.digest != spec.digest  # a refit never resumes the full calibration's folder
+    with pytest.raises(UserError, match="nope: not a target of spec copenhagen"):
+        st.leave_out(spec, "nope")
+
+
+def test_particles_that_differ_in_a_structural_key_count_as_they_would_alone():
+    """team.max_extra shapes the team arrays, so a batch runs its values in blocks of their own
+    (sim.workflows.simulate); each particle's counts are those of a run of that value alone."""
+    base, spec = prepare(parse(["copenhagen", "--replications", "3"]))
+    cfg = st.calibration_base(apply(base, {"team.open_threshold": 1, "team.sister_capacity": 6}), spec, 3)
+    targets = tuple(t for t in spec.targets if t.name in ("new_teams", "groenne_aeble_basic"))
+    mixed = st.simulated(cfg, targets, pd.DataFrame({"team.max_extra": [1, 4]}))
+    for i, extra in enumerate((1, 4)):
+        alone = st.simulated(cfg, targets, pd.DataFrame({"team.max_extra": [extra]}))
+        for t in targets:
+            np.testing.assert_array_equal(mixed[t.name][i], alone[t.name][0])
+    assert (mixed["new_teams"][0] <= 16 + 16).all()  # at most one sister per listed team
+    assert mixed["new_teams"][1].mean() > mixed["new_teams"][0].mean()  # the cap binds at threshold 1
+
+
 def test_no_direction_of_the_config_is_invisible_to_the_data():
     """Adding c to every attractiveness (and so, before, -c to the intercept) leaves the config's
     attractivenesses unchanged: the intercept alone sets the level, so the old flat direction

@@ -218,6 +218,18 @@ def loo_weights(state: smc.State, k: int) -> np.ndarray:
     return smc.normalised(lw)
 
 
+def leave_out(spec: Spec, name: str) -> Spec:
+    """The spec without target `name`, which becomes a check (predicted, not fitted): a refit of it is
+    a genuinely held-out test of that target (leave-one-out where PSIS's k̂ says the importance
+    weights cannot stand in for a refit)."""
+    held = [t for t in spec.targets if t.name == name]
+    if not held:
+        names = ", ".join(t.name for t in spec.targets)
+        raise UserError(f"{name}: not a target of spec {spec.name} (targets: {names})")
+    return replace(spec, targets=tuple(t for t in spec.targets if t.name != name), holdout=(*held, *spec.holdout),
+                   digest=f"{spec.digest}-without-{name}")
+
+
 def synthetic(spec: Spec, observed: dict[str, float]) -> Spec:
     """The spec with other observations (simulation-based calibration's synthetic tables)."""
     return replace(spec, targets=tuple(replace(t, observed=float(observed[t.name])) for t in spec.targets))
