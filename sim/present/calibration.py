@@ -59,9 +59,12 @@ def fit_table(spec: Spec, predicted: Mapping[str, np.ndarray], loo: pd.DataFrame
             x = predicted[t.name]
             flat = x[~np.isnan(x)]
             low, high = np.percentile(flat, RANGE)
+            # the predictive's probability of a report at least as far out as the observed one, on its
+            # side (a posterior predictive p-value, one-sided): near 0, the model rarely says it
+            tail = float(min(np.mean(flat <= t.observed), np.mean(flat >= t.observed)))
             row = {"name": t.name, "kind": kind, "metric": t.metric_text, "at_week": t.at_week,
                    "observed": t.observed, "rounded": t.rounded, "mean": float(flat.mean()), "low": low, "high": high,
-                   "inside": bool(low <= t.observed <= high)}
+                   "inside": bool(low <= t.observed <= high), "tail": tail}
             if kind == "target" and loo_weights is not None and loo is not None:
                 w = np.repeat(loo_weights[t.name], x.shape[1])
                 ok = ~np.isnan(x.ravel())
@@ -74,15 +77,15 @@ def fit_table(spec: Spec, predicted: Mapping[str, np.ndarray], loo: pd.DataFrame
 
 def fit_markdown(fit: pd.DataFrame) -> str:
     has_loo = "loo_low" in fit
-    lines = ["| target | observed | predictive mean | 95% predictive interval | inside |"
+    lines = ["| target | observed | predictive mean | 95% predictive interval | inside | tail |"
              + (" leave-one-out 95% interval | inside | Pareto k̂ |" if has_loo else ""),
-             "|---|--:|--:|---|---|" + ("---|---|--:|" if has_loo else "")]
+             "|---|--:|--:|---|---|--:|" + ("---|---|--:|" if has_loo else "")]
     for r in fit.itertuples():
         week = f" (week {int(r.at_week)})" if pd.notna(r.at_week) else ""
         kind = "" if r.kind == "target" else " *(check)*"
         observed = plain(r.observed) + (f" (±{r.rounded // 2})" if r.rounded > 1 else "")
         line = (f"| {r.name}{week}{kind} | {observed} | {plain(r.mean)} | [{plain(r.low)}, {plain(r.high)}] | "
-                f"{'yes' if r.inside else 'no'} |")
+                f"{'yes' if r.inside else 'no'} | {r.tail:.3f} |")
         if has_loo:
             line += (f" [{plain(r.loo_low)}, {plain(r.loo_high)}] | {'yes' if r.loo_inside else 'no'} | "
                      f"{r.pareto_k:.2f} |" if pd.notna(r.loo_low) else " | | |")
@@ -95,6 +98,9 @@ def fit_markdown(fit: pd.DataFrame) -> str:
               "95% predictive interval: 2.5th-97.5th percentile of what the report could have said if the model "
               "is right, over the posterior draws (parameter uncertainty), fresh replications (Monte Carlo) and the "
               "stated model discrepancy and rounding (the range of outcomes, not the precision of a mean). "
+              "Tail: the predictive probability of a report at least as far from the mean as the observed one, "
+              "on its side (a one-sided posterior predictive p-value: the smaller, the more the report surprises "
+              "the model). "
               "Leave-one-out: the same without the row itself (Pareto-smoothed importance sampling; "
               "k̂ > 0.7 marks an unreliable one)."]
     return "\n".join(lines)
