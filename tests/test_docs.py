@@ -279,7 +279,8 @@ def test_the_calibration_page_quotes_the_shipped_calibrations_figures():
     assert rows.inside.all() and f"**All {len(rows)} rows inside their 95%" in page
     teams = fit.set_index("name").loc["new_teams"]
     stated = f"predictive mean **{teams['mean']:.1f}**, 95% interval [{teams.low:.0f}, {teams.high:.0f}]"
-    assert not teams.inside and stated in page
+    assert teams.inside and stated in page
+    assert f"{100 * teams.tail:.1f}% of the predictive reports are 26 or more" in page
     targets = fit[fit.kind == "target"]
     assert f"**Leave one out: {int(targets.loo_inside.sum())} of {len(targets)}**" in page
     assert f"k̂ of {int((targets.pareto_k > 0.7).sum())} of the {len(targets)} rows is above 0.7" in page

@@ -36,7 +36,7 @@ Values = np.ndarray | pd.Series | Sequence[float]
 # patterns, `*` also crosses dots). A key belongs to the first group with a matching pattern, so
 # `team.attractiveness` (which team a citizen chooses) is handover, not team supply. Calibrated
 # today (conf/calibration/copenhagen.yaml): handover.intercept, .familiarity, .knows_instructor,
-# city.teams.*.attractiveness (handover), team.open_threshold and team.sister_capacity (team supply),
+# city.teams.*.attractiveness (handover), team.open_threshold, team.sister_capacity and team.max_extra (team supply),
 # intake.fill_share (intake).
 PARAMETER_GROUPS: dict[str, tuple[str, ...]] = {
     # Whether a programme completer joins a club team, and which: the handover equation, how

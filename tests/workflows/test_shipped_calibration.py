@@ -55,13 +55,17 @@ def test_params_calibrated_is_the_posterior_median(shipped):
 @pytest.mark.slow
 def test_the_shipped_posterior_still_fits_with_todays_code(shipped):
     """200 of the draws, 3 fresh replications each (with the discrepancy and rounding): at least 14 of
-    the 15 rows inside their 95% posterior predictive intervals, and the new teams where the shipped
-    fit put them (docs/results/calibration_fit.csv: outside, the calibration's one miss)."""
+    the 15 rows inside their 95% posterior predictive intervals, and the new teams' predictive tail
+    (the share of reports of 26 or more) where the shipped fit put it (docs/results/calibration_fit.csv:
+    near the edge), within 4 standard errors counted over the 200 draws alone (conservative: the
+    replications of one draw are correlated)."""
     base, spec, table, _ = shipped
     draws = table[spec.keys].iloc[:: max(1, len(table) // 200)].reset_index(drop=True)
     predicted = st.predictive(base, spec, draws, 3, PREDICTIVE_SEED + 1)
     inside = {t.name: bool(np.percentile(x := predicted[t.name], 2.5) <= t.observed <= np.percentile(x, 97.5))
               for t in spec.targets}
     shipped_fit = pd.read_csv(Path(__file__).resolve().parents[2] / "docs" / "results" / "calibration_fit.csv")
-    assert inside["new_teams"] == bool(shipped_fit.set_index("name").loc["new_teams", "inside"]), inside
+    tail = float(shipped_fit.set_index("name").loc["new_teams", "tail"])
+    fresh = float(np.mean(predicted["new_teams"] >= 26))
+    assert abs(fresh - tail) <= 4 * np.sqrt(tail * (1 - tail) / len(draws)), (fresh, tail)
     assert sum(v for k, v in inside.items() if k != "new_teams") >= 14, inside
