@@ -66,11 +66,14 @@ def comparison(
     """One row per metric and scenario: mean and 95% interval, and the paired difference to the
     reference scenario (NaN for the reference itself). Metrics missing in every scenario are left out."""
     rows = []
+    by_replication = {name: s.set_index("replication") for name, s in summaries.items()}  # once, not per metric
+    ref = by_replication[reference]
     for metric in metrics:
         if all(metric not in s or s[metric].isna().all() for s in summaries.values()):
             continue
         for name, summary in summaries.items():
-            diff = (np.nan,) * 3 if name == reference else paired_difference(summary, summaries[reference], metric)
+            paired = by_replication[name][metric] - ref[metric]  # as paired_difference: aligned on replication
+            diff = (np.nan,) * 3 if name == reference else interval(paired.dropna())
             rows.append((metric, name, *interval(summary[metric]), *diff))
     columns = ["metric", "scenario", "mean", "ci_low", "ci_high", "diff_mean", "diff_low", "diff_high"]
     return pd.DataFrame(rows, columns=columns)

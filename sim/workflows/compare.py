@@ -195,30 +195,45 @@ def evaluate(named_configs: Mapping[str, SimConfig], reference: str,
     return result
 
 
+def _codes(values: pd.Series, names: Sequence[str]) -> np.ndarray:
+    """Each value's position in `names` (KeyError for one not there, NaN included), looked up once per
+    distinct value: a lookup per row is slow on the citizens table's string columns."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    position = {name: i for i, name in enumerate(names)}
+    return np.array([position[v] for v in distinct], dtype=np.int64)[codes]
+
+
 def _centre_summaries(res: Results) -> dict[str, pd.DataFrame]:
     """Per centre label: per-replication counts, rates (sim.model.metrics.summarise on the centre's
-    citizens) and cost items (sim.model.costs); the instructor pool as CITY_WIDE, costs only."""
+    citizens) and cost items (sim.model.costs); the instructor pool as CITY_WIDE, costs only.
+
+    Every replication has the same citizens in the same places (the engines keep the plan's citizen
+    order), so the citizens table is read once as (replication, citizen) arrays and a centre's
+    citizens are its columns."""
     cfg, city = res.config, build_city(res.config)
     citizens = res.citizens.sort_values(["replication", "citizen"])
     n_reps = citizens["replication"].nunique()
     centre_index = {name: i for i, name in enumerate(city.centre_names)}
-    diagnosis = citizens["diagnosis"].map({d: i for i, d in enumerate(DIAGNOSES)}).to_numpy()
-    centre = citizens["centre"].map(centre_index).to_numpy()
-    offer = city.offers.of[centre, diagnosis]
+
+    def grid(values: np.ndarray) -> np.ndarray:
+        return values.reshape(n_reps, -1)
+
+    weeks = ("start_week", "handover_week", "lapse_week", "patient_join_week", "patient_lapse_week")
+    columns = {k: grid(citizens[k].to_numpy(dtype=float)) for k in weeks}
+    columns["completed"] = grid(citizens["completed"].to_numpy(bool))
+    centre = grid(_codes(citizens["centre"], city.centre_names))
+    offer = city.offers.of[centre, grid(_codes(citizens["diagnosis"], DIAGNOSES))]
+    policy = grid(np.tile(plan(cfg, city).policy, n_reps))
     labels = dict(zip(city.centre_names, city.centre_labels, strict=True))
     priced = res.costs.set_index(["centre", "replication"]).sort_index()
     out = {}
-    weeks = ("start_week", "handover_week", "lapse_week", "patient_join_week", "patient_lapse_week")
-    policy = np.tile(plan(cfg, city).policy, n_reps)  # the engines keep the plan's citizen order
     for name in city.centre_names:
-        mine = np.tile((centre == centre_index[name]).reshape(n_reps, -1)[0], n_reps)  # same citizens every rep
-        rows = citizens[mine]
-        arrays = {k: rows[k].to_numpy(dtype=float).reshape(n_reps, -1) for k in weeks}
-        arrays["completed"] = rows["completed"].to_numpy(bool).reshape(n_reps, -1)
-        centre_offer = offer[mine].reshape(n_reps, -1)
+        mine = centre[0] == centre_index[name]  # same citizens every rep
+        arrays = {k: v[:, mine] for k, v in columns.items()}
+        centre_offer = offer[:, mine]
         training = np.append(city.offers.training, False)[centre_offer]
         items = priced.loc[name]
-        ends = window_end(cfg, arrays["start_week"], policy[mine].reshape(n_reps, -1))
+        ends = window_end(cfg, arrays["start_week"], policy[:, mine])
         summary = summarise(arrays, items[list(COST_ITEMS)].sum(axis=1).to_numpy(), cfg.programme.weeks,
                             cfg.run.horizon_weeks, eligible=centre_offer >= 0, training=training, decision_end=ends)
         for column in COST_ITEMS:
