@@ -11,6 +11,7 @@ import time
 
 import pandas as pd
 import pytest
+from dash import no_update
 
 from sim import compare
 from sim.dashboard.__main__ import parse
@@ -154,6 +155,12 @@ def test_the_page_shows_what_sim_compare_computes(board: Dashboard, tmp_path, ca
     assert csv.splitlines()[0] == "metric,scenario,mean,ci_low,ci_high,diff_mean,diff_low,diff_high"
     results = str(board.show_results(run_id))
     assert "results-curves" in results
+    # built when the Results page is on screen, once per run: not behind the Plan page, not again
+    assert board.results_if_shown(run_id, "/", None) == (no_update, no_update)
+    content, shown = board.results_if_shown(run_id, "/results", None)
+    assert "results-curves" in str(content) and shown == {"run": run_id}
+    assert board.results_if_shown(run_id, "/results", shown) == (no_update, no_update)
+    assert "No results yet" in str(board.results_if_shown(None, "/results", shown)[0])  # another run: built
     # The further tables of sim.compare.evaluate are on the page: cost items, by centre, incremental.
     assert f"'{labels.label('cost_municipality')}'" in results and "Østerbro" in results
     verdict = run.outcome.incremental.set_index("scenario").loc[PLAN, "verdict"]
