@@ -223,6 +223,18 @@ class Dashboard:
             return html.P("No results yet: set a plan on the Plan page and press Run.", className="note")
         return views.results(run.outcome, run.plan.config, run.label, run.plan.question)
 
+    def compare_if_shown(self, latest: int | None, clear: int | None, pathname: str | None,
+                         shown: dict | None) -> tuple[Any, Any]:
+        """The Compare page's table, built (as `results_if_shown`) only when that page is on screen and
+        the runs kept have changed since it was built: (content, the runs it now shows)."""
+        clearing = bool(clear) and ctx_triggered() == "compare-clear"
+        if not clearing and (page_of(pathname) != "compare" or shown == self._kept()):
+            return no_update, no_update
+        return self.show_compare(latest, clear), self._kept()
+
+    def _kept(self) -> dict[str, list[int]]:
+        return {"runs": [r.id for r in self.runs]}
+
     def show_compare(self, latest: int | None, clear: int | None) -> Any:
         if clear and ctx_triggered() == "compare-clear":
             self.runs.clear()
@@ -389,6 +401,7 @@ def compare_page() -> html.Div:
     return html.Div([
         html.H2("Runs side by side"),
         html.Div(id="compare-table"),
+        dcc.Store(id="compare-shown"),  # the runs the table shows (it is built when the page is on screen)
         html.Button("Clear the runs", id="compare-clear"),
         html.H3("Download or save a run"),
         dcc.Dropdown(id="compare-run", options=[], placeholder="choose a run", clearable=False),
@@ -489,8 +502,9 @@ def create_app(board: Dashboard | None = None) -> dash.Dash:
             board.run_options)
     app.callback(Output("results-content", "children"), Output("results-shown", "data"), Input("results-run", "value"),
                  Input("url", "pathname"), State("results-shown", "data"))(board.results_if_shown)
-    app.callback(Output("compare-table", "children"), Input("latest-run", "data"), Input("compare-clear", "n_clicks"))(
-        board.show_compare)
+    app.callback(Output("compare-table", "children"), Output("compare-shown", "data"), Input("latest-run", "data"),
+                 Input("compare-clear", "n_clicks"), Input("url", "pathname"), State("compare-shown", "data"))(
+        board.compare_if_shown)
     app.callback(Output("download", "data"), Input("download-plan", "n_clicks"), State("compare-run", "value"),
                  prevent_initial_call=True)(board.download_plan)
     app.callback(Output("download-results", "data"), Input("download-csv", "n_clicks"), State("compare-run", "value"),

@@ -166,6 +166,10 @@ def test_the_page_shows_what_sim_compare_computes(board: Dashboard, tmp_path, ca
     verdict = run.outcome.incremental.set_index("scenario").loc[PLAN, "verdict"]
     assert verdict in results
     assert run.label in str(board.show_compare(run_id, None))
+    assert board.compare_if_shown(run_id, None, "/results", None) == (no_update, no_update)  # not on screen
+    table, kept = board.compare_if_shown(run_id, None, "/compare", None)
+    assert run.label in str(table) and kept == {"runs": [run_id]}
+    assert board.compare_if_shown(run_id, None, "/compare", kept) == (no_update, no_update)  # the same runs
     # The Decision view says what comparison.html says, from the same functions and numbers.
     for line in decision_sentences(run.outcome):
         assert line in results
