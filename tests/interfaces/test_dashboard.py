@@ -14,10 +14,11 @@ import pytest
 from dash import no_update
 
 from sim import compare
+from sim.dashboard import compute
 from sim.dashboard.__main__ import parse
 from sim.dashboard.app import Dashboard, _control, route
 from sim.dashboard.compute import Runner
-from sim.dashboard.controls import allowed, make_plan, save
+from sim.dashboard.controls import allowed, base_config, make_plan, save
 from sim.dashboard.views import PLAN
 from sim.dashboard.watch import Watch
 from sim.errors import UserError
@@ -25,6 +26,7 @@ from sim.model.config import RANGES
 from sim.model.states import State
 from sim.present import labels
 from sim.present.comparison import decision_figures, decision_sentences, intake_note
+from sim.workflows.scenarios import load
 from sim.workflows.uncertainty import covers, outcome_range
 
 SMALL = {"run.replications": "4", "intake.waves": "2"}
@@ -242,3 +244,31 @@ def test_command_line_refuses_a_bad_port(capsys: pytest.CaptureFixture) -> None:
         probe.bind(("127.0.0.1", 0))
         free = probe.getsockname()[1]
     assert parse(["--port", str(free)]).host == "127.0.0.1"
+
+
+def test_an_unchanged_reference_is_run_and_summarised_once(monkeypatch) -> None:
+    """Runs are kept by config (seed and replications included): a changed plan runs only itself, and
+    the comparison from kept runs is the one from fresh runs."""
+    calls: list[str] = []
+
+    def counted(cfg):
+        calls.append(repr(cfg))
+        return compute.compare.simulated(cfg)
+
+    monkeypatch.setattr(compute, "simulated", counted)
+    monkeypatch.setattr(compute, "_CACHE", type(compute._CACHE)())
+    scenario = load("as_reported")
+    ref = base_config(scenario, ("run.replications=3",))
+    plan = base_config(scenario, ("run.replications=3", "instructor.turnover_annual=0.6"))
+    first = compute.run_plan({PLAN: plan, "as_reported": ref}, "as_reported")
+    again = compute.run_plan({PLAN: plan, "as_reported": ref}, "as_reported")
+    assert calls == [repr(plan), repr(ref)]
+    pd.testing.assert_frame_equal(first.by_centre, again.by_centre)
+    pd.testing.assert_frame_equal(first.decision.table, again.decision.table)
+    changed = base_config(scenario, ("run.replications=3", "instructor.turnover_annual=0.7"))
+    compute.run_plan({PLAN: changed, "as_reported": ref}, "as_reported")
+    assert calls[2:] == [repr(changed)]
+    reseeded = [base_config(scenario, ("run.replications=3", "run.seed=7", *extra))
+                for extra in ((), ("instructor.turnover_annual=0.7",))]
+    compute.run_plan({PLAN: reseeded[1], "as_reported": reseeded[0]}, "as_reported")
+    assert calls[3:] == [repr(reseeded[1]), repr(reseeded[0])]
