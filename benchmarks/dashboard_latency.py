@@ -1,8 +1,9 @@
 """The dashboard's Run → results time as a planner sees it (issue 18 item 4): the default plan (200
 replications, parameter uncertainty from the shipped posterior), Run clicked 10 times in a headless
 Chromium, each time from the click until the status says the run is done and the headline cards
-show. Prints every time, the median and the load average; asserts nothing (timings belong here,
-not in tests). Target: median ≤ 1 s on this 2-core machine.
+show; then the time to open the Results page of the last run (built when it is opened). Prints
+every time, the median and the load average; asserts nothing (timings belong here, not in tests).
+Target: median ≤ 1 s on this 2-core machine.
 
     .venv/bin/python benchmarks/dashboard_latency.py [CLICKS]
 
@@ -25,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DONE = ("before => { const s = document.querySelector('#status').innerText;"
         " return s !== before && s.includes('done in') && document.querySelector('#plan-cards .card-value'); }")
+RESULTS = ("run => document.querySelector('#results-content').innerText.includes(run)"
+           " && document.querySelector('#results-curves .main-svg') && document.querySelector('#decision-ceac')")
 
 
 def main(clicks: int = 10) -> None:
@@ -61,6 +64,11 @@ def main(clicks: int = 10) -> None:
                     page.wait_for_function(DONE, arg=before)
                     times.append(time.perf_counter() - start)
                     print(f"{times[-1]:.2f} s: {page.locator('#status').inner_text()}", flush=True)
+                latest = page.locator("#status").inner_text().split(":")[0]  # "Run 10"
+                start = time.perf_counter()  # the Results page is built when it is opened: that wait too
+                page.get_by_role("link", name="Results", exact=True).click()
+                page.wait_for_function(RESULTS, arg=latest + ":")
+                opened = time.perf_counter() - start
                 browser.close()
         finally:
             server.terminate()
@@ -68,6 +76,7 @@ def main(clicks: int = 10) -> None:
     print("click to results (s): " + ", ".join(f"{t:.2f}" for t in times))
     print(f"median {statistics.median(times):.2f} s over {clicks} clicks (target <= 1 s); "
           f"load average {os.getloadavg()[0]:.1f}")
+    print(f"then Results opened in {opened:.2f} s (the latest run's page, its figures drawn)")
 
 
 if __name__ == "__main__":

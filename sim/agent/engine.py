@@ -47,6 +47,7 @@ def _citizen_arrays(model: HandoverModel) -> dict[str, np.ndarray]:
         "patient_join_week": np.array([c.patient_join_week for c in cs], dtype=float),
         "patient_lapse_week": np.array([c.patient_lapse_week for c in cs], dtype=float),
         "patient_reason": np.array([int(c.patient_reason) for c in cs], dtype=np.int8),
+        "filled": model.filled,
     }
 
 

@@ -36,7 +36,8 @@ class HandoverModel(mesa.Model):
         self.programme_habit_growth = rules.session_rate(cfg, cfg.programme.habit_growth)
         self.programme_bond_growth = rules.session_rate(cfg, cfg.programme.bond_growth)
         self._build_world()
-        self._build_citizens(population, np.ones(len(population), bool) if filled is None else filled)
+        self.filled = np.ones(len(population), bool) if filled is None else np.asarray(filled, bool)
+        self._build_citizens(population, self.filled)
         # Per (policy, centre): exposure events by programme week (policies.py decides them).
         self._plans: dict[tuple[int, int], dict[int, list[policies.Exposure]]] = {}
         self.gift_card = [policies.has_gift_card(p) for p in range(len(POLICIES))]

@@ -207,11 +207,33 @@ class Dashboard:
     def _run(self, run_id: int | None) -> Run | None:
         return next((r for r in self.runs if r.id == run_id), None)
 
+    def results_if_shown(self, run_id: int | None, pathname: str | None, shown: dict | None) -> tuple[Any, Any]:
+        """The Results page's content, built only when that page is on screen and shows another run than
+        the one it has: (content, which run it now shows). The page is a quarter of a megabyte with
+        figures; built at every Run while the planner stays on the Plan page, it would hold up the next
+        Run. A run's results never change, so a page that has them keeps them."""
+        want = {"run": run_id}
+        if page_of(pathname) != "results" or shown == want:
+            return no_update, no_update
+        return self.show_results(run_id), want
+
     def show_results(self, run_id: int | None) -> Any:
         run = self._run(run_id)
         if run is None:
             return html.P("No results yet: set a plan on the Plan page and press Run.", className="note")
         return views.results(run.outcome, run.plan.config, run.label, run.plan.question)
+
+    def compare_if_shown(self, latest: int | None, clear: int | None, pathname: str | None,
+                         shown: dict | None) -> tuple[Any, Any]:
+        """The Compare page's table, built (as `results_if_shown`) only when that page is on screen and
+        the runs kept have changed since it was built: (content, the runs it now shows)."""
+        clearing = bool(clear) and ctx_triggered() == "compare-clear"
+        if not clearing and (page_of(pathname) != "compare" or shown == self._kept()):
+            return no_update, no_update
+        return self.show_compare(latest, clear), self._kept()
+
+    def _kept(self) -> dict[str, list[int]]:
+        return {"runs": [r.id for r in self.runs]}
 
     def show_compare(self, latest: int | None, clear: int | None) -> Any:
         if clear and ctx_triggered() == "compare-clear":
@@ -371,6 +393,7 @@ def results_page() -> html.Div:
     return html.Div([
         dcc.Dropdown(id="results-run", options=[], placeholder="choose a run", clearable=False),
         html.Div(id="results-content"),
+        dcc.Store(id="results-shown"),  # the run the content shows (it is built when the page is on screen)
     ])
 
 
@@ -378,6 +401,7 @@ def compare_page() -> html.Div:
     return html.Div([
         html.H2("Runs side by side"),
         html.Div(id="compare-table"),
+        dcc.Store(id="compare-shown"),  # the runs the table shows (it is built when the page is on screen)
         html.Button("Clear the runs", id="compare-clear"),
         html.H3("Download or save a run"),
         dcc.Dropdown(id="compare-run", options=[], placeholder="choose a run", clearable=False),
@@ -434,10 +458,15 @@ def layout(board: Dashboard) -> html.Div:
     ])
 
 
+def page_of(pathname: str | None) -> str:
+    """The page an address names (the Plan page for any other)."""
+    page = (pathname or "/").strip("/") or "plan"
+    return page if page in PAGES else "plan"
+
+
 def route(pathname: str | None) -> list[dict]:
     """Show the page the address names (all pages stay in the document, so runs survive page changes)."""
-    page = (pathname or "/").strip("/") or "plan"
-    page = page if page in PAGES else "plan"
+    page = page_of(pathname)
     return [{"display": "block" if p == page else "none"} for p in PAGES]
 
 
@@ -471,9 +500,11 @@ def create_app(board: Dashboard | None = None) -> dash.Dash:
     for target in ("results-run", "compare-run"):
         app.callback(Output(target, "options"), Output(target, "value"), Input("latest-run", "data"))(
             board.run_options)
-    app.callback(Output("results-content", "children"), Input("results-run", "value"))(board.show_results)
-    app.callback(Output("compare-table", "children"), Input("latest-run", "data"), Input("compare-clear", "n_clicks"))(
-        board.show_compare)
+    app.callback(Output("results-content", "children"), Output("results-shown", "data"), Input("results-run", "value"),
+                 Input("url", "pathname"), State("results-shown", "data"))(board.results_if_shown)
+    app.callback(Output("compare-table", "children"), Output("compare-shown", "data"), Input("latest-run", "data"),
+                 Input("compare-clear", "n_clicks"), Input("url", "pathname"), State("compare-shown", "data"))(
+        board.compare_if_shown)
     app.callback(Output("download", "data"), Input("download-plan", "n_clicks"), State("compare-run", "value"),
                  prevent_initial_call=True)(board.download_plan)
     app.callback(Output("download-results", "data"), Input("download-csv", "n_clicks"), State("compare-run", "value"),

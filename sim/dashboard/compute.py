@@ -2,8 +2,9 @@
 
 `run_plan` is the only function that computes results for the page: it calls
 `sim.workflows.compare.evaluate`, as `python -m sim.compare` does, so the page and the command line
-cannot disagree. It keeps the last few simulated configs: the same config and seed give the same
-results, so an unchanged reference is simulated once, not at every Run.
+cannot disagree. It keeps the last few simulated configs with the tables the comparison takes from
+each (summary, retention curve, per-centre summaries): the same config and seed give the same
+results, so an unchanged reference is simulated and summarised once, not at every Run.
 
 `Runner` runs one job at a time in a background thread, so the page stays responsive and polls it;
 a second start while one runs is refused. `Worker` runs `run_plan` in a separate process that is
@@ -31,24 +32,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sim.model.config import SimConfig
-from sim.model.results import Results
 from sim.workflows import compare
-from sim.workflows.compare import Comparison
-from sim.workflows.simulate import simulate
+from sim.workflows.compare import Comparison, Simulated, simulated
 
 Progress = Callable[[int, int], None]
 Outcome = Comparison  # what the pages read
 
-_CACHE: OrderedDict[str, Results] = OrderedDict()
+_CACHE: OrderedDict[str, Simulated] = OrderedDict()
 _CACHED = 8
 
 
-def _simulated(cfg: SimConfig) -> Results:
-    """`sim.simulate(cfg)`, kept for the last few configs, keyed by the config's dataclass repr (every
-    field, deterministic, and cheap to make)."""
+def _simulated(cfg: SimConfig) -> Simulated:
+    """`sim.workflows.compare.simulated(cfg)` (the run and the tables the comparison takes from it),
+    kept for the last few configs, keyed by the config's dataclass repr (every field, seed and
+    replications included, deterministic, and cheap to make)."""
     key = repr(cfg)
     if key not in _CACHE:
-        _CACHE[key] = simulate(cfg)
+        _CACHE[key] = simulated(cfg)
         while len(_CACHE) > _CACHED:
             _CACHE.popitem(last=False)
     _CACHE.move_to_end(key)

@@ -23,7 +23,7 @@ from sim.model import costs
 from sim.model.city import City
 from sim.model.config import DIAGNOSES, SimConfig, to_yaml
 from sim.model.metrics import summarise, window_end
-from sim.model.population import Plan, filled, plan
+from sim.model.population import Plan, plan
 from sim.model.states import LAPSE_REASON_NAMES
 from sim.model.values import Values
 
@@ -44,6 +44,9 @@ CITIZEN_ARRAYS = (
     "centre", "diagnosis", "resourcefulness", "start_week", "completed", "handover_week", "team",
     "lapse_week", "lapse_reason", "patient_join_week", "patient_lapse_week", "patient_reason",
 )
+# What an engine hands over per citizen: the table's arrays and which cohort places were filled
+# (intake.fill_share; block_tables turns an unfilled place into a NaN start week).
+RAW_CITIZEN_ARRAYS = (*CITIZEN_ARRAYS, "filled")
 TEAM_ARRAYS = ("opened", "joined_total", "members_at_end", "closed_week", "instructor_changes", "balance_at_end")
 
 
@@ -51,8 +54,8 @@ TEAM_ARRAYS = ("opened", "joined_total", "members_at_end", "closed_week", "instr
 class RawRun:
     """What an engine returns for a block of replications (arrays, first axis = replication).
 
-    citizens: CITIZEN_ARRAYS, each (R, N), one per cohort place, filled or not (an unfilled place
-    never starts: `block_tables` gives it a NaN start week); *_week NaN when it did not happen, team -1 when none,
+    citizens: RAW_CITIZEN_ARRAYS, each (R, N), one per cohort place, filled or not (`filled`; an unfilled
+    place never starts: `block_tables` gives it a NaN start week); *_week NaN when it did not happen, team -1 when none,
     *reason a LapseReason code (the patient offering joined is the one the citizen is eligible
     for: City.offers.of[centre, diagnosis]). weekly: (R, weeks, centres, len(WEEKLY_COUNTS))
     counts at the end of each week. teams: TEAM_ARRAYS, each (R, T),
@@ -198,31 +201,27 @@ def _reason_names(codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
     return _labels(np.where(np.isin(codes, list(LAPSE_REASON_NAMES)), codes, -1), names)
 
 
-def _unfilled_unstarted(raw: RawRun, per_replication: Values, streams: np.ndarray) -> RawRun:
-    """`raw` with a missing (NaN) start week for every unfilled cohort place (intake.fill_share,
-    sim.model.population.filled): such a place never started, so every count and every rate's
-    denominator (sim.model.metrics: starters, completers, the horizon's reach) leaves it out, here and
-    wherever the citizens table is read. Unchanged (int16 start weeks) when every place is filled.
-    `streams`: the replications whose random streams the block drew from (the engines drew the
-    filling from them; a table's replication label may differ, as in simulate_sets)."""
-    start = raw.citizens["start_week"]
-    places = np.stack([filled(per_replication.at(i), per_replication.cfg.run.seed, int(r), start.shape[1])
-                       for i, r in enumerate(np.asarray(streams).tolist())]).reshape(start.shape)
-    if places.all():
-        return raw
-    citizens = dict(raw.citizens, start_week=np.where(places, start, np.nan))
+def _unfilled_unstarted(raw: RawRun) -> RawRun:
+    """`raw` with a missing (NaN) start week for every cohort place the engine left unfilled
+    (`filled`; intake.fill_share, sim.model.population.filled): such a place never started, so every
+    count and every rate's denominator (sim.model.metrics: starters, completers, the horizon's reach)
+    leaves it out, here and wherever the citizens table is read. Unchanged (int16 start weeks) when
+    every place is filled."""
+    citizens = dict(raw.citizens)
+    places = citizens.pop("filled")
+    if not places.all():
+        citizens["start_week"] = np.where(places, citizens["start_week"], np.nan)
     return RawRun(raw.replication, citizens, raw.weekly, raw.teams, raw.counts)
 
 
-def block_tables(raw: RawRun, cfg: SimConfig, city: City, values: Mapping[str, np.ndarray] | None = None,
-                 streams: np.ndarray | None = None) -> dict[str, pd.DataFrame | None]:
+def block_tables(raw: RawRun, cfg: SimConfig, city: City,
+                 values: Mapping[str, np.ndarray] | None = None) -> dict[str, pd.DataFrame | None]:
     """The tables of one engine block; engines call this per block so raw arrays can be freed.
-    `values`: the block's per-replication values (sim.model.values), which price its costs;
-    `streams`: the random streams its replications drew from (default: their labels)."""
+    `values`: the block's per-replication values (sim.model.values), which price its costs."""
     shared = plan(cfg, city)
     trained = costs.instructors_trained(cfg, city, raw.teams)
     per_replication = Values(cfg, values, len(raw.replication))
-    raw = _unfilled_unstarted(raw, per_replication, raw.replication if streams is None else streams)
+    raw = _unfilled_unstarted(raw)
     unit_costs = per_replication.grid
     priced = costs.price(unit_costs, raw.counts, costs.plan_counts(cfg, city, shared), trained)
     return {

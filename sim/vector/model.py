@@ -19,7 +19,7 @@ from sim.model import costs, policies, population, rules
 from sim.model.city import City
 from sim.model.config import SimConfig
 from sim.model.policies import Attend
-from sim.model.results import CITIZEN_ARRAYS, WEEKLY_COUNTS
+from sim.model.results import RAW_CITIZEN_ARRAYS, WEEKLY_COUNTS
 from sim.model.states import LapseReason, PatientState, State
 from sim.model.values import Values
 from sim.vector import choice, citizens, draws, shortcuts
@@ -98,6 +98,7 @@ class HandoverModel:
         shape = (n_reps, n)
         filled = np.stack([population.filled(self.values.at(i), cfg.run.seed, int(r), n)
                            for i, r in enumerate(np.asarray(replications).tolist())]).reshape(shape)
+        self.filled = filled
         self.state = np.where(filled, WAITING, UNFILLED).astype(np.int8)
         # Habit and bond (to the current group): in the programme every citizen attends every week
         # until it drops out, so h and s there are a function of the programme week (programme_h,
@@ -582,7 +583,7 @@ class HandoverModel:
                 name in self.teams.counted else value for name, value in self.counts.items()}
 
     def citizen_arrays(self) -> dict[str, np.ndarray]:
-        """CITIZEN_ARRAYS of sim.model.results."""
+        """RAW_CITIZEN_ARRAYS of sim.model.results."""
         lay = self.layout
 
         def weeks(name: str) -> np.ndarray:  # -1 (never happened) -> NaN
@@ -604,6 +605,7 @@ class HandoverModel:
             "patient_join_week": weeks("patient_join_week"),
             "patient_lapse_week": weeks("patient_lapse_week"),
             "patient_reason": self.patient_reason,
+            "filled": self.filled,
         }
-        assert set(arrays) == set(CITIZEN_ARRAYS)
+        assert set(arrays) == set(RAW_CITIZEN_ARRAYS)
         return arrays

@@ -146,10 +146,35 @@ def per_starters(summaries: Mapping[str, pd.DataFrame], reference: str) -> pd.Da
 
 
 
+@dataclass(frozen=True)
+class Simulated:
+    """What `evaluate` takes from one scenario's run before pairing it with another: the
+    per-replication summary, the retention curve and the per-centre summaries (`_centre_summaries`;
+    None without the per-citizen table, or the cost table for the centres). A function of the config
+    alone (same config and seed, same results), so it can be kept and reused, and it is small: the
+    run's own tables are not kept."""
+
+    summary: pd.DataFrame
+    curve: pd.DataFrame | None
+    centres: dict[str, pd.DataFrame] | None
+
+
+def simulated(cfg: SimConfig) -> Simulated:
+    """Run one config (`sim.workflows.simulate`) and take from it what `evaluate` compares."""
+    return tables_of(simulate(cfg))
+
+
+def tables_of(res: Results) -> Simulated:
+    """What `evaluate` compares, from one run's results."""
+    citizens = res.citizens is not None
+    return Simulated(res.summary, retention_curve(res) if citizens else None,
+                     _centre_summaries(res) if citizens and res.costs is not None else None)
+
+
 def evaluate(named_configs: Mapping[str, SimConfig], reference: str,
              progress: Callable[[int, int], None] | None = None, *,
              titles: Mapping[str, str] | None = None, questions: Mapping[str, str] | None = None,
-             simulate_one: Callable[[SimConfig], Results] = simulate, prices: Sequence[float] = PRICES,
+             simulate_one: Callable[[SimConfig], Simulated] = simulated, prices: Sequence[float] = PRICES,
              years: int = YEARS) -> Comparison:
     """Run each named config and compare it with `reference` (one of the names).
 
@@ -161,8 +186,8 @@ def evaluate(named_configs: Mapping[str, SimConfig], reference: str,
     reference is not among the names or the configs cannot be paired. Deterministic for given
     configs. `prices` (DKK per extra citizen active at 52 weeks) and `years` (the decision's lifetime)
     are the decision analysis's (sim.workflows.choice.analyse). `simulate_one` runs one config
-    (default `sim.workflows.simulate`; the dashboard passes a cached one, which is valid because the same
-    config and seed give the same results).
+    and takes its tables (default `simulated`; the dashboard passes a cached one, which is valid because
+    the same config and seed give the same results: an unchanged reference is not run or summarised again).
     """
     configs = {name: to_schema(cfg) for name, cfg in named_configs.items()}
     if reference not in configs:
@@ -176,7 +201,7 @@ def evaluate(named_configs: Mapping[str, SimConfig], reference: str,
         if progress:
             progress(done, total)
     summaries = {name: res.summary for name, res in results.items()}
-    curves = {name: retention_curve(res) for name, res in results.items() if res.citizens is not None}
+    curves = {name: res.curve for name, res in results.items() if res.curve is not None}
     titles = {name: (titles or {}).get(name) or default_title(name) for name in configs}
     table = incremental(summaries, reference, seed=first.run.seed)
     table = table.rename(columns={"cost_per_extra": "cost_per_extra_retained_52w"})
@@ -185,7 +210,8 @@ def evaluate(named_configs: Mapping[str, SimConfig], reference: str,
         questions={name: (questions or {}).get(name, "") for name in configs}, summaries=summaries,
         headline=comparison(summaries, reference), counts=comparison(summaries, reference, COUNTS),
         rates=comparison(summaries, reference, RATES), costs=comparison(summaries, reference, COSTS),
-        incremental=table, by_centre=by_centre(results, reference), curves=curves,
+        incremental=table, by_centre=centre_comparison({n: r.centres for n, r in results.items()}, reference),
+        curves=curves,
         explain=uncertainty.explain(first),
         decision=analyse(summaries, reference, configs, prices, years, seed=first.run.seed),
         per_starters=per_starters(summaries, reference),
@@ -195,30 +221,45 @@ def evaluate(named_configs: Mapping[str, SimConfig], reference: str,
     return result
 
 
+def _codes(values: pd.Series, names: Sequence[str]) -> np.ndarray:
+    """Each value's position in `names` (KeyError for one not there, NaN included), looked up once per
+    distinct value: a lookup per row is slow on the citizens table's string columns."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    position = {name: i for i, name in enumerate(names)}
+    return np.array([position[v] for v in distinct], dtype=np.int64)[codes]
+
+
 def _centre_summaries(res: Results) -> dict[str, pd.DataFrame]:
     """Per centre label: per-replication counts, rates (sim.model.metrics.summarise on the centre's
-    citizens) and cost items (sim.model.costs); the instructor pool as CITY_WIDE, costs only."""
+    citizens) and cost items (sim.model.costs); the instructor pool as CITY_WIDE, costs only.
+
+    Every replication has the same citizens in the same places (the engines keep the plan's citizen
+    order), so the citizens table is read once as (replication, citizen) arrays and a centre's
+    citizens are its columns."""
     cfg, city = res.config, build_city(res.config)
     citizens = res.citizens.sort_values(["replication", "citizen"])
     n_reps = citizens["replication"].nunique()
     centre_index = {name: i for i, name in enumerate(city.centre_names)}
-    diagnosis = citizens["diagnosis"].map({d: i for i, d in enumerate(DIAGNOSES)}).to_numpy()
-    centre = citizens["centre"].map(centre_index).to_numpy()
-    offer = city.offers.of[centre, diagnosis]
+
+    def grid(values: np.ndarray) -> np.ndarray:
+        return values.reshape(n_reps, -1)
+
+    weeks = ("start_week", "handover_week", "lapse_week", "patient_join_week", "patient_lapse_week")
+    columns = {k: grid(citizens[k].to_numpy(dtype=float)) for k in weeks}
+    columns["completed"] = grid(citizens["completed"].to_numpy(bool))
+    centre = grid(_codes(citizens["centre"], city.centre_names))
+    offer = city.offers.of[centre, grid(_codes(citizens["diagnosis"], DIAGNOSES))]
+    policy = grid(np.tile(plan(cfg, city).policy, n_reps))
     labels = dict(zip(city.centre_names, city.centre_labels, strict=True))
     priced = res.costs.set_index(["centre", "replication"]).sort_index()
     out = {}
-    weeks = ("start_week", "handover_week", "lapse_week", "patient_join_week", "patient_lapse_week")
-    policy = np.tile(plan(cfg, city).policy, n_reps)  # the engines keep the plan's citizen order
     for name in city.centre_names:
-        mine = np.tile((centre == centre_index[name]).reshape(n_reps, -1)[0], n_reps)  # same citizens every rep
-        rows = citizens[mine]
-        arrays = {k: rows[k].to_numpy(dtype=float).reshape(n_reps, -1) for k in weeks}
-        arrays["completed"] = rows["completed"].to_numpy(bool).reshape(n_reps, -1)
-        centre_offer = offer[mine].reshape(n_reps, -1)
+        mine = centre[0] == centre_index[name]  # same citizens every rep
+        arrays = {k: v[:, mine] for k, v in columns.items()}
+        centre_offer = offer[:, mine]
         training = np.append(city.offers.training, False)[centre_offer]
         items = priced.loc[name]
-        ends = window_end(cfg, arrays["start_week"], policy[mine].reshape(n_reps, -1))
+        ends = window_end(cfg, arrays["start_week"], policy[:, mine])
         summary = summarise(arrays, items[list(COST_ITEMS)].sum(axis=1).to_numpy(), cfg.programme.weeks,
                             cfg.run.horizon_weeks, eligible=centre_offer >= 0, training=training, decision_end=ends)
         for column in COST_ITEMS:
@@ -233,14 +274,19 @@ def _centre_summaries(res: Results) -> dict[str, pd.DataFrame]:
 
 def by_centre(results: Mapping[str, Results], reference: str) -> pd.DataFrame:
     """Counts, rates and cost items per centre and scenario (columns as `comparison`, plus centre)."""
-    if any(res.citizens is None or res.costs is None for res in results.values()):
+    return centre_comparison({name: _centre_summaries(res) if res.citizens is not None and res.costs is not None
+                              else None for name, res in results.items()}, reference)
+
+
+def centre_comparison(centres: Mapping[str, dict[str, pd.DataFrame] | None], reference: str) -> pd.DataFrame:
+    """`by_centre` from each scenario's per-centre summaries (`Simulated.centres`; an empty table when
+    a scenario has none)."""
+    if any(per is None for per in centres.values()):
         return pd.DataFrame(columns=["centre", "metric", "scenario", "mean", "ci_low", "ci_high", "diff_mean",
                                      "diff_low", "diff_high"])
-    per = {name: _centre_summaries(res) for name, res in results.items()}
-    centres = list(per[reference])
     metrics = (*COUNTS, *RATES, *COST_ITEMS, "cost_municipality", "cost_per_retained_52w")
-    tables = [comparison({name: per[name][c] for name in results}, reference, metrics).assign(centre=c)
-              for c in centres]
+    tables = [comparison({name: per[c] for name, per in centres.items()}, reference, metrics).assign(centre=c)
+              for c in centres[reference]]
     table = pd.concat(tables, ignore_index=True)
     return table[["centre", *[c for c in table.columns if c != "centre"]]]
 

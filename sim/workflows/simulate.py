@@ -49,7 +49,7 @@ def run_block(block: Block) -> dict:
     engine = importlib.import_module(ENGINES[block.cfg.run.engine.value])
     raw = engine.run_block(block.cfg, block.city, block.streams, block.values)
     raw.replication = block.labels
-    return block_tables(raw, block.cfg, block.city, block.values, block.streams)
+    return block_tables(raw, block.cfg, block.city, block.values)
 
 
 def _block_size(cfg: SimConfig) -> int:

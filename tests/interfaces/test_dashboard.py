@@ -11,12 +11,14 @@ import time
 
 import pandas as pd
 import pytest
+from dash import no_update
 
 from sim import compare
+from sim.dashboard import compute
 from sim.dashboard.__main__ import parse
 from sim.dashboard.app import Dashboard, _control, route
 from sim.dashboard.compute import Runner
-from sim.dashboard.controls import allowed, make_plan, save
+from sim.dashboard.controls import allowed, base_config, make_plan, save
 from sim.dashboard.views import PLAN
 from sim.dashboard.watch import Watch
 from sim.errors import UserError
@@ -24,6 +26,7 @@ from sim.model.config import RANGES
 from sim.model.states import State
 from sim.present import labels
 from sim.present.comparison import decision_figures, decision_sentences, intake_note
+from sim.workflows.scenarios import load
 from sim.workflows.uncertainty import covers, outcome_range
 
 SMALL = {"run.replications": "4", "intake.waves": "2"}
@@ -154,11 +157,21 @@ def test_the_page_shows_what_sim_compare_computes(board: Dashboard, tmp_path, ca
     assert csv.splitlines()[0] == "metric,scenario,mean,ci_low,ci_high,diff_mean,diff_low,diff_high"
     results = str(board.show_results(run_id))
     assert "results-curves" in results
+    # built when the Results page is on screen, once per run: not behind the Plan page, not again
+    assert board.results_if_shown(run_id, "/", None) == (no_update, no_update)
+    content, shown = board.results_if_shown(run_id, "/results", None)
+    assert "results-curves" in str(content) and shown == {"run": run_id}
+    assert board.results_if_shown(run_id, "/results", shown) == (no_update, no_update)
+    assert "No results yet" in str(board.results_if_shown(None, "/results", shown)[0])  # another run: built
     # The further tables of sim.compare.evaluate are on the page: cost items, by centre, incremental.
     assert f"'{labels.label('cost_municipality')}'" in results and "Østerbro" in results
     verdict = run.outcome.incremental.set_index("scenario").loc[PLAN, "verdict"]
     assert verdict in results
     assert run.label in str(board.show_compare(run_id, None))
+    assert board.compare_if_shown(run_id, None, "/results", None) == (no_update, no_update)  # not on screen
+    table, kept = board.compare_if_shown(run_id, None, "/compare", None)
+    assert run.label in str(table) and kept == {"runs": [run_id]}
+    assert board.compare_if_shown(run_id, None, "/compare", kept) == (no_update, no_update)  # the same runs
     # The Decision view says what comparison.html says, from the same functions and numbers.
     for line in decision_sentences(run.outcome):
         assert line in results
@@ -231,3 +244,31 @@ def test_command_line_refuses_a_bad_port(capsys: pytest.CaptureFixture) -> None:
         probe.bind(("127.0.0.1", 0))
         free = probe.getsockname()[1]
     assert parse(["--port", str(free)]).host == "127.0.0.1"
+
+
+def test_an_unchanged_reference_is_run_and_summarised_once(monkeypatch) -> None:
+    """Runs are kept by config (seed and replications included): a changed plan runs only itself, and
+    the comparison from kept runs is the one from fresh runs."""
+    calls: list[str] = []
+
+    def counted(cfg):
+        calls.append(repr(cfg))
+        return compute.compare.simulated(cfg)
+
+    monkeypatch.setattr(compute, "simulated", counted)
+    monkeypatch.setattr(compute, "_CACHE", type(compute._CACHE)())
+    scenario = load("as_reported")
+    ref = base_config(scenario, ("run.replications=3",))
+    plan = base_config(scenario, ("run.replications=3", "instructor.turnover_annual=0.6"))
+    first = compute.run_plan({PLAN: plan, "as_reported": ref}, "as_reported")
+    again = compute.run_plan({PLAN: plan, "as_reported": ref}, "as_reported")
+    assert calls == [repr(plan), repr(ref)]
+    pd.testing.assert_frame_equal(first.by_centre, again.by_centre)
+    pd.testing.assert_frame_equal(first.decision.table, again.decision.table)
+    changed = base_config(scenario, ("run.replications=3", "instructor.turnover_annual=0.7"))
+    compute.run_plan({PLAN: changed, "as_reported": ref}, "as_reported")
+    assert calls[2:] == [repr(changed)]
+    reseeded = [base_config(scenario, ("run.replications=3", "run.seed=7", *extra))
+                for extra in ((), ("instructor.turnover_annual=0.7",))]
+    compute.run_plan({PLAN: reseeded[1], "as_reported": reseeded[0]}, "as_reported")
+    assert calls[3:] == [repr(reseeded[1]), repr(reseeded[0])]

@@ -19,7 +19,7 @@ from sim.errors import UserError
 from sim.present import labels, plots
 from sim.present.comparison import plain_summary
 from sim.workflows import files
-from sim.workflows.analysis import comparison, retention_by_replication, retention_curve
+from sim.workflows.analysis import comparison, paired, retention_by_replication, retention_curve
 from sim.workflows.compare import COUNTS, evaluate
 from sim.workflows.sweep import code_version
 
@@ -114,6 +114,20 @@ def test_comparison_pairs_replications():
     row = table[table["scenario"] == "b"].iloc[0]
     assert row["diff_mean"] == pytest.approx(0.1) and row["diff_high"] - row["diff_low"] == pytest.approx(0)
     assert set(table["metric"]) == {"handover_rate"}  # metrics no scenario has are left out
+
+
+def test_paired_differences_match_pandas_alignment_and_leave_out_missing_pairs():
+    rng = np.random.default_rng(3)
+    a = pd.Series(rng.normal(size=50), index=pd.RangeIndex(50, name="replication"))
+    b = pd.Series(rng.normal(size=50), index=pd.RangeIndex(50, name="replication"))
+    a.iloc[[4, 9]] = np.nan
+    same_order = paired(a, b)  # the array shortcut
+    assert len(same_order) == 48
+    np.testing.assert_array_equal(same_order, (a - b).dropna().to_numpy())
+    shuffled = b.sample(frac=1, random_state=1).iloc[:45]  # other order, five replications missing
+    expected = (a - shuffled).dropna()
+    np.testing.assert_array_equal(paired(a, shuffled), expected.to_numpy())
+    assert len(expected) < 45
 
 
 def test_figures_are_labelled():

@@ -119,6 +119,15 @@ def test_evppi_is_deterministic_and_checks_its_inputs():
         decision.evpi(np.array([[1.0, np.nan]]))
 
 
+def test_the_posterior_samples_partial_values_are_each_samples_own():
+    """EVPPI's standard error and bias correction use one partial value per posterior sample, taken
+    for all samples at once: exactly what each sample alone gives."""
+    from sim.workflows.decision import _partial, _partials
+
+    sampled = np.random.default_rng(7).normal(size=(50, 120, 3)) * 1e4
+    np.testing.assert_array_equal(_partials(sampled), [_partial(g) for g in sampled])
+
+
 def test_evppi_groups_rank_the_group_that_drives_the_decision_first():
     nb, theta = toy(6)
     inputs = pd.DataFrame({"handover.intercept": theta["t1"], "handover.familiarity": theta["t2"],
