@@ -18,7 +18,8 @@ What each group makes, and from what:
   calibration's (sbc.png from benchmarks/sbc_calibration.py; `--sbc`, default results/sbc), copied
   from their folders. They exist only after those runs (docs/calibration.md, "Reproduce the shipped
   calibration"); without them the script says so and leaves the committed images as they are. The
-  tables the page quotes (report, fit, learned, diagnostics, SBC coverage) go to docs/results/.
+  tables the page quotes (report, fit, learned, diagnostics, SBC coverage, and the leave-one-out refits
+  of benchmarks/loo_refits.py, `--loo`, default results/loo, where run) go to docs/results/.
 
 The screenshots need the dev extra (Playwright) and Chromium: Playwright cannot download its
 browsers on these machines, so the script drives Debian's (`apt-get install -y chromium`).
@@ -134,7 +135,7 @@ def comparison(out: Path, replications: int) -> None:
             browser.close()
 
 
-def calibration(out: Path, folder: Path, sbc: Path) -> None:
+def calibration(out: Path, folder: Path, sbc: Path, loo: Path) -> None:
     """Copy a calibration's and its simulation-based calibration's figures; say so when there is
     nothing to copy them from."""
     figures = {folder / "fit.png": "calibration_fit.png", folder / "learned.png": "calibration_learned.png",
@@ -150,7 +151,8 @@ def calibration(out: Path, folder: Path, sbc: Path) -> None:
     tables = {folder / "report.md": "calibration_report.md", folder / "fit.csv": "calibration_fit.csv",
               folder / "learned.csv": "calibration_learned.csv",
               folder / "diagnostics.json": "calibration_diagnostics.json", sbc / "coverage.csv": "sbc_coverage.csv",
-              sbc / "sbc.csv": "sbc_ranks.csv", sbc / "budget.txt": "sbc_budget.txt"}
+              sbc / "sbc.csv": "sbc_ranks.csv", sbc / "budget.txt": "sbc_budget.txt",
+              loo / "loo_refits.csv": "calibration_loo_refits.csv"}
     RESULTS.mkdir(exist_ok=True)
     for path, target in tables.items():
         if path.exists():
@@ -165,6 +167,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="replications per scenario on the comparison page (default 200)")
     parser.add_argument("--calibration", type=Path, default=ROOT / "results" / "calibration" / "copenhagen",
                         help="a calibration's output folder (default results/calibration/copenhagen)")
+    parser.add_argument("--loo", type=Path, default=ROOT / "results" / "loo",
+                        help="benchmarks/loo_refits.py's output folder (default results/loo)")
     parser.add_argument("--sbc", type=Path, default=ROOT / "results" / "sbc",
                         help="benchmarks/sbc_calibration.py's output folder (default results/sbc)")
     args = parser.parse_args(argv)
@@ -179,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         elif group == "comparison":
             comparison(args.out, args.replications)
         else:
-            calibration(args.out, args.calibration, args.sbc)
+            calibration(args.out, args.calibration, args.sbc, args.loo)
     print(f"images written to {args.out}")
 
 
