@@ -280,7 +280,7 @@ def test_the_calibration_page_quotes_the_shipped_calibrations_figures():
     teams = fit.set_index("name").loc["new_teams"]
     stated = f"predictive mean **{teams['mean']:.1f}**, 95% interval [{teams.low:.0f}, {teams.high:.0f}]"
     assert teams.inside and stated in page
-    assert f"{100 * teams.tail:.1f}% of the predictive reports are 26 or more" in page
+    assert f"{100 * teams['tail']:.1f}% of the predictive reports are 26 or more" in page
     targets = fit[fit.kind == "target"]
     assert f"**Leave one out: {int(targets.loo_inside.sum())} of {len(targets)}**" in page
     assert f"k̂ of {int((targets.pareto_k > 0.7).sum())} of the {len(targets)} rows is above 0.7" in page
@@ -295,6 +295,26 @@ def test_the_calibration_page_quotes_the_shipped_calibrations_figures():
             decimals = len(text.split(".")[-1]) if "." in text else 0
             assert float(text) == pytest.approx(value, abs=0.6 * 10**-decimals), (key, text, value)
         assert row.verdict.startswith(verdict), (key, verdict, row.verdict)
+
+
+def test_the_calibration_page_quotes_the_leave_one_out_refits():
+    """The refits' count, the rows outside and the budget (docs/results/calibration_loo_refits.csv):
+    every row whose PSIS k̂ is above 0.7 was refitted."""
+    import pandas as pd
+
+    page = _read(ROOT / "docs" / "calibration.md")
+    refits = pd.read_csv(ROOT / "docs" / "results" / "calibration_loo_refits.csv")
+    fit = pd.read_csv(ROOT / "docs" / "results" / "calibration_fit.csv")
+    targets = fit[fit.kind == "target"]
+    assert set(refits.name) == set(targets.name[targets.pareto_k > 0.7])
+    assert f"**Leave one out by refitting: {int(refits.refit_inside.sum())} of {len(refits)} inside**" in page
+    assert f"each of the {len(refits)} was refitted" in page
+    for r in refits[~refits.refit_inside].itertuples():
+        assert f"against [{r.refit_low:.0f}, {r.refit_high:.0f}])" in page, r.name
+    budget = refits[["particles", "replications"]].drop_duplicates()
+    particles, replications = budget.iloc[0]
+    assert len(budget) == 1 and f"{particles} particles × {replications} replications" in page
+    assert f"{refits.minutes.sum():.0f} min in all" in page
 
 
 def test_the_calibration_page_quotes_the_simulation_based_calibration():
