@@ -3,6 +3,8 @@ numbers? For synthetic tables of benchmarks/sbc_calibration.py (same truths and 
 again with other `run.seed`s (common random numbers: every particle of one calibration shares them)
 and compare each parameter's posterior mean across seeds with its posterior sd. If the means move by
 about their sd or more, the posterior's width leaves out the likelihood's Monte Carlo error.
+`--min-moves/--max-moves/--proposal` change the sampler's moves instead (does a posterior that
+misses its truth move towards it when the particles are moved longer?).
 
     .venv/bin/python benchmarks/sbc_seed_check.py [--tables 0 2] [--seeds 1 2] [--particles 200]
                                                   [--replications 10] [--n-jobs 1] [--out results/sbc_seeds]
@@ -28,7 +30,10 @@ from sim.workflows.params import apply
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--tables", type=int, nargs="+", default=[0, 2])
-    p.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--seeds", type=int, nargs="*", default=[1, 2])
+    p.add_argument("--min-moves", type=int, default=smc.Settings.min_moves)
+    p.add_argument("--max-moves", type=int, default=smc.Settings.max_moves)
+    p.add_argument("--proposal", default=smc.Settings.proposal, choices=["independent", "walk"])
     p.add_argument("--particles", type=int, default=200)
     p.add_argument("--replications", type=int, default=10)
     p.add_argument("--n-jobs", type=int, default=1)
@@ -37,7 +42,8 @@ def main() -> None:
     base = compose([PRIORS, *FORCED, f"run.n_jobs={args.n_jobs}"])
     spec = specs.load("copenhagen", base, st.summary_columns(base))
     prior = Prior.of(spec)
-    settings = smc.Settings(particles=args.particles)
+    settings = smc.Settings(particles=args.particles, min_moves=args.min_moves, max_moves=args.max_moves,
+                            proposal=args.proposal)
     rows = []
     for index in args.tables:
         truth_z = prior.sample(np.random.default_rng(np.random.SeedSequence(sbc.TRUTH_SEED, spawn_key=(index,))), 1)
@@ -58,6 +64,9 @@ def main() -> None:
     spread = table.groupby(["table", "parameter"]).agg(truth=("truth", "first"), mean_sd_across_seeds=("mean", "std"),
                                                          posterior_sd=("sd", "mean"))
     spread["ratio"] = spread.mean_sd_across_seeds / spread.posterior_sd
+    if not args.seeds:  # one seed: the posterior means and sds themselves
+        print(table.round(3).to_string(index=False))
+        return
     print(spread.round(3).to_string())
     ratio = round(float(spread.ratio.median()), 2)
     print("median ratio (sd of the posterior mean across seeds / posterior sd):", ratio)
