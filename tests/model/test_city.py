@@ -54,13 +54,14 @@ def test_patient_offerings_are_city_data():
 
 
 def test_club_capacity_is_its_teams_default_and_its_rhythm_their_rhythm():
-    city = build_city(small("city.associations.fremad_valby.capacity=7", "city.teams.fremad_ball.capacity=9",
-                            "city.associations.fremad_valby.meeting_interval_weeks=2"))
+    cfg = small("city.associations.fremad_valby.capacity=7", "city.teams.fremad_ball.capacity=9",
+                "city.associations.fremad_valby.meeting_interval_weeks=2")
+    city = build_city(cfg)
     strength, ball, other = (city.team_names.index(n) for n in ("fremad_strength", "fremad_ball", "ssb_strength"))
     assert city.team_capacity[strength] == 7 and city.team_capacity[ball] == 9  # a team's own value wins
     assert city.team_capacity[other] == 20  # team.capacity
     assert city.team_interval[strength] == city.team_interval[ball] == 2 and city.team_interval[other] == 1
-    sister = city.n_listed + strength * 2
+    sister = city.n_listed + strength * cfg.team.max_extra
     assert city.team_capacity[sister] == 7 and city.team_interval[sister] == 2
 
 

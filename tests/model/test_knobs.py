@@ -98,7 +98,9 @@ CHANGES: dict[str, tuple[object, dict]] = {
     f"{CENTRE}.diagnosis_mix": ({"at_risk": 0.0, "diabetes": 1.0, "copd": 0.0, "heart": 0.0, "cancer": 0.0}, {}),
     f"{CENTRE}.modifiers": (["monthly_trial"], {"handover.intercept": 0.0}),
     # (a replacement slow enough that the same uniform gives another waiting time)
-    f"{SPORT}.has_admin_staff": (True, {f"{SPORT}.turnover_annual": 0.9, f"{SPORT}.replacement_weeks": 30.0}),
+    # (8 replications: with 2, whether the instructor quits at all within 40 weeks is a coin toss)
+    f"{SPORT}.has_admin_staff": (True, {f"{SPORT}.turnover_annual": 0.9, f"{SPORT}.replacement_weeks": 30.0,
+                                        "run.replications": 8}),
     f"{SPORT}.replacement_weeks": (30.0, {f"{SPORT}.turnover_annual": 0.9}),
     f"{SPORT}.capacity": (1, {}),
     f"{SPORT}.meeting_interval_weeks": (4, {"handover.intercept": 0.0}),  # its team has members to meet
@@ -109,7 +111,7 @@ CHANGES: dict[str, tuple[object, dict]] = {
     f"{PATIENT}.replacement_weeks": (1.0, {f"{PATIENT}.turnover_annual": 1.0}),
     f"{PATIENT}.capacity": (0, {}),
     f"{PATIENT}.meeting_interval_weeks": (4, {}),
-    f"{PATIENT}.has_training": (False, LONG),
+    f"{PATIENT}.has_training": (False, {**LONG, "run.replications": 8}),  # (enough members to matter)
     f"{PATIENT}.course_weeks": (2, {}),
     f"{TEAM}.association": ("kom_i_gang", {}),
     f"{TEAM}.centre": ("osterbro", {}),
