@@ -340,6 +340,38 @@ def test_the_calibration_page_quotes_the_simulation_based_calibration():
     assert stated.startswith("200 particles × 10 replications") and stated in page
 
 
+def test_the_calibration_page_quotes_the_sbc_checks():
+    """The figures of the SBC's 'why' come from docs/results/sbc_checks/ (the seed, moves and data
+    model checks of benchmarks/sbc_seed_check.py and sbc_data_model_check.py)."""
+    import numpy as np
+    import pandas as pd
+
+    page = _minus(_read(ROOT / "docs" / "calibration.md"))
+    checks = ROOT / "docs" / "results" / "sbc_checks"
+    seeds = pd.read_csv(checks / "seeds.csv")
+    by = seeds.groupby(["table", "parameter"])
+    ratio = by["mean"].std() / by["sd"].mean()
+    assert f"median {ratio.median():.2f} of\n    their sd (at most {ratio.max():.2f}, familiarity)" in page
+    assert ratio.idxmax()[1] == "handover.familiarity"
+    fam = seeds[(seeds.table == 2) & (seeds.parameter == "handover.familiarity")]
+    moves = pd.read_csv(checks / "moves.csv").set_index("parameter").loc["handover.familiarity"]
+    assert (f"familiarity (truth {moves.truth:.2f}) has posterior mean {moves['mean']:.2f} and sd {moves.sd:.2f}, "
+            f"against {fam['mean'].min():.2f}–{fam['mean'].max():.2f} and sd\n    {fam.sd.min():.2f}–{fam.sd.max():.2f}"
+            ) in page
+    model = pd.read_csv(checks / "data_model.csv")
+    sd = (model.reports_sd / model.assumed_sd).groupby(model.table).median().round(2)
+    off = model.z_mean.abs().groupby(model.table).mean().round(2)
+    assert f"(median sd ratio {sd[2]:.2f} and {sd[0]:.2f})" in page
+    assert f"offsets {off[2]:.2f} and {off[0]:.2f} of an sd" in page
+    sampler = pd.read_csv(checks / "sbc_diagnostics.csv")
+    assert len(sampler) == 20 and f"{sampler.distinct.min()}–{sampler.distinct.max()} of the 200 draws" in page
+    corr = pd.read_csv(checks / "correlation.csv", index_col=0)
+    off_diagonal = corr.where(~np.eye(len(corr), dtype=bool)).stack()
+    assert (f"mean r {off_diagonal.mean():.2f}, from {off_diagonal.min():.2f} to {off_diagonal.max():.2f}, the "
+            "largest Det Grønne Æble with the new\n    teams") in page
+    assert set(off_diagonal.idxmax()) == {"groenne_aeble_basic", "new_teams"}
+
+
 def test_the_calibration_page_quotes_the_shipped_posteriors_trade_offs():
     """The correlations the page names are those of the shipped draws (conf/params/ensemble/copenhagen.csv),
     and they are the strongest two."""
