@@ -27,7 +27,6 @@ from sim.present.calibration import fit_table
 from sim.workflows.calibration import smc
 from sim.workflows.calibration import spec as specs
 from sim.workflows.calibration import study as st
-from sim.workflows.calibration.prior import Prior
 from sim.workflows.compose import compose
 
 K_HAT = 0.7  # above it PSIS-LOO's importance weights are unreliable (Vehtari et al. 2024)
@@ -37,12 +36,8 @@ def refit(base, spec: specs.Spec, name: str, settings: smc.Settings, replication
           out: Path) -> dict:
     """Calibrate without target `name`, predict it; its row of loo_refits.csv."""
     held = st.leave_out(spec, name)
-    prior = Prior.of(held)
-    folder = out / name
     start = time.perf_counter()
-    state = st.open_folder(folder, st.fingerprint(held, [], replications, settings))
-    problem = st.Problem(st.calibration_base(base, held, replications), held, prior, folder)
-    state = st.calibrate(problem, settings, state)
+    prior, state = st.fit(base, held, settings, replications, out / name)
     draws = st.posterior(prior, state)
     fit = fit_table(held, st.predictive(base, held, draws, predictive, PREDICTIVE_SEED)).set_index("name")
     diagnostics = smc.final_diagnostics(state)

@@ -52,9 +52,8 @@ def main() -> None:
         for seed in [base.run.seed, *args.seeds]:
             cfg = apply(base, {"run.seed": seed})
             folder = args.out / f"table_{index:03d}_seed_{seed}"
-            state = st.open_folder(folder, st.fingerprint(synthetic, [f"run.seed={seed}"], args.replications, settings))
-            problem = st.Problem(st.calibration_base(cfg, synthetic, args.replications), synthetic, prior, folder)
-            draws = st.posterior(prior, st.calibrate(problem, settings, state))
+            _, state = st.fit(cfg, synthetic, settings, args.replications, folder, [f"run.seed={seed}"])
+            draws = st.posterior(prior, state)
             for key in prior.keys:
                 rows.append({"table": index, "seed": seed, "parameter": key, "truth": float(truth[key].iloc[0]),
                              "mean": float(draws[key].mean()), "sd": float(draws[key].std())})

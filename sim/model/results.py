@@ -220,9 +220,8 @@ def block_tables(raw: RawRun, cfg: SimConfig, city: City,
     `values`: the block's per-replication values (sim.model.values), which price its costs."""
     shared = plan(cfg, city)
     trained = costs.instructors_trained(cfg, city, raw.teams)
-    per_replication = Values(cfg, values, len(raw.replication))
     raw = _unfilled_unstarted(raw)
-    unit_costs = per_replication.grid
+    unit_costs = Values(cfg, values, len(raw.replication)).grid
     priced = costs.price(unit_costs, raw.counts, costs.plan_counts(cfg, city, shared), trained)
     return {
         "summary": _summary(raw, cfg, city, shared, priced, trained),

@@ -96,10 +96,9 @@ class HandoverModel:
         # Bernoulli(p_dropout) as one geometric draw (draws.geometric); programme.weeks + 1 = never.
         self.dropout_week = np.full((n_reps, n), cfg.programme.weeks + 1, np.int16)
         shape = (n_reps, n)
-        filled = np.stack([population.filled(self.values.at(i), cfg.run.seed, int(r), n)
-                           for i, r in enumerate(np.asarray(replications).tolist())]).reshape(shape)
-        self.filled = filled
-        self.state = np.where(filled, WAITING, UNFILLED).astype(np.int8)
+        self.filled = np.stack([population.filled(self.values.at(i), cfg.run.seed, int(r), n)
+                                for i, r in enumerate(np.asarray(replications).tolist())]).reshape(shape)
+        self.state = np.where(self.filled, WAITING, UNFILLED).astype(np.int8)
         # Habit and bond (to the current group): in the programme every citizen attends every week
         # until it drops out, so h and s there are a function of the programme week (programme_h,
         # programme_s: after attending weeks 1..k); the grids hold them from programme end on.

@@ -64,11 +64,6 @@ def paired(values: pd.Series, reference: pd.Series) -> np.ndarray:
     return (values - reference).dropna().to_numpy(float)
 
 
-def paired_difference(summary: pd.DataFrame, reference: pd.DataFrame, metric: str) -> tuple[float, float, float]:
-    """Mean and 95% interval of `metric` minus the reference's, replication by replication."""
-    return interval(paired(summary.set_index("replication")[metric], reference.set_index("replication")[metric]))
-
-
 def comparison(
     summaries: Mapping[str, pd.DataFrame], reference: str, metrics: Sequence[str] = HEADLINE
 ) -> pd.DataFrame:

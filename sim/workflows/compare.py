@@ -272,15 +272,9 @@ def _centre_summaries(res: Results) -> dict[str, pd.DataFrame]:
     return out
 
 
-def by_centre(results: Mapping[str, Results], reference: str) -> pd.DataFrame:
-    """Counts, rates and cost items per centre and scenario (columns as `comparison`, plus centre)."""
-    return centre_comparison({name: _centre_summaries(res) if res.citizens is not None and res.costs is not None
-                              else None for name, res in results.items()}, reference)
-
-
 def centre_comparison(centres: Mapping[str, dict[str, pd.DataFrame] | None], reference: str) -> pd.DataFrame:
-    """`by_centre` from each scenario's per-centre summaries (`Simulated.centres`; an empty table when
-    a scenario has none)."""
+    """Counts, rates and cost items per centre and scenario (columns as `comparison`, plus centre), from
+    each scenario's per-centre summaries (`Simulated.centres`; an empty table when a scenario has none)."""
     if any(per is None for per in centres.values()):
         return pd.DataFrame(columns=["centre", "metric", "scenario", "mean", "ci_low", "ci_high", "diff_mean",
                                      "diff_low", "diff_high"])

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.workflows.calibration.likelihood import binomial, negative_binomial, nll, normal, poisson, prior_penalty
+from sim.workflows.calibration.likelihood import binomial, negative_binomial, nll, normal, poisson
 
 
 def test_poisson_by_hand():
@@ -28,11 +28,10 @@ def test_binomial_by_hand():
     assert nll("binomial", 0.5, np.array([0.4, 0.6]), n=4) == pytest.approx(-math.log(6 / 16), abs=1e-9)
 
 
-def test_normal_and_prior_by_hand():
+def test_normal_by_hand():
     # y = 1, mean 0, sd 2: 0.5 ln(2 pi 4) + 1/8
     assert normal(1.0, 0.0, 2.0) == pytest.approx(1.737085, abs=1e-6)
     assert nll("normal", 1.0, np.array([-1.0, 1.0]), sd=2.0) == pytest.approx(1.737085, abs=1e-6)
-    assert prior_penalty(1.0, 0.0, 2.0) == pytest.approx(1.737085, abs=1e-6)
 
 
 def test_a_zero_mean_is_floored_at_half_a_count_over_the_replications():

@@ -65,11 +65,6 @@ def nll(kind: str, observed: float, simulated: np.ndarray, n: float | None = Non
     raise ValueError(f"unknown likelihood {kind!r}; allowed: {', '.join(LIKELIHOODS)}")
 
 
-def prior_penalty(value: float, mean: float, sd: float) -> float:
-    """Negative log density of a normal prior (the shrinkage on a parameter with `prior_sd`)."""
-    return normal(value, mean, sd)
-
-
 # --- the calibration's data model, for many parameter sets at once --------------------------------
 
 

@@ -54,10 +54,7 @@ def one_table(base: SimConfig, spec: Spec, settings: smc.Settings, replications:
     truth = st.config_values(prior, truth_z)
     report = synthetic_report(base, spec, truth, TRUTH_SEED + 1 + index)
     synthetic = st.synthetic(spec, report)
-    folder = out / f"table_{index:03d}" if out else None
-    state = st.open_folder(folder, st.fingerprint(synthetic, [], replications, settings)) if folder else None
-    problem = st.Problem(st.calibration_base(base, synthetic, replications), synthetic, prior, folder)
-    state = st.calibrate(problem, settings, state)
+    _, state = st.fit(base, synthetic, settings, replications, out / f"table_{index:03d}" if out else None)
     draws = st.posterior(prior, state)
     rng = np.random.default_rng(np.random.SeedSequence(TRUTH_SEED, spawn_key=(index, 1)))
     rows = []

@@ -151,6 +151,18 @@ def calibrate(problem: Problem, settings: smc.Settings, state: smc.State | None 
     return smc.run(problem.prior, problem.log_likelihood, settings, state, save, on_batch)
 
 
+def fit(base: SimConfig, spec: Spec, settings: smc.Settings, replications: int, folder: Path | None = None,
+        overrides: list[str] | None = None) -> tuple[Prior, smc.State]:
+    """Calibrate `spec` on `base` (`replications` per particle) to the end, resuming from `folder` where
+    it holds this study (`overrides`: what the fingerprint should name besides the spec, e.g. another
+    run.seed); the prior and the final state. The studies beside the command's own (simulation-based
+    calibration, leave-one-out refits, their checks) run this way."""
+    prior = Prior.of(spec)
+    state = open_folder(folder, fingerprint(spec, overrides or [], replications, settings)) if folder else None
+    problem = Problem(calibration_base(base, spec, replications), spec, prior, folder)
+    return prior, calibrate(problem, settings, state)
+
+
 def posterior(prior: Prior, state: smc.State) -> pd.DataFrame:
     """The equally weighted draws: one row per particle, one column per dotted config key."""
     return config_values(prior, state.z)
