@@ -1,0 +1,66 @@
+"""Where does each simulation-based calibration table's truth sit in its own posterior? For every
+table of a `benchmarks/sbc_calibration.py` output folder, score the truth with the calibration's own
+likelihood (same replications, same random numbers) and rank it among the posterior draws by
+log-likelihood and by log-posterior. If the method is right the truth is just another draw: both
+ranks are uniform over the tables. A truth ranked below (nearly) every draw means the likelihood
+itself prefers somewhere else; the row that costs the truth most says where.
+
+    .venv/bin/python benchmarks/sbc_truth_check.py --sbc results/sbc [--set KEY=VALUE ...]
+                                                   [--out results/sbc_checks/truth_rank.csv]
+
+`--set` must repeat the overrides the SBC ran with (its budget.txt names them).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.calibrate import FORCED, PRIORS
+from sim.workflows.calibration import sbc, smc
+from sim.workflows.calibration import spec as specs
+from sim.workflows.calibration import study as st
+from sim.workflows.calibration.prior import Prior
+from sim.workflows.compose import compose
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sbc", type=Path, required=True)
+    ap.add_argument("--replications", type=int, default=10)
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    ap.add_argument("--out", type=Path, default=Path("results/sbc_checks/truth_rank.csv"))
+    args = ap.parse_args()
+    base = compose([PRIORS, *FORCED, "run.n_jobs=1", *args.set])
+    spec = specs.load("copenhagen", base, st.summary_columns(base))
+    prior = Prior.of(spec)
+    k = len(spec.targets)
+    rows = []
+    for folder in sorted(args.sbc.glob("table_*")):
+        index = int(folder.name.split("_")[1])
+        state = smc.State.load(folder / st.STATE)
+        truth_z = prior.sample(np.random.default_rng(np.random.SeedSequence(sbc.TRUTH_SEED, spawn_key=(index,))), 1)
+        truth = st.config_values(prior, truth_z)
+        synthetic = st.synthetic(spec, sbc.synthetic_report(base, spec, truth, sbc.TRUTH_SEED + 1 + index))
+        problem = st.Problem(st.calibration_base(base, synthetic, args.replications), synthetic, prior)
+        ll, extra = problem.evaluate(truth)
+        deficit = extra[0, :k] - np.median(state.pointwise[:, :k], axis=0)
+        worst = int(np.argmin(deficit))
+        log_post = state.loglik + state.log_prior
+        rows.append({"table": index, "truth_loglik": ll[0], "draws_loglik_median": float(np.median(state.loglik)),
+                     "loglik_rank": float(np.mean(state.loglik < ll[0])),
+                     "logpost_rank": float(np.mean(log_post < ll[0] + prior.log_density(truth_z)[0])),
+                     "worst_row": spec.targets[worst].name, "worst_row_deficit": float(deficit[worst])})
+        print(rows[-1], flush=True)
+    table = pd.DataFrame(rows)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out, index=False)
+    print(f"tables whose truth ranks below 10% of its draws by log-posterior: {int((table.logpost_rank < 0.1).sum())} "
+          f"of {len(table)} (about {0.1 * len(table):.0f} if the method is right)")
+
+
+if __name__ == "__main__":
+    main()
