@@ -72,11 +72,12 @@ def _weekly_array(model: HandoverModel, city: City) -> np.ndarray:
 
 
 def _own(cfg: SimConfig, city: City, values: Mapping[str, np.ndarray] | None, i: int) -> tuple[SimConfig, City]:
-    """The config and city of the block's replication i, with its own values."""
+    """The config and city of the block's replication i, with its own values (and the block's teams:
+    `city`'s sister slots, of which it opens at most its own `team.max_extra`)."""
     if not values:
         return cfg, city
     own = replication(cfg, values, i)
-    return own, build_city(own)
+    return own, build_city(own, city.sister_slots)
 
 
 def run_block(cfg: SimConfig, city: City, replications: np.ndarray,

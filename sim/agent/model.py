@@ -62,9 +62,13 @@ class HandoverModel(mesa.Model):
             team.open(week=0, new_instructor=False)
         for centre, partner in zip(self.centres, city.centre_partner, strict=True):
             centre.partner = self.teams[partner]
+        # The sisters each listed team may still open, in order: its first `team.max_extra` (the city
+        # may hold more slots, for a block's largest value).
         self.dormant_sisters = defaultdict(list)
         for team in self.teams[city.n_listed:]:
-            self.dormant_sisters[int(city.team_listed[team.index])].append(team)
+            sisters = self.dormant_sisters[int(city.team_listed[team.index])]
+            if len(sisters) < self.cfg.team.max_extra:
+                sisters.append(team)
         self.offerings = [Offering(self, i, self.centres[c]) for i, c in enumerate(city.offers.centre)]
 
     def _build_citizens(self, pop: Population, filled: np.ndarray) -> None:

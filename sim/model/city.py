@@ -6,7 +6,8 @@ partner clubs, sister-team layout and patient eligibility are decided once, here
 quit and fill probabilities of each team's instructor and each offering's volunteers, by the rules of
 `sim.model.rules`. No Mesa, no randomness. Built from a config with per-replication values
 (sim.model.values.stack), a numeric per-entity array that depends on them has a leading replication
-axis: (R, teams) instead of (teams,).
+axis: (R, teams) instead of (teams,). `team.max_extra` may vary too: the city then holds sister slots
+for the largest value, and each replication opens at most its own number of them (the engines).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from sim.model.config import DIAGNOSES, MODIFIERS, POLICIES, AssociationCfg, Sim
 @dataclass(frozen=True)
 class City:
     """Per-centre and per-team constants. Team index: listed teams 0..L-1 in city order, then the
-    sisters of listed team i at L + i*max_extra + k (k = 0..max_extra-1)."""
+    sisters of listed team i at L + i*sister_slots + k (k = 0..sister_slots-1), sister k named
+    `<listed>#<k+1>` whatever the number of slots."""
 
     centre_names: list[str]
     centre_labels: list[str]
@@ -34,6 +36,7 @@ class City:
     team_names: list[str]
     team_assoc_names: list[str]
     n_listed: int
+    sister_slots: int  # dormant sisters per listed team: the largest team.max_extra they are built for
     team_listed: np.ndarray  # listed team a team belongs to (itself for listed teams)
     team_is_sister: np.ndarray  # bool
     team_centre: np.ndarray
@@ -150,16 +153,22 @@ def _sister_capacity(sister: int | np.ndarray | None, capacity: np.ndarray, n_li
     return np.where(is_sister, np.asarray(sister, dtype=int)[..., None], capacity).astype(int)
 
 
-def build_city(cfg: SimConfig) -> City:
-    """Resolve city data + global defaults into a `City`."""
+def build_city(cfg: SimConfig, sister_slots: int | None = None) -> City:
+    """Resolve city data + global defaults into a `City`, with `sister_slots` sisters per listed team
+    (default: the largest `team.max_extra` of `cfg`, which may hold one per replication). A block of
+    replications keeps one layout of the teams however its values are read (sim.vector.engine)."""
     city, team_cfg = cfg.city, cfg.team
+    most = int(np.max(team_cfg.max_extra))
+    extra = most if sister_slots is None else sister_slots
+    if extra < most:
+        raise ValueError(f"{extra} sister slots per listed team, but team.max_extra goes up to {most}")
     centres = {name: i for i, name in enumerate(city.centres)}
     club_names = [name for name, a in city.associations.items() if a.kind == "sport"]
     club_index = {name: i for i, name in enumerate(club_names)}
     listed_names = list(city.teams)
     listed = [city.teams[n] for n in listed_names]
     listed_index = {name: i for i, name in enumerate(listed_names)}
-    n_listed, extra = len(listed), team_cfg.max_extra
+    n_listed = len(listed)
 
     # Sisters copy everything from their listed team (but their capacity, given `team.sister_capacity`):
     # build per listed team, then tile.
@@ -194,6 +203,7 @@ def build_city(cfg: SimConfig) -> City:
         team_names=names,
         team_assoc_names=[club_names[i] for i in team_assoc],
         n_listed=n_listed,
+        sister_slots=extra,
         team_listed=owner,
         team_is_sister=np.arange(len(owner)) >= n_listed,
         team_centre=team_centre,

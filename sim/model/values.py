@@ -23,12 +23,12 @@ import numpy as np
 from sim.model.config import SimConfig
 
 # Keys that shape a block's arrays or its schedule: the weeks and sizes of the programme, its
-# intake and policies (the layout), the horizon, sister teams, meeting rhythms. Replications that
-# differ in them run in blocks of their own. (Prefixes end with a dot; whole keys do not.)
+# intake and policies (the layout), the horizon, meeting rhythms. Replications that differ in them
+# run in blocks of their own. (Prefixes end with a dot; whole keys do not.) Not `team.max_extra`:
+# a block holds sister slots for its largest value and each replication opens its own number.
 STRUCTURE = (
     "run.", "policy.", "intake.", "modifiers.", "trial_cohorts", "programme.weeks", "programme.sessions_per_week",
     "handover.window_weeks", "baseline.trial_week", "vanlose.free_weeks", "patient.presentation_week",
-    "team.max_extra",
 )
 # Keys under a structural prefix that still vary per replication (the mask they set keeps the arrays' shape).
 NOT_STRUCTURE = ("intake.fill_share",)

@@ -20,8 +20,8 @@ def run_block(cfg: SimConfig, city: City, replications: np.ndarray,
     """Run the replications `replications` of `cfg` together and return their raw arrays.
     `values`: each replication's own value of some numeric keys (sim.model.values), one block."""
     values = Values(cfg, values, len(replications))
-    if values.keys:
-        city = build_city(values.cfg)
+    if values.keys:  # the same teams (`city`'s sister slots), with each replication's own attributes
+        city = build_city(values.cfg, city.sister_slots)
     continuity = np.max(values.cfg.instructor.continuity_weeks)
     if cfg.run.horizon_weeks + continuity >= np.iinfo(np.int16).max:
         raise ValueError("the vector engine stores weeks as int16: run.horizon_weeks is too long")

@@ -123,13 +123,14 @@ class Teams:
 
     def open_sisters(self, week: int, turned_away: np.ndarray) -> None:
         """Step 5b: in city order, a listed team that turned away enough choosers this week gets its
-        next dormant sister, with a new instructor from the pool (one per listed team per week)."""
-        cfg, listed, every = self.cfg, self.city.n_listed, self.values.at(np.arange(len(self.pool)))
-        dormant_left = self.sisters_opened < cfg.team.max_extra
-        want = rules.opens_sister(self.values.grid, turned_away, dormant_left, self.pool[:, None])
+        next dormant sister, with a new instructor from the pool (one per listed team per week). A
+        replication opens at most its own `team.max_extra` of the city's sister slots."""
+        city, every, grid = self.city, self.values.at(np.arange(len(self.pool))), self.values.grid
+        dormant_left = self.sisters_opened < grid.team.max_extra
+        want = rules.opens_sister(grid, turned_away, dormant_left, self.pool[:, None])
         for team in np.flatnonzero(want.any(axis=0)):  # ascending = city order: the pool runs out in order
             rep = np.flatnonzero(rules.opens_sister(every, turned_away[:, team], dormant_left[:, team], self.pool))
-            sister = listed + team * cfg.team.max_extra + self.sisters_opened[rep, team]
+            sister = city.n_listed + team * city.sister_slots + self.sisters_opened[rep, team]
             self.sisters_opened[rep, team] += 1
             self.pool[rep] -= 1
             self.status[rep, sister] = OPEN

@@ -27,6 +27,7 @@ from sim.model.checks import to_schema
 from sim.model.city import City, build_city
 from sim.model.config import SimConfig
 from sim.model.results import Results, block_tables, combine
+from sim.model.values import stack
 from sim.workflows import backend, ensemble, params
 
 ENGINES = {"agent": "sim.agent.engine", "vector": "sim.vector.engine"}
@@ -71,7 +72,10 @@ def blocks(cfg: SimConfig, values: Mapping[str, np.ndarray], labels: np.ndarray,
     """Every block of a run whose rows (`labels`, `streams`) have their own `values` (checked)."""
     out = []
     for group_cfg, rows in _groups(cfg, values, len(labels)):
-        city = build_city(group_cfg)
+        # With the rows' own team.max_extra, the city holds sister slots for the largest of them; each
+        # replication opens at most its own, and its tables do not depend on the slots.
+        own = {k: values[k][rows] for k in ("team.max_extra",) if k in values}
+        city = build_city(stack(group_cfg, own))
         varying = [k for k in values if not params.structural(cfg, k)]
         size = _block_size(group_cfg)
         for i in range(0, len(rows), size):

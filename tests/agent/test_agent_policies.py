@@ -113,6 +113,18 @@ def test_sister_teams_open_when_demand_exceeds_capacity():
     assert all(t.status == TeamStatus.dormant for t in run_replication(cfg, build_city(cfg), 0).teams[16:])
 
 
+def test_a_replication_opens_only_its_own_max_extra_of_the_citys_sister_slots():
+    """In a block whose largest team.max_extra is 4, a replication at 1 may open one sister per listed team."""
+    cfg = small("policy=amager", "team.capacity=6", "handover.intercept=0", "team.open_threshold=1",
+                "team.max_extra=1")
+    model = run_replication(cfg, build_city(cfg, 4), 0)
+    assert all(len(sisters) <= 1 for sisters in model.dormant_sisters.values())
+    opened = [t for t in model.teams[model.city.n_listed:] if t.status != TeamStatus.dormant]
+    listed = [int(model.city.team_listed[t.index]) for t in opened]
+    assert opened and len(set(listed)) == len(listed)
+    assert all((t.index - model.city.n_listed) % 4 == 0 for t in opened)  # each the first of its slots
+
+
 def test_closure_disbands_members():
     cfg = small("policy=amager", "handover.intercept=0", "team.min_size=15", "team.closure_patience_weeks=2",
                 "team.transfer_prob=0")

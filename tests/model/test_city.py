@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import sim
 from sim.model.city import build_city
@@ -80,3 +81,16 @@ def test_sessions_per_week_scales_the_programme_doses():
     assert rules.session_rate(cfg, 0.08) == 0.08  # the reference: 2 sessions a week, rates as given
     cfg.programme.sessions_per_week = 4
     assert np.isclose(rules.session_rate(cfg, 0.08), 1 - 0.92**2)  # two weeks' worth of sessions
+
+
+def test_more_sister_slots_than_max_extra_keep_the_sisters_names():
+    """A block whose replications differ in team.max_extra holds slots for the largest value: a
+    sister's name is its listed team's and its number, whatever the number of slots."""
+    cfg = small("team.max_extra=2")
+    own, wide = build_city(cfg), build_city(cfg, 5)
+    assert own.sister_slots == 2 and wide.sister_slots == 5 and wide.n_teams == 16 * 6
+    odk = own.team_names.index("odk_gymnastics")
+    assert [wide.team_names[wide.n_listed + odk * 5 + k] for k in range(2)] == ["odk_gymnastics#1", "odk_gymnastics#2"]
+    assert set(own.team_names) < set(wide.team_names)
+    with pytest.raises(ValueError, match="1 sister slots per listed team, but team.max_extra goes up to 2"):
+        build_city(cfg, 1)

@@ -167,9 +167,9 @@ def test_leave_out_moves_one_target_to_the_checks_and_names_its_own_study():
         st.leave_out(spec, "nope")
 
 
-def test_particles_that_differ_in_a_structural_key_count_as_they_would_alone():
-    """team.max_extra shapes the team arrays, so a batch runs its values in blocks of their own
-    (sim.workflows.simulate); each particle's counts are those of a run of that value alone."""
+def test_particles_that_differ_in_max_extra_count_as_they_would_alone():
+    """A batch runs particles with different team.max_extra in one block (sister slots for the
+    largest, sim.workflows.simulate); each particle's counts are those of a run of that value alone."""
     base, spec = prepare(parse(["copenhagen", "--replications", "3"]))
     cfg = st.calibration_base(apply(base, {"team.open_threshold": 1, "team.sister_capacity": 6}), spec, 3)
     targets = tuple(t for t in spec.targets if t.name in ("new_teams", "groenne_aeble_basic"))

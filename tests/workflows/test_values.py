@@ -101,6 +101,42 @@ def test_fill_share_and_sister_capacity_vary_within_one_block_as_separate_runs_w
                 pd.testing.assert_frame_equal(got, want, check_dtype=False, obj=f"{engine} {name} r={r}")
 
 
+# Demand that opens sister teams fast: small teams, a sister for every turned-away chooser, a large pool.
+CROWDED = ("team.capacity=6", "team.open_threshold=1", "instructor.pool=60", "handover.intercept=-1.0")
+
+
+@pytest.mark.parametrize("engine", ["vector", "agent"])
+def test_a_replication_gives_the_tables_it_gives_alone_whatever_max_extra_the_others_have(engine):
+    """team.max_extra varies within one block: the block holds sister slots for its largest value (5)
+    and each replication opens at most its own; a replication at 2 (or 0) gives what it gives alone,
+    sister teams' names included."""
+    rows = pd.DataFrame({"team.max_extra": [5, 2, 5, 0]})
+    cfg = small("run.replications=4", f"run.engine={engine}", "run.weekly_table=true", *CROWDED)
+    jobs = blocks(cfg, {k: rows[k].to_numpy() for k in rows}, np.arange(4), np.arange(4))
+    assert len(jobs) == (1 if engine == "vector" else 4)
+    assert all(b.city.sister_slots == 5 and set(b.values) == {"team.max_extra"} for b in jobs)
+    res = simulate(cfg, values=rows)
+    assert res.summary.sister_teams_opened[1] > 0
+    for r in (1, 3):
+        alone = simulate(apply(cfg, rows.iloc[r].to_dict()))
+        for name in ("summary", "citizens", "teams", "weekly", "costs"):
+            got, want = (getattr(x, name) for x in (res, alone))
+            got = got[got.replication == r].reset_index(drop=True)
+            want = want[want.replication == r].reset_index(drop=True)
+            pd.testing.assert_frame_equal(got, want, obj=f"{engine} {name} r={r}")
+
+
+@pytest.mark.parametrize("engine", ["vector", "agent"])
+def test_each_replication_opens_at_most_its_own_max_extra_sisters_per_listed_team(engine):
+    rows = pd.DataFrame({"team.max_extra": [1, 5]})
+    res = simulate(small(f"run.engine={engine}", *CROWDED), values=rows)
+    sisters = res.teams[res.teams.team.str.contains("#")]
+    per_listed = sisters.groupby([sisters.replication, sisters.team.str.split("#").str[0]]).size()
+    assert per_listed[0].max() == 1  # a second sister of one listed team never opens at cap 1 ...
+    assert per_listed[1].max() > 1  # ... while the replication at 5, in the same block, opens more
+    assert set(sisters.team[sisters.replication == 0].str.split("#").str[1]) == {"1"}
+
+
 @pytest.mark.parametrize("table, needle", [
     (pd.DataFrame({"handover.intercept": [1.0]}), "1 rows for run.replications=2"),
     (pd.DataFrame({"handover.nonsense": [1.0, 2.0]}), "handover.nonsense"),
