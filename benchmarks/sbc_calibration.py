@@ -71,6 +71,9 @@ def main() -> None:
     p.add_argument("--n-jobs", type=int, default=2)
     p.add_argument("--spec", default="copenhagen")
     p.add_argument("--out", default="results/sbc")
+    p.add_argument("--proposal", default=smc.Settings.proposal, choices=["independent", "walk"])
+    p.add_argument("--min-moves", type=int, default=smc.Settings.min_moves)
+    p.add_argument("--max-moves", type=int, default=smc.Settings.max_moves)
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a config override for the truths and the calibrations alike (a knock-out check)")
     args = p.parse_args()
@@ -78,9 +81,13 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     base = compose([PRIORS, *FORCED, f"run.n_jobs={args.n_jobs}", *args.set])
     spec = specs.load(args.spec, base, summary_columns(base))
-    settings = smc.Settings(particles=args.particles)
+    settings = smc.Settings(particles=args.particles, proposal=args.proposal, min_moves=args.min_moves,
+                            max_moves=args.max_moves)
     budget = f"{args.particles} particles × {args.replications} replications each" + "".join(
         f", {o}" for o in args.set)
+    if (args.proposal, args.min_moves, args.max_moves) != (smc.Settings.proposal, smc.Settings.min_moves,
+                                                           smc.Settings.max_moves):
+        budget += f", {args.proposal} proposal, {args.min_moves}–{args.max_moves} moves per step"
     start = time.perf_counter()
     results = sbc.run(base, spec, args.tables, settings, args.replications, out,
                       on_table=lambda i: print(f"table {i + 1}/{args.tables} done, "

@@ -8,7 +8,9 @@ far more often means the model's counts have tails the likelihood does not see, 
 such a tail drags the posterior away from the truth. Per team row it also notes how often the team
 (every listed team of the row) had closed by the target week, whether the outer reports came from
 those replications, and how many sister teams had opened on average, overall and in the
-replications with the lowest 5% of counts.
+replications with the lowest 5% of counts; and the row's variance as the likelihood takes it (its
+replications' plus the discrepancy) over the model's (the reports' replications): an inverse above 1
+on average means the likelihood is sharper than the model.
 
     .venv/bin/python benchmarks/sbc_tail_check.py [--tables 20] [--reports 300] [--out results/sbc_checks]
                                                  [--set team.closure_patience_weeks=1000]
@@ -47,6 +49,11 @@ def mid_pit(reports: np.ndarray, rounded: int, x: np.ndarray, discrepancy: float
     return cdf[at] + p[at] / 2
 
 
+def variance(x: np.ndarray, discrepancy: float) -> float:
+    """A row's variance as the likelihood takes it: the replications' own, plus the discrepancy's."""
+    return float(x.var(ddof=1) + (discrepancy * x.mean()) ** 2)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--tables", type=int, default=20)
@@ -83,6 +90,10 @@ def main() -> None:
             outer = (pit < OUTER) | (pit > 1 - OUTER)
             rows.append({"table": index, "target": t.name, "model_mean": x.mean(), "model_median": np.median(x),
                          "model_q01": np.quantile(x, 0.01), "assumed_mean": assumed[t.name][0].mean(),
+                         # the row's variance (plus the discrepancy) from the likelihood's replications
+                         # over that of the model (all of the reports' replications)
+                         "variance_ratio": variance(assumed[t.name][0], spec.discrepancy)
+                         / variance(x, spec.discrepancy),
                          "closed_share": shut.mean() if listed else np.nan,
                          "closed_count_median": np.median(x[shut]) if shut.any() else np.nan,
                          "sisters_mean": sisters.mean() if listed else np.nan,
@@ -99,6 +110,8 @@ def main() -> None:
     print(f"replications whose team closed by the target week: {table.closed_share.mean():.1%} "
           f"(their median count {table.closed_count_median.median():.0f}); of the reports in the outer 1%, "
           f"{table.outer_closed.sum() / (table.outer_closed.sum() + table.outer_open.sum()):.0%} come from them")
+    print(f"the likelihood's row variance over the model's: median {table.variance_ratio.median():.2f}, "
+          f"its inverse {np.mean(1 / table.variance_ratio):.2f} on average")
     print(f"sister teams opened per team row: {table.sisters_mean.mean():.2f} on average, "
           f"{table.sisters_mean_lowest_5pc.mean():.2f} in the replications with the lowest 5% of counts")
     print(table.assign(outer=outer).sort_values("outer", ascending=False).head(15).round(3).to_string(index=False))

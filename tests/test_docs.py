@@ -361,7 +361,7 @@ def test_the_calibration_page_quotes_the_sbc_checks():
     model = pd.read_csv(checks / "data_model.csv")
     sd = (model.reports_sd / model.assumed_sd).groupby(model.table).median().round(2)
     off = model.z_mean.abs().groupby(model.table).mean().round(2)
-    assert f"(median sd ratio {sd[2]:.2f} and {sd[0]:.2f})" in page
+    assert f"median sd ratio {sd[2]:.2f} and {sd[0]:.2f}," in page
     assert f"offsets {off[2]:.2f} and {off[0]:.2f} of an sd" in page
     sampler = pd.read_csv(checks / "sbc_diagnostics.csv")
     assert len(sampler) == 20 and f"{sampler.distinct.min()}–{sampler.distinct.max()} of the 200 draws" in page
@@ -370,6 +370,54 @@ def test_the_calibration_page_quotes_the_sbc_checks():
     assert (f"mean r {off_diagonal.mean():.2f}, from {off_diagonal.min():.2f} to {off_diagonal.max():.2f}, the "
             "largest Det Grønne Æble with the new\n    teams") in page
     assert set(off_diagonal.idxmax()) == {"groenne_aeble_basic", "new_teams"}
+
+
+def test_the_calibration_page_quotes_where_the_sbc_fails():
+    """The SBC's 'why' figures are those of docs/results/sbc_checks/: the truths' ranks in their own
+    posteriors (benchmarks/sbc_truth_check.py, three scorings), the tails of the counts
+    (sbc_tail_check.py, with and without closures), the knock-out SBC and the random-walk tables."""
+    import numpy as np
+    import pandas as pd
+
+    page = " ".join(_minus(_read(ROOT / "docs" / "calibration.md")).split())
+    checks = ROOT / "docs" / "results" / "sbc_checks"
+    own, seed7, hundred = (pd.read_csv(checks / f"truth_rank{end}.csv") for end in ("", "_seed7", "_seed7_100"))
+    gap = own.draws_loglik_median - own.truth_loglik
+    assert (f"below 10% of its 200 draws by log-posterior in {(own.logpost_rank < 0.1).sum()} of the {len(own)} "
+            f"tables (about 2 if the method is right; mean rank {own.logpost_rank.mean():.2f}, not 0.5), and the "
+            f"draws' median log-likelihood is {gap.mean():.2f} nats above the truth's") in page
+    assert (f"still ranks below 10% in {(seed7.logpost_rank < 0.1).sum()} tables (mean rank "
+            f"{seed7.logpost_rank.mean():.2f})") in page
+    lead = (hundred.draws_loglik_median - hundred.truth_loglik).mean()
+    assert (f"in {(hundred.logpost_rank < 0.1).sum()} (mean rank {hundred.logpost_rank.mean():.2f}), the draws' lead "
+            f"shrinking to {lead:.2f} nats") in page
+    assert (f"the truth ranks below 10% of its draws in {(own.prior_rank < 0.1).sum()} of the {len(own)} tables "
+            f"(mean rank {own.prior_rank.mean():.2f})") in page
+    table10 = own.set_index("table").loc[10]
+    assert table10.worst_row == "vif_ball" and f"costs the truth {-table10.worst_row_deficit:.2f} nats" in page
+    tails, off = pd.read_csv(checks / "tails.csv"), pd.read_csv(checks / "tails_no_closure.csv")
+    outer, outer_off = tails.low_tail + tails.high_tail, off.low_tail + off.high_tail
+    from_closed = tails.outer_closed.sum() / (tails.outer_closed.sum() + tails.outer_open.sum())
+    assert (f"{100 * tails.closed_share.mean():.1f}% of a team row's replications had closed by week 69, at a median "
+            f"count of {tails.closed_count_median.median():.0f}") in page
+    assert (f"outer 1% {100 * outer.mean():.1f}% of the time ({(outer > 0.05).sum()} of {len(tails)} rows above 5%), "
+            f"{100 * from_closed:.0f}% of them from closed teams") in page
+    assert f"(`tails_no_closure.csv`) {100 * outer_off.mean():.1f}% ({(outer_off > 0.05).sum()} rows)" in page
+    assert f"is {np.mean(1 / tails.variance_ratio):.2f} times the model's on average" in page
+    knock = pd.read_csv(checks / "no_closure_coverage.csv")
+    shipped = pd.read_csv(ROOT / "docs" / "results" / "sbc_coverage.csv")
+    more = sorted(set(knock[~knock.within].parameter) - set(shipped[~shipped.within].parameter))
+    assert set(shipped[~shipped.within].parameter) <= set(knock[~knock.within].parameter)
+    assert (f"{knock.within.sum()} of {len(knock)} parameters within binomial error (the same "
+            f"{(~shipped.within).sum()} fail, and " + ", ".join(f"`{k}`" for k in more) + "), and 90% and 50% "
+            f"coverage of {100 * knock.cover_90.mean():.0f}% and {100 * knock.cover_50.mean():.0f}%") in page
+    walk = pd.read_csv(checks / "walk_ranks.csv")
+    ranks = pd.read_csv(ROOT / "docs" / "results" / "sbc_ranks.csv")
+    same = ranks[ranks.table.isin(walk.table.unique())]
+    assert f"the first {walk.table.nunique()} tables" in page and walk.table.max() == walk.table.nunique() - 1
+    assert (f"sds grow by {100 * (walk.posterior_sd.mean() / same.posterior_sd.mean() - 1):.0f}% and the 90% "
+            f"intervals cover the truth {100 * walk.in_90.mean():.0f}% of the time, as with the shipped moves "
+            f"({100 * same.in_90.mean():.0f}% on those tables)") in page
 
 
 def test_the_calibration_page_quotes_the_shipped_posteriors_trade_offs():
