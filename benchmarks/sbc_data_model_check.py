@@ -41,8 +41,7 @@ def main() -> None:
     prior = Prior.of(spec)
     rows = []
     for index in args.tables:
-        rng = np.random.default_rng(np.random.SeedSequence(sbc.TRUTH_SEED, spawn_key=(index,)))
-        truth = st.config_values(prior, prior.sample(rng, 1))
+        _, truth = sbc.truth(prior, index)
         sims = st.simulated(st.calibration_base(base, spec, args.replications), spec.targets, truth)
         reports = pd.DataFrame([sbc.synthetic_report(base, spec, truth, REPORT_SEED + k) for k in range(args.reports)])
         for t in spec.targets:

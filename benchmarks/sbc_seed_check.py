@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from sim.calibrate import FORCED, PRIORS
@@ -46,9 +45,7 @@ def main() -> None:
                             proposal=args.proposal)
     rows = []
     for index in args.tables:
-        truth_z = prior.sample(np.random.default_rng(np.random.SeedSequence(sbc.TRUTH_SEED, spawn_key=(index,))), 1)
-        truth = st.config_values(prior, truth_z)
-        synthetic = st.synthetic(spec, sbc.synthetic_report(base, spec, truth, sbc.TRUTH_SEED + 1 + index))
+        _, truth, synthetic = sbc.table(base, spec, prior, index)
         for seed in [base.run.seed, *args.seeds]:
             cfg = apply(base, {"run.seed": seed})
             folder = args.out / f"table_{index:03d}_seed_{seed}"

@@ -68,8 +68,7 @@ def main() -> None:
     prior = Prior.of(spec)
     rows = []
     for index in range(args.tables):
-        rng = np.random.default_rng(np.random.SeedSequence(sbc.TRUTH_SEED, spawn_key=(index,)))
-        truth = st.config_values(prior, prior.sample(rng, 1))
+        _, truth = sbc.truth(prior, index)
         assumed = st.simulated(st.calibration_base(base, spec, args.replications), spec.targets, truth)
         fresh_cfg = apply(st.calibration_base(base, spec, args.reports), {"run.seed": REPORT_SEED + index})
         results = simulate(fresh_cfg, values=pd.concat([truth] * args.reports, ignore_index=True))

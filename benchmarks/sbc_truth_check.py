@@ -57,9 +57,7 @@ def main() -> None:
     for folder in sorted(args.sbc.glob("table_*")):
         index = int(folder.name.split("_")[1])
         state = smc.State.load(folder / st.STATE)
-        truth_z = prior.sample(np.random.default_rng(np.random.SeedSequence(sbc.TRUTH_SEED, spawn_key=(index,))), 1)
-        truth = st.config_values(prior, truth_z)
-        synthetic = st.synthetic(spec, sbc.synthetic_report(base, spec, truth, sbc.TRUTH_SEED + 1 + index))
+        truth_z, truth, synthetic = sbc.table(base, spec, prior, index)
         scoring = st.calibration_base(base, synthetic, args.replications)
         own = args.seed is None and args.replications == 10
         if args.seed is not None:

@@ -40,6 +40,18 @@ def synthetic_report(base: SimConfig, spec: Spec, truth: pd.DataFrame, seed: int
             for t in spec.targets}
 
 
+def truth(prior: Prior, index: int) -> tuple[np.ndarray, pd.DataFrame]:
+    """Table `index`'s truth: its point of the sampler's space (1 × dim) and its config values."""
+    z = prior.sample(np.random.default_rng(np.random.SeedSequence(TRUTH_SEED, spawn_key=(index,))), 1)
+    return z, st.config_values(prior, z)
+
+
+def table(base: SimConfig, spec: Spec, prior: Prior, index: int) -> tuple[np.ndarray, pd.DataFrame, Spec]:
+    """Table `index`: its truth (as `truth`) and the spec with the synthetic report as observed."""
+    z, values = truth(prior, index)
+    return z, values, st.synthetic(spec, synthetic_report(base, spec, values, TRUTH_SEED + 1 + index))
+
+
 def rank(truth: float, draws: np.ndarray, rng: np.random.Generator) -> int:
     """The truth's rank among the draws (0 … len(draws)); ties (integer keys) broken at random."""
     below, ties = int(np.sum(draws < truth)), int(np.sum(draws == truth))
@@ -50,16 +62,13 @@ def one_table(base: SimConfig, spec: Spec, settings: smc.Settings, replications:
               out: Path | None = None) -> pd.DataFrame:
     """Table `index`: its truth, synthetic report, calibration and per-parameter rank and coverage."""
     prior = Prior.of(spec)
-    truth_z = prior.sample(np.random.default_rng(np.random.SeedSequence(TRUTH_SEED, spawn_key=(index,))), 1)
-    truth = st.config_values(prior, truth_z)
-    report = synthetic_report(base, spec, truth, TRUTH_SEED + 1 + index)
-    synthetic = st.synthetic(spec, report)
+    _, values, synthetic = table(base, spec, prior, index)
     _, state = st.fit(base, synthetic, settings, replications, out / f"table_{index:03d}" if out else None)
     draws = st.posterior(prior, state)
     rng = np.random.default_rng(np.random.SeedSequence(TRUTH_SEED, spawn_key=(index, 1)))
     rows = []
     for key in prior.keys:
-        x, value = draws[key].to_numpy(float), float(truth[key].iloc[0])
+        x, value = draws[key].to_numpy(float), float(values[key].iloc[0])
         row = {"table": index, "parameter": key, "truth": value, "rank": rank(value, x, rng), "draws": len(x),
                "posterior_sd": float(x.std())}
         for level in LEVELS:
