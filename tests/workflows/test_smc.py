@@ -150,3 +150,19 @@ def test_simulation_based_calibration_on_three_parameters(tmp_path):
         assert table[f"cover_{level}"].between(low, high).all(), table[[f"cover_{level}"]]
     prior_sd = Prior.of(spec).prior_sd()
     assert results.groupby("parameter", sort=False).posterior_sd.mean().to_numpy()[0] < 0.8 * prior_sd[0]
+
+
+def test_coverage_is_read_off_the_truths_rank_so_ties_count_as_broken():
+    """An integer key's truth equal to every draw is covered or not as its (randomly broken) rank says,
+    not always: quantiles of tied draws would call a truth at either end covered. For continuous draws
+    the rank reading agrees with the draws' central quantile interval."""
+    draws = np.full(200, 3.0)
+    assert not sbc.covered(0, 200, 0.9) and not sbc.covered(200, 200, 0.9) and sbc.covered(100, 200, 0.9)
+    ranks = [sbc.rank(3.0, draws, np.random.default_rng(i)) for i in range(400)]
+    share = np.mean(sbc.covered(np.array(ranks), 200, 0.9))
+    assert abs(share - 0.9) < 3 * np.sqrt(0.9 * 0.1 / 400), share
+    x = np.random.default_rng(1).normal(size=200)
+    for truth in np.linspace(-2.5, 2.5, 41):
+        low, high = np.quantile(x, [0.05, 0.95])
+        if min(abs(truth - low), abs(truth - high)) > 0.05:  # away from the interval's ends
+            assert sbc.covered(sbc.rank(truth, x, np.random.default_rng(0)), 200, 0.9) == (low <= truth <= high)
