@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sim.calibrate import FORCED, PRIORS
@@ -51,9 +52,12 @@ def main() -> None:
             folder = args.out / f"table_{index:03d}_seed_{seed}"
             _, state = st.fit(cfg, synthetic, settings, args.replications, folder, [f"run.seed={seed}"])
             draws = st.posterior(prior, state)
+            ties = np.random.default_rng(np.random.SeedSequence(sbc.TRUTH_SEED, spawn_key=(index, 1)))
             for key in prior.keys:
-                rows.append({"table": index, "seed": seed, "parameter": key, "truth": float(truth[key].iloc[0]),
-                             "mean": float(draws[key].mean()), "sd": float(draws[key].std())})
+                value, x = float(truth[key].iloc[0]), draws[key].to_numpy(float)
+                rows.append({"table": index, "seed": seed, "parameter": key, "truth": value,
+                             "mean": float(x.mean()), "sd": float(draws[key].std()), "rank": sbc.rank(value, x, ties),
+                             "draws": len(x)})
             print(f"table {index}, seed {seed} done", flush=True)
     table = pd.DataFrame(rows)
     table.to_csv(args.out / "seeds.csv", index=False)

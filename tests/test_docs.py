@@ -346,17 +346,17 @@ def test_the_calibration_page_quotes_the_sbc_checks():
     import numpy as np
     import pandas as pd
 
-    page = _minus(_read(ROOT / "docs" / "calibration.md"))
+    page = " ".join(_minus(_read(ROOT / "docs" / "calibration.md")).split())
     checks = ROOT / "docs" / "results" / "sbc_checks"
     seeds = pd.read_csv(checks / "seeds.csv")
     by = seeds.groupby(["table", "parameter"])
     ratio = by["mean"].std() / by["sd"].mean()
-    assert f"median {ratio.median():.2f} of\n    their sd (at most {ratio.max():.2f}, familiarity)" in page
+    assert f"median {ratio.median():.2f} of their sd (at most {ratio.max():.2f}, familiarity)" in page
     assert ratio.idxmax()[1] == "handover.familiarity"
     fam = seeds[(seeds.table == 2) & (seeds.parameter == "handover.familiarity")]
     moves = pd.read_csv(checks / "moves.csv").set_index("parameter").loc["handover.familiarity"]
     assert (f"familiarity (truth {moves.truth:.2f}) has posterior mean {moves['mean']:.2f} and sd {moves.sd:.2f}, "
-            f"against {fam['mean'].min():.2f}–{fam['mean'].max():.2f} and sd\n    {fam.sd.min():.2f}–{fam.sd.max():.2f}"
+            f"against {fam['mean'].min():.2f}–{fam['mean'].max():.2f} and sd {fam.sd.min():.2f}–{fam.sd.max():.2f}"
             ) in page
     model = pd.read_csv(checks / "data_model.csv")
     sd = (model.reports_sd / model.assumed_sd).groupby(model.table).median().round(2)
@@ -368,8 +368,73 @@ def test_the_calibration_page_quotes_the_sbc_checks():
     corr = pd.read_csv(checks / "correlation.csv", index_col=0)
     off_diagonal = corr.where(~np.eye(len(corr), dtype=bool)).stack()
     assert (f"mean r {off_diagonal.mean():.2f}, from {off_diagonal.min():.2f} to {off_diagonal.max():.2f}, the "
-            "largest Det Grønne Æble with the new\n    teams") in page
+            "largest Det Grønne Æble with the new teams") in page
     assert set(off_diagonal.idxmax()) == {"groenne_aeble_basic", "new_teams"}
+
+
+def test_the_calibration_page_quotes_the_emulator_check():
+    """The sampler's own share of the SBC's misses: the table, the emulator's fit, the sds at 200
+    against 1,000 particles and the parameters missed at 1,000 are those of
+    benchmarks/sbc_emulator_check.py's output in docs/results/sbc_checks/."""
+    import pandas as pd
+
+    from sim.workflows.calibration import sbc
+    from sim.workflows.calibration.prior import names
+
+    page = " ".join(_minus(_read(ROOT / "docs" / "calibration.md")).split())
+    checks = ROOT / "docs" / "results" / "sbc_checks"
+    summary = pd.read_csv(checks / "emulator_summary.csv").set_index("budget")
+    fit = pd.read_csv(checks / "emulator_fit.csv")
+    assert f"hold-out R² of the log mean {fit.r2_log_mean.min():.2f}–{fit.r2_log_mean.max():.2f}" in page
+    assert (summary.tables == 200).all() and (summary.replications == 0).all() and "on 200 such tables" in page
+    labels = {"200_2_5_R0": "| 200 | 2–5 (this check's) |", "200_10_20_R0": "| 200 | 10–20 |",
+              "1000_2_5_R0": "| 1,000 | 2–5 (the shipped calibration's) |",
+              "1000_5_10_R0": "| 1,000 | 5–10 |", "1000_10_20_R0": "| 1,000 | 10–20 |"}
+    for budget, label in labels.items():
+        row = summary.loc[budget]
+        assert (f"{label} {100 * row.cover_90:.0f}% / {100 * row.cover_50:.0f}% | {int(row.within)} of "
+                f"{int(row.parameters)} | {row.batches:.0f} |") in page, budget
+    few = pd.read_csv(checks / "emulator_coverage_200_2_5_R0.csv")
+    many = pd.read_csv(checks / "emulator_coverage_1000_2_5_R0.csv")
+    assert list(few.parameter) == list(many.parameter)
+    ratio = few.posterior_sd / many.posterior_sd
+    assert (f"posterior sds {100 * (1 - ratio.mean()):.0f}% smaller on average than 1,000 "
+            f"({100 * ratio.min():.0f}–{100 * ratio.max():.0f}% of them, every parameter)") in page
+    assert (ratio < 1).all()
+    shipped = pd.read_csv(ROOT / "docs" / "results" / "sbc_coverage.csv")
+    both = set(few[~few.within].parameter) & set(shipped[~shipped.within].parameter)
+    assert {"handover.familiarity", "handover.knows_instructor", "intake.fill_share"} <= both
+    missed = many[~many.within].set_index("parameter")
+    assert (f"is within binomial error for {many.within.sum()} of {len(many)} parameters; `{names(missed.index)[0]}`, "
+            f"`{names(missed.index)[1]}` (90% intervals covering {100 * missed.cover_90.iloc[0]:.0f}% and "
+            f"{100 * missed.cover_90.iloc[1]:.0f}%) and `{names(missed.index)[2]}` (its 50% interval covering "
+            f"{100 * missed.cover_50.iloc[2]:.0f}%) are not, and longer moves bring it to "
+            f"{int(summary.loc['1000_10_20_R0', 'within'])} of 23") in page
+    best = summary.loc["1000_2_5_R0"]
+    model = shipped.cover_90.mean()
+    assert (f"covers within about a point of nominal ({100 * best.cover_90:.0f}% and {100 * best.cover_50:.0f}%)"
+            in page and abs(best.cover_90 - 0.9) < 0.015 and abs(best.cover_50 - 0.5) < 0.015)
+    gap = round(100 * summary.loc["200_2_5_R0", "cover_90"]) - round(100 * model)
+    assert (f"cost another {gap} points at 200 particles ({100 * summary.loc['200_2_5_R0', 'cover_90']:.0f}% on the "
+            f"emulator, {100 * model:.0f}% on the model)") in page
+    p1000 = pd.read_csv(checks / "p1000.csv")
+    ranks = pd.read_csv(ROOT / "docs" / "results" / "sbc_ranks.csv")
+    both = p1000.merge(ranks, on=["table", "parameter"], suffixes=("", "_200"))
+    assert len(both) == len(p1000) == 23 * p1000.table.nunique()
+    grow = both.sd / both.posterior_sd
+    inside = sbc.covered(both["rank"], both["draws"], 0.9)
+    tables = " and ".join(str(t) for t in p1000.table.unique())
+    assert (f"tables {tables} calibrated again with the shipped calibration's particle count" in page)
+    assert (f"posterior sds are {100 * (grow.mean() - 1):.0f}% larger on average than at 200 particles, and the 90% "
+            f"intervals cover {inside.sum()} of the {len(both)} truths against {both.in_90.sum()} at 200 particles "
+            f"(about {0.9 * len(both):.0f} if the method is right)") in page
+    fam = both[both.parameter == "handover.familiarity"]
+    assert "Familiarity's sd grows from " + " and from ".join(
+        f"{r.posterior_sd:.2f} to {r.sd:.2f}" for r in fam.itertuples()) in page
+    moves = summary.loc["200_10_20_R0"]
+    assert (f"On the emulator ({100 * summary.loc['200_2_5_R0', 'cover_90']:.0f}% → {100 * moves.cover_90:.0f}% at "
+            f"90% with 10–20 moves, {int(moves.within)} of 23 within), at three times the likelihood batches") in page
+    assert round(moves.batches / summary.loc["200_2_5_R0", "batches"]) == 3
 
 
 def test_the_calibration_page_quotes_where_the_sbc_fails():

@@ -75,6 +75,14 @@ def count_bin(observed: float, rounded: int) -> np.ndarray:
     return np.arange(max(low, 0), high + 1, dtype=float)
 
 
+def count_distribution(mean: np.ndarray, var: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """scipy's negative binomial (n, p) with mean `mean` and variance `var`, and where it applies
+    (`var` above `mean`; elsewhere the count is Poisson with mean `mean`): (over, n, p)."""
+    over = var > mean * (1 + 1e-9)
+    size = np.where(over, mean * mean / np.where(over, var - mean, 1.0), 1.0)
+    return over, size, size / (size + mean)
+
+
 def reported_count(observed: float, simulated: np.ndarray, rounded: int = 1, discrepancy: float = 0.0) -> np.ndarray:
     """Log-likelihood of a reported count for each row of `simulated` (sets × replications).
 
@@ -91,9 +99,8 @@ def reported_count(observed: float, simulated: np.ndarray, rounded: int = 1, dis
     m = np.maximum(np.nanmean(x, axis=1), 0.5 / np.maximum(r, 1))
     v = np.where(r > 1, np.nanvar(x, axis=1, ddof=min(1, x.shape[1] - 1)), 0.0) + (discrepancy * m) ** 2
     counts = count_bin(observed, rounded)[None, :]
-    over = v > m * (1 + 1e-9)
-    size = np.where(over, m * m / np.where(over, v - m, 1.0), 1.0)
-    pmf = np.where(over[:, None], stats.nbinom.pmf(counts, size[:, None], (size / (size + m))[:, None]),
+    over, size, p = count_distribution(m, v)
+    pmf = np.where(over[:, None], stats.nbinom.pmf(counts, size[:, None], p[:, None]),
                    stats.poisson.pmf(counts, m[:, None]))
     with np.errstate(divide="ignore"):
         return np.where(r > 0, np.log(pmf.sum(axis=1)), -np.inf)
