@@ -119,9 +119,7 @@ def one_table(emulator: Emulator, spec, index: int, settings: smc.Settings, repl
     state = smc.run(prior, log_likelihood, settings)
     draws = prior.values(state.z)
     ties = np.random.default_rng(np.random.SeedSequence(SEED, spawn_key=(2, index)))
-    rows = [{"table": index, "parameter": key, "truth": truth[j], "rank": sbc.rank(truth[j], draws[:, j], ties),
-             "draws": len(draws), "posterior_sd": float(draws[:, j].std())} for j, key in enumerate(prior.keys)]
-    return rows, smc.final_diagnostics(state)
+    return sbc.ranked(index, prior.keys, truth, draws, ties), smc.final_diagnostics(state)
 
 
 def main() -> None:
@@ -133,25 +131,35 @@ def main() -> None:
     ap.add_argument("--n-jobs", type=int, default=2, help="processes simulating the training sets")
     ap.add_argument("--out", type=Path, default=Path("results/sbc_emulator"))
     args = ap.parse_args()
+    budgets = []
+    for budget in args.budget or ["200:2:5", "1000:2:5"]:
+        parts = budget.split(":")
+        if len(parts) != 3 or not all(p.isdigit() and int(p) > 0 for p in parts) or int(parts[1]) > int(parts[2]):
+            ap.error(f"--budget {budget}: give PARTICLES:MIN_MOVES:MAX_MOVES, positive whole numbers, MIN <= MAX")
+        budgets.append((budget, *(int(p) for p in parts)))
+    path = args.out / "emulator.npz"
+    if path.is_file():
+        with np.load(path) as data:
+            if "sets" in data and int(data["sets"]) != args.train_sets:
+                ap.error(f"--train-sets {args.train_sets}: {path} was trained on {int(data['sets'])} sets; "
+                         "give that number or another --out")
     args.out.mkdir(parents=True, exist_ok=True)
     base = compose([PRIORS, *FORCED, f"run.n_jobs={args.n_jobs}"])
     spec = specs.load("copenhagen", base, st.summary_columns(base))
     prior = Prior.of(spec)
     names = [t.name for t in spec.targets]
-    path = args.out / "emulator.npz"
     if not path.is_file():
         start = time.perf_counter()
         z = prior.sample(np.random.default_rng(np.random.SeedSequence(SEED, spawn_key=(0,))), args.train_sets)
         sims = st.simulated(st.calibration_base(base, spec, 10), spec.targets, st.config_values(prior, z))
         data, fit = Emulator.train(prior, z, sims, names)
-        np.savez(path, **data)
+        np.savez(path, **data, sets=args.train_sets)
         fit.to_csv(args.out / "fit.csv", index=False)
         print(f"emulator trained on {args.train_sets} sets in {(time.perf_counter() - start) / 60:.1f} min")
     with np.load(path) as data:
         emulator = Emulator(prior, dict(data))
     summary = pd.read_csv(args.out / "summary.csv") if (args.out / "summary.csv").is_file() else pd.DataFrame()
-    for budget in args.budget or ["200:2:5", "1000:2:5"]:
-        particles, low, high = (int(b) for b in budget.split(":"))
+    for budget, particles, low, high in budgets:
         label = f"{budget.replace(':', '_')}_R{args.replications}"
         start = time.perf_counter()
         rows, diagnostics = [], []

@@ -53,11 +53,10 @@ def main() -> None:
             _, state = st.fit(cfg, synthetic, settings, args.replications, folder, [f"run.seed={seed}"])
             draws = st.posterior(prior, state)
             ties = np.random.default_rng(np.random.SeedSequence(sbc.TRUTH_SEED, spawn_key=(index, 1)))
-            for key in prior.keys:
-                value, x = float(truth[key].iloc[0]), draws[key].to_numpy(float)
-                rows.append({"table": index, "seed": seed, "parameter": key, "truth": value,
-                             "mean": float(x.mean()), "sd": float(draws[key].std()), "rank": sbc.rank(value, x, ties),
-                             "draws": len(x)})
+            ranks = sbc.ranked(index, prior.keys, truth[prior.keys].to_numpy(float)[0],
+                               draws[prior.keys].to_numpy(float), ties)
+            rows += [{"seed": seed, **row, "mean": float(draws[row["parameter"]].mean()),
+                      "sd": float(draws[row["parameter"]].std())} for row in ranks]
             print(f"table {index}, seed {seed} done", flush=True)
     table = pd.DataFrame(rows)
     table.to_csv(args.out / "seeds.csv", index=False)

@@ -34,9 +34,7 @@ from sim.workflows.params import apply
 def centred_log_prior(prior: Prior, z: np.ndarray) -> np.ndarray:
     """The log prior density of z with the sum-to-zero keys' mean removed (a direction only the
     prior sees: its noise would blur the rank)."""
-    z = np.array(np.atleast_2d(z), dtype=float)
-    z[:, prior.centred] -= z[:, prior.centred].mean(axis=1, keepdims=True)
-    return prior.log_density(z)
+    return prior.log_density(prior.centre(z))
 
 
 def main() -> None:

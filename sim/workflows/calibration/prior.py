@@ -80,11 +80,17 @@ class Prior:
                                      -np.inf)
         return out
 
-    def values(self, z: np.ndarray) -> np.ndarray:
-        """Config values of each row of z: the sum-to-zero group centred, integers rounded."""
+    def centre(self, z: np.ndarray) -> np.ndarray:
+        """Rows of z (copied) with the sum-to-zero group's mean removed: the direction no config value
+        depends on."""
         v = np.array(np.atleast_2d(z), dtype=float)
         if self.centred.any():
             v[:, self.centred] -= v[:, self.centred].mean(axis=1, keepdims=True)
+        return v
+
+    def values(self, z: np.ndarray) -> np.ndarray:
+        """Config values of each row of z: the sum-to-zero group centred, integers rounded."""
+        v = self.centre(z)
         for j, p in enumerate(self.parameters):
             if p.integer:
                 v[:, j] = np.clip(np.round(v[:, j]), p.low, p.high)

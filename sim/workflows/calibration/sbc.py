@@ -64,22 +64,29 @@ def covered(rank: int | np.ndarray, draws: int | np.ndarray, level: float) -> bo
     return ((1 - level) / 2 * draws <= rank) & (rank <= (1 + level) / 2 * draws)
 
 
+def ranked(index: int, keys: list[str], truth: np.ndarray, draws: np.ndarray, rng: np.random.Generator) -> list[dict]:
+    """Table `index`'s rows, one per key: the truth (`truth`, one value per key), its rank among the
+    draws (draws × keys; ties broken on `rng`), their count and sd, and whether the 50% and 90%
+    central intervals cover it (`covered`)."""
+    rows = []
+    for j, key in enumerate(keys):
+        x, value = draws[:, j], float(truth[j])
+        row = {"table": index, "parameter": key, "truth": value, "rank": rank(value, x, rng), "draws": len(x),
+               "posterior_sd": float(x.std())}
+        row.update({f"in_{int(100 * level)}": bool(covered(row["rank"], len(x), level)) for level in LEVELS})
+        rows.append(row)
+    return rows
+
+
 def one_table(base: SimConfig, spec: Spec, settings: smc.Settings, replications: int, index: int,
               out: Path | None = None) -> pd.DataFrame:
     """Table `index`: its truth, synthetic report, calibration and per-parameter rank and coverage."""
     prior = Prior.of(spec)
     _, values, synthetic = table(base, spec, prior, index)
     _, state = st.fit(base, synthetic, settings, replications, out / f"table_{index:03d}" if out else None)
-    draws = st.posterior(prior, state)
+    draws = st.posterior(prior, state)[prior.keys].to_numpy(float)
     rng = np.random.default_rng(np.random.SeedSequence(TRUTH_SEED, spawn_key=(index, 1)))
-    rows = []
-    for key in prior.keys:
-        x, value = draws[key].to_numpy(float), float(values[key].iloc[0])
-        row = {"table": index, "parameter": key, "truth": value, "rank": rank(value, x, rng), "draws": len(x),
-               "posterior_sd": float(x.std())}
-        for level in LEVELS:
-            row[f"in_{int(100 * level)}"] = bool(covered(row["rank"], len(x), level))
-        rows.append(row)
+    rows = ranked(index, prior.keys, values[prior.keys].to_numpy(float)[0], draws, rng)
     return pd.DataFrame(rows)
 
 
