@@ -428,6 +428,12 @@ def test_the_calibration_page_quotes_the_emulator_check():
     assert (f"posterior sds are {100 * (grow.mean() - 1):.0f}% larger on average than at 200 particles, and the 90% "
             f"intervals cover {inside.sum()} of the {len(both)} truths against {both.in_90.sum()} at 200 particles "
             f"(about {0.9 * len(both):.0f} if the method is right)") in page
+    minutes = pd.read_csv(checks / "p1000_minutes.csv").set_index("table").minutes
+    assert list(minutes.index) == list(p1000.table.unique())
+    assert ("Sampling took " + " and ".join(f"{m:.0f}" for m in minutes) + " min per table on 2 processes") in page
+    low, high = minutes.min(), minutes.max()
+    hours = f"{20 * low / 60:.0f}–{20 * high / 60:.0f}"
+    assert f"(1,000 particles for 20 tables at {low:.0f}–{high:.0f} min each: {hours} hours on this machine)" in page
     fam = both[both.parameter == "handover.familiarity"]
     assert "Familiarity's sd grows from " + " and from ".join(
         f"{r.posterior_sd:.2f} to {r.sd:.2f}" for r in fam.itertuples()) in page
