@@ -217,7 +217,7 @@ def test_interrupted_sweep_says_one_line_and_aggregates_finished_jobs(tmp_path):
     _wait_for(tmp_path / "s" / "0" / sweep.KEY_FILE, proc)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 128 + signal.SIGTERM
+    assert proc.returncode == 128 + signal.SIGTERM, err
     assert err.startswith("interrupted: 1 of 3 jobs complete; run the same command again to resume")
     assert err.count("\n") == 1 and "Traceback" not in err
     assert pd.read_parquet(tmp_path / "s" / "summary.parquet")["job"].unique().tolist() == [0]
