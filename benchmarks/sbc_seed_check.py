@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from sim.calibrate import FORCED, PRIORS
@@ -52,9 +51,8 @@ def main() -> None:
             folder = args.out / f"table_{index:03d}_seed_{seed}"
             _, state = st.fit(cfg, synthetic, settings, args.replications, folder, [f"run.seed={seed}"])
             draws = st.posterior(prior, state)
-            ties = np.random.default_rng(np.random.SeedSequence(sbc.TRUTH_SEED, spawn_key=(index, 1)))
             ranks = sbc.ranked(index, prior.keys, truth[prior.keys].to_numpy(float)[0],
-                               draws[prior.keys].to_numpy(float), ties)
+                               draws[prior.keys].to_numpy(float), sbc.ties(index))
             rows += [{"seed": seed, **row, "mean": float(draws[row["parameter"]].mean()),
                       "sd": float(draws[row["parameter"]].std())} for row in ranks]
             print(f"table {index}, seed {seed} done", flush=True)

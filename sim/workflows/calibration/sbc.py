@@ -64,6 +64,11 @@ def covered(rank: int | np.ndarray, draws: int | np.ndarray, level: float) -> bo
     return ((1 - level) / 2 * draws <= rank) & (rank <= (1 + level) / 2 * draws)
 
 
+def ties(index: int) -> np.random.Generator:
+    """The stream that breaks table `index`'s ties in `rank` (any recalibration of the table ranks on it)."""
+    return np.random.default_rng(np.random.SeedSequence(TRUTH_SEED, spawn_key=(index, 1)))
+
+
 def ranked(index: int, keys: list[str], truth: np.ndarray, draws: np.ndarray, rng: np.random.Generator) -> list[dict]:
     """Table `index`'s rows, one per key: the truth (`truth`, one value per key), its rank among the
     draws (draws × keys; ties broken on `rng`), their count and sd, and whether the 50% and 90%
@@ -85,8 +90,7 @@ def one_table(base: SimConfig, spec: Spec, settings: smc.Settings, replications:
     _, values, synthetic = table(base, spec, prior, index)
     _, state = st.fit(base, synthetic, settings, replications, out / f"table_{index:03d}" if out else None)
     draws = st.posterior(prior, state)[prior.keys].to_numpy(float)
-    rng = np.random.default_rng(np.random.SeedSequence(TRUTH_SEED, spawn_key=(index, 1)))
-    rows = ranked(index, prior.keys, values[prior.keys].to_numpy(float)[0], draws, rng)
+    rows = ranked(index, prior.keys, values[prior.keys].to_numpy(float)[0], draws, ties(index))
     return pd.DataFrame(rows)
 
 
