@@ -23,9 +23,8 @@ import time
 import numpy as np
 
 import sim
-from sim.model import rules
 from sim.vector.layout import build_layout
-from sim.vector.model import HandoverModel
+from sim.vector.model import HandoverModel, club_members
 from sim.workflows import simulate
 
 WEEK, REPLICATIONS = 100, 500
@@ -39,23 +38,15 @@ def state() -> tuple[dict[str, np.ndarray], object]:
     model = HandoverModel(block.cfg, block.city, build_layout(block.cfg, block.city), block.streams)
     for t in range(WEEK):
         model.step(t)
-    teams, grid, zero = model.teams, model.values.grid, np.float32(0.0)
-    meets = teams.instructor & rules.meets(WEEK, teams.interval)
     arrays = {name: np.array(model.sport[name]) for name in ("team", "h", "s", "clock", "hazard")}
-    arrays["habit_rate"] = np.where(meets, np.asarray(grid.club.habit_growth, np.float32), zero).reshape(-1)
-    arrays["bond_rate"] = np.where(meets, model.bond_rate, zero).reshape(-1)
-    arrays["team_term"] = rules.lapse_team_term(grid, ~teams.instructor, rules.is_changed(WEEK, teams.changed_until),
-                                                rules.is_small(grid, teams.size)).astype(np.float32).reshape(-1)
+    arrays.update(zip(("habit_rate", "bond_rate", "team_term"), model.club_terms(WEEK), strict=True))
     return arrays, model.cfg
 
 
 def with_numpy(a: dict[str, np.ndarray], cfg) -> np.ndarray:
-    """The engine's own lines (sim.vector.model.HandoverModel.run_club_week)."""
-    team, h, s, clock = a["team"], a["h"], a["s"], a["clock"]
-    h[...] = rules.grow(h, a["habit_rate"].take(team))
-    s[...] = rules.grow(s, a["bond_rate"].take(team))
-    clock -= rules.lapse_hazard(cfg, s, h, a["hazard"], a["team_term"].take(team))
-    return np.flatnonzero(clock <= 0.0)
+    """The engine's own member update (sim.vector.model.club_members)."""
+    return club_members(cfg, *(a[k] for k in ("team", "h", "s", "clock", "hazard", "habit_rate", "bond_rate",
+                                              "team_term")))
 
 
 def compiled(numba):

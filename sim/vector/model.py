@@ -63,6 +63,18 @@ def _path(rate: float | np.ndarray, weeks: int) -> np.ndarray:
     return x
 
 
+def club_members(p: SimConfig, team: np.ndarray, h: np.ndarray, s: np.ndarray, clock: np.ndarray, hazard: np.ndarray,
+                 habit_rate: np.ndarray, bond_rate: np.ndarray, team_term: np.ndarray) -> np.ndarray:
+    """Step 6 for club members (the sports roster's columns, updated in place): h and s grow at their
+    team's rates (`HandoverModel.club_terms`), the week's lapse hazard is taken off each clock.
+    Returns the positions of those whose clock ran out (they lapse). `p`: the config, read at each
+    member's replication where the club's knobs vary."""
+    h[...] = rules.grow(h, habit_rate.take(team))
+    s[...] = rules.grow(s, bond_rate.take(team))
+    clock -= rules.lapse_hazard(p, s, h, hazard, team_term.take(team))
+    return np.flatnonzero(clock <= 0.0)
+
+
 def _admitted(group: np.ndarray, priority: np.ndarray, room: np.ndarray) -> np.ndarray:
     """Per group (a team or offering of a replication, as a flat index into `room`), a uniformly
     random subset of its applicants up to its room: rank them by a uniform key within each group."""
@@ -463,24 +475,26 @@ class HandoverModel:
         """Step 6: members of teams meeting with an instructor grow h and s; then every member may
         lapse, with the team's vacancy, `changed` and size as they stand now (after joins). The
         team's part of all this is worked out per team, then looked up by each member."""
-        grid, teams, members = self.values.grid, self.teams, self.sport
+        members = self.sport
         if len(members) == 0:
             return
+        p = self.values.at(members.idx // self.n) if self.values.varies("club") else self.cfg
+        team = members["team"]
+        lapse = club_members(p, team, members["h"], members["s"], members["clock"], members["hazard"],
+                             *self.club_terms(t))
+        self.leave(members.idx[lapse], team[lapse], t, LapseReason.lapse)
+        members.remove(lapse)
+
+    def club_terms(self, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Step 6, per flat (replication * T + team) team: its members' habit and bond growth this week
+        (0 unless it meets with its instructor) and its part of their lapse exponent (float32)."""
+        grid, teams, zero = self.values.grid, self.teams, np.float32(0.0)
         meets = teams.instructor & rules.meets(t, teams.interval)  # meets with its instructor
-        zero = np.float32(0.0)
         habit_rate = np.where(meets, np.asarray(grid.club.habit_growth, np.float32), zero).reshape(-1)
         bond_rate = np.where(meets, self.bond_rate, zero).reshape(-1)
         team_term = rules.lapse_team_term(grid, ~teams.instructor, rules.is_changed(t, teams.changed_until),
                                           rules.is_small(grid, teams.size))
-        team, h, s, clock = members["team"], members["h"], members["s"], members["clock"]
-        h[...] = rules.grow(h, habit_rate.take(team))
-        s[...] = rules.grow(s, bond_rate.take(team))
-        team_term = team_term.astype(np.float32).reshape(-1).take(team)
-        p = self.values.at(members.idx // self.n) if self.values.varies("club") else self.cfg
-        clock -= rules.lapse_hazard(p, s, h, members["hazard"], team_term)
-        lapse = np.flatnonzero(clock <= 0.0)
-        self.leave(members.idx[lapse], team[lapse], t, LapseReason.lapse)
-        members.remove(lapse)
+        return habit_rate, bond_rate, team_term.astype(np.float32).reshape(-1)
 
     def run_patient_meetings(self, t: int) -> None:
         """Step 6, patient channel: a course member leaves with reason course_completed in week
